@@ -1,0 +1,173 @@
+"""The ``codekiln`` command line.
+
+Commands import what they need when they run, so ``codekiln --help`` and ``codekiln plugins`` stay fast and
+never import torch. A :class:`~codekiln.errors.CodekilnError` is printed as one line and exits with 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import CodekilnError
+
+
+class _UserError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"codekiln: error: {self.message}", err=True)
+
+
+class _Group(click.Group):
+    """Turns user-facing errors from any command into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CodekilnError as exc:
+            raise _UserError(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="codekiln")
+@click.option("--block", "block", multiple=True, metavar="NAME",
+              help="Do not load this plugin (plugin or distribution name); repeatable.")
+@click.option("--no-autoload", is_flag=True, help="Load only the built-in plugins, no entry points.")
+@click.pass_context
+def cli(ctx: click.Context, block: tuple[str, ...], no_autoload: bool) -> None:
+    """Train code-generation models with rewards from really running the code."""
+    ctx.obj = {"block": block, "autoload": False if no_autoload else None}
+
+
+def plugins_from(ctx: click.Context, extra_block: tuple[str, ...] = ()) -> Any:
+    """The plugin manager for this command, built once, honouring --block and --no-autoload."""
+    from .plugins import make_plugins
+
+    obj = ctx.find_root().obj
+    if "plugins" not in obj:
+        obj["plugins"] = make_plugins(autoload=obj["autoload"], block=(*obj["block"], *extra_block))
+    return obj["plugins"]
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def plugins_command(ctx: click.Context, as_json: bool) -> None:
+    """List each plugin, its distribution and version, and what it registered."""
+    rows = plugins_from(ctx).describe()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    name_width = max(len(row["name"]) for row in rows)
+    where_width = max(len(f"{row['distribution']} {row['version']}") for row in rows)
+    for row in rows:
+        where = f"{row['distribution']} {row['version']}"
+        provided = [f"{kind}: {', '.join(names)}" for kind, names in row["registered"].items()]
+        if row["hooks"]:
+            provided.append(f"hooks: {', '.join(h.removeprefix('codekiln_') for h in row['hooks'])}")
+        if row["status"] == "failed":
+            provided.append(f"FAILED: {row['error']}")
+        click.echo(f"{row['name']:<{name_width}}  {where:<{where_width}}  {'; '.join(provided) or '-'}")
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def doctor_command(ctx: click.Context, as_json: bool) -> None:
+    """Check toolchains, grammars, sandbox isolation and ML libraries, each with a fix hint."""
+    from .doctor import diagnose, format_report
+
+    report = diagnose(plugins_from(ctx))
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect configuration."""
+
+
+@config_group.command("show")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="A YAML config file.")
+@click.argument("overrides", nargs=-1)
+def config_show(config_path: str | None, overrides: tuple[str, ...]) -> None:
+    """Print the effective config: the defaults, the file, then KEY=VALUE overrides (grpo.group_size=8)."""
+    from .config import config_to_yaml, load_config
+
+    click.echo(config_to_yaml(load_config(config_path, overrides)), nl=False)
+
+
+_isolation_option = click.option(
+    "--isolation", type=click.Choice(["none", "process", "namespaces"]), default="namespaces", show_default=True,
+    help="Sandbox isolation; 'none' only for trusted code.",
+)
+
+
+@cli.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", "language", required=True, help="Language of the code (python, cpp, ...).")
+@click.option("--problem", "problem_ref", help="A problem file (.json/.yaml/.jsonl) or a built-in problem id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Verdict as JSON.")
+@_isolation_option
+@click.pass_context
+def check_command(ctx: click.Context, file: str, language: str, problem_ref: str | None, as_json: bool,
+                  isolation: str) -> None:
+    """Check one file: syntax, compile and, with --problem, its tests. Exit 0 only when it passes."""
+    from pathlib import Path
+
+    from .reporting import format_verdict, resolve_problem
+    from .serde import to_json
+    from .verifier import Verifier
+
+    plugins = plugins_from(ctx)
+    problem = resolve_problem(problem_ref, plugins)
+    code = Path(file).read_text(encoding="utf-8", errors="replace")
+    with Verifier(isolation=isolation, workers=1, cache=False, autoload=ctx.find_root().obj["autoload"],
+                  block=ctx.find_root().obj["block"]) as verifier:
+        verdict = verifier.verify(problem, code, language)
+    click.echo(json.dumps(to_json(verdict), indent=2) if as_json else format_verdict(verdict, problem))
+    ctx.exit(0 if verdict.passed else 1)
+
+
+@cli.command("verify")
+@click.argument("samples_path", metavar="SAMPLES.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dataset", required=True, help="NAME, FORMAT:PATH or a problem file: builtin, humaneval, ...")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write one result row per sample here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Worker processes; 0 = one per core.")
+@_isolation_option
+@click.pass_context
+def verify_command(ctx: click.Context, samples_path: str, dataset: str, out_path: str | None, as_json: bool,
+                   workers: int, isolation: str) -> None:
+    """Verify a file of samples (task_id, completion, optional language); print pass counts per language."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from .datasets import load_dataset
+    from .reporting import format_summary
+    from .samples import read_samples, summarize, write_results
+    from .verifier import Verifier
+
+    problems = load_dataset(dataset, plugins_from(ctx).datasets())
+    samples = read_samples(Path(samples_path), problems)
+    root = ctx.find_root().obj
+    with Verifier(isolation=isolation, workers=workers, autoload=root["autoload"], block=root["block"]) as verifier, \
+            tqdm(total=len(samples), desc="verifying", unit="sample", file=sys.stderr, disable=None) as bar:
+        verdicts = verifier.verify_batch(samples, progress=bar.update)
+    if out_path:
+        write_results(Path(out_path), samples, verdicts)
+    summary = summarize(samples, verdicts)
+    click.echo(json.dumps(summary, indent=2) if as_json else format_summary(summary))
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="codekiln")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

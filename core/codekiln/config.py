@@ -1,0 +1,304 @@
+"""Configuration: one YAML file plus dotted command-line overrides, validated into attrs classes.
+
+>>> config = load_config(None, ["grpo.group_size=4", "data.languages=[python, cpp]"])
+>>> config.grpo.group_size, config.data.languages
+(4, ['python', 'cpp'])
+>>> load_config(None, ["grpo.group_sze=4"])
+Traceback (most recent call last):
+...
+codekiln.errors.ConfigError: unknown config key 'grpo.group_sze'; did you mean 'grpo.group_size'?
+
+Every error names the key (and the file and line for malformed YAML) on one line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import yaml
+
+from .errors import ConfigError
+
+__all__ = [
+    "Config",
+    "CurriculumConfig",
+    "DataConfig",
+    "GRPOConfig",
+    "GenerationConfig",
+    "ModelConfig",
+    "PluginsConfig",
+    "SFTConfig",
+    "SandboxConfig",
+    "VerifierConfig",
+    "config_to_yaml",
+    "load_config",
+]
+
+_positive = attrs.validators.gt(0)
+_non_negative = attrs.validators.ge(0)
+_fraction = [attrs.validators.ge(0.0), attrs.validators.le(1.0)]
+
+
+@attrs.frozen
+class ModelConfig:
+    #: A Hugging Face causal-LM directory; None builds (once) and uses the embedded tiny default.
+    path: str | None = None
+    #: Where the embedded default model and other downloads-free artefacts are cached.
+    cache_dir: str = "~/.cache/codekiln"
+
+
+@attrs.frozen
+class DataConfig:
+    #: ``NAME`` (``builtin``, ``humaneval``) or ``FORMAT:PATH`` (``jsonl:problems.jsonl``).
+    dataset: str = "builtin"
+    languages: list[str] = attrs.field(factory=lambda: ["python"])
+    max_difficulty: int = attrs.field(default=5, validator=[attrs.validators.ge(1), attrs.validators.le(5)])
+    validation_fraction: float = attrs.field(default=0.2, validator=_fraction)
+
+
+@attrs.frozen
+class SandboxConfig:
+    isolation: Literal["none", "process", "namespaces"] = "namespaces"
+    wall_time_s: float = attrs.field(default=10.0, validator=_positive)
+    cpu_time_s: float = attrs.field(default=10.0, validator=_positive)
+    memory_mb: int = attrs.field(default=1024, validator=_positive)
+
+
+@attrs.frozen
+class VerifierConfig:
+    #: Worker processes; 0 means one per CPU core.
+    workers: int = attrs.field(default=0, validator=_non_negative)
+    cache: bool = True
+
+
+@attrs.frozen
+class CurriculumConfig:
+    name: str = "uniform"
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class GenerationConfig:
+    backend: Literal["auto", "hf", "vllm"] = "auto"
+    #: "chat" applies the tokenizer's chat template; "completion" sends the prompt as plain text.
+    prompt_format: Literal["auto", "chat", "completion"] = "auto"
+    max_new_tokens: int = attrs.field(default=256, validator=_positive)
+    temperature: float = attrs.field(default=1.0, validator=_non_negative)
+    top_p: float = attrs.field(default=1.0, validator=_fraction)
+    top_k: int = attrs.field(default=0, validator=_non_negative)
+    stop: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class SFTConfig:
+    enabled: bool = True
+    epochs: int = attrs.field(default=3, validator=_non_negative)
+    batch_size: int = attrs.field(default=8, validator=_positive)
+    learning_rate: float = attrs.field(default=1e-3, validator=_positive)
+
+
+@attrs.frozen
+class GRPOConfig:
+    enabled: bool = True
+    steps: int = attrs.field(default=20, validator=_non_negative)
+    prompts_per_step: int = attrs.field(default=4, validator=_positive)
+    group_size: int = attrs.field(default=8, validator=_positive)
+    learning_rate: float = attrs.field(default=1e-4, validator=_positive)
+    epsilon_low: float = attrs.field(default=0.2, validator=_non_negative)
+    epsilon_high: float = attrs.field(default=0.28, validator=_non_negative)
+    kl_coef: float = attrs.field(default=0.0, validator=_non_negative)
+    #: Divide advantages by the group's standard deviation (off is Dr. GRPO).
+    scale_rewards: bool = True
+    leave_one_out: bool = False
+    loss_aggregation: Literal["token", "sequence"] = "token"
+    updates_per_batch: int = attrs.field(default=1, validator=_positive)
+    max_grad_norm: float = attrs.field(default=1.0, validator=_positive)
+    #: Drop groups whose rewards are all equal and draw new prompts (dynamic sampling).
+    filter_equal_groups: bool = False
+
+
+@attrs.frozen
+class PluginsConfig:
+    #: Plugin or distribution names not to load.
+    block: list[str] = attrs.field(factory=list)
+
+
+def _default_rewards() -> dict[str, float]:
+    return {"all_tests": 1.0, "tests": 0.5, "compiles": 0.2, "syntax": 0.1}
+
+
+@attrs.frozen
+class Config:
+    seed: int = 0
+    run_dir: str = "runs/latest"
+    model: ModelConfig = attrs.field(factory=ModelConfig)
+    data: DataConfig = attrs.field(factory=DataConfig)
+    sandbox: SandboxConfig = attrs.field(factory=SandboxConfig)
+    verifier: VerifierConfig = attrs.field(factory=VerifierConfig)
+    #: Reward name -> weight; the total is the weighted mean of the components that did not abstain.
+    rewards: dict[str, float] = attrs.field(factory=_default_rewards)
+    #: Reward name -> constructor parameters.
+    reward_params: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    curriculum: CurriculumConfig = attrs.field(factory=CurriculumConfig)
+    generation: GenerationConfig = attrs.field(factory=GenerationConfig)
+    sft: SFTConfig = attrs.field(factory=SFTConfig)
+    grpo: GRPOConfig = attrs.field(factory=GRPOConfig)
+    plugins: PluginsConfig = attrs.field(factory=PluginsConfig)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Config:
+    """Read ``path`` (or start from the defaults), apply ``key.sub=value`` overrides, validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_yaml(Path(path))
+    for override in overrides:
+        _apply_override(data, override)
+    return _structure(Config, data, "")
+
+
+def config_to_yaml(config: Config) -> str:
+    return yaml.safe_dump(attrs.asdict(config), sort_keys=False, default_flow_style=False)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys to values, got {type(data).__name__}")
+    return data
+
+
+def _apply_override(data: dict[str, Any], override: str) -> None:
+    key, sep, raw = override.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {override!r} must look like key.subkey=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    parts = key.strip().split(".")
+    node = data
+    for index, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            dotted = ".".join(parts[: index + 1])
+            raise ConfigError(f"override {override!r}: '{dotted}' is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _structure(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        where = f"config section '{prefix.rstrip('.')}'" if prefix else "the config"
+        raise ConfigError(f"{where} must be a mapping, got {type(data).__name__} {data!r}")
+    fields = attrs.fields_dict(cls)
+    hints = typing.get_type_hints(cls)
+    for key in data:
+        if key not in fields:
+            raise ConfigError(_unknown_key(prefix, str(key), cls))
+    values = {}
+    for key, value in data.items():
+        values[key] = _convert(hints[key], value, f"{prefix}{key}")
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise ConfigError(f"config key {_bad_field(exc, prefix)}") from None
+
+
+def _bad_field(exc: ValueError, prefix: str) -> str:
+    # attrs validators say "'group_size' must be > 0: -1".
+    text = str(exc)
+    if text.startswith("'"):
+        name, _, rest = text[1:].partition("'")
+        return f"'{prefix}{name}'{rest}"
+    return text
+
+
+def _convert(hint: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if attrs.has(hint):
+        return _structure(hint, value, f"{key}.")
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, value, key)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"config key '{key}' must be one of {', '.join(map(str, args))}; got {value!r}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' must be a list, got {type(value).__name__} {value!r}")
+        return [_convert(args[0], item, f"{key}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{key}' must be a mapping, got {type(value).__name__} {value!r}")
+        return {str(k): _convert(args[1], v, f"{key}.{k}") for k, v in value.items()}
+    return _scalar(hint, value, key)
+
+
+def _scalar(hint: Any, value: Any, key: str) -> Any:
+    if hint is Any:
+        return value
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key '{key}' must be an integer, got {value!r}")
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"config key '{key}' must be a string, got {value!r}")
+    raise TypeError(f"unsupported config type {hint!r} for '{key}'")  # a bug in this module, not user input
+
+
+def _all_keys(cls: type, prefix: str = "") -> list[str]:
+    keys = []
+    hints = typing.get_type_hints(cls)
+    for name in attrs.fields_dict(cls):
+        keys.append(prefix + name)
+        if attrs.has(hints[name]):
+            keys.extend(_all_keys(hints[name], f"{prefix}{name}."))
+    return keys
+
+
+def _unknown_key(prefix: str, key: str, cls: type) -> str:
+    full = prefix + key
+    close = [prefix + m for m in difflib.get_close_matches(key, attrs.fields_dict(cls), n=1, cutoff=0.6)]
+    if not close:  # a key put in the wrong section: `group_size` for `grpo.group_size`
+        leaves = {c.rsplit(".", 1)[-1]: c for c in _all_keys(Config)}
+        close = [leaves[m] for m in difflib.get_close_matches(key, leaves, n=1, cutoff=0.8)]
+    if close:
+        return f"unknown config key '{full}'; did you mean '{close[0]}'?"
+    section = f" under '{prefix.rstrip('.')}'" if prefix else ""
+    return f"unknown config key '{full}'; valid keys{section}: {', '.join(attrs.fields_dict(cls))}"

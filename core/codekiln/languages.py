@@ -1,0 +1,133 @@
+"""The base class of language backends.
+
+A backend declares what it is (name, aliases, file extension, the markdown fence tags that mean it, its
+tree-sitter grammar) and whether its toolchain is here (:meth:`LanguageBackend.available`), and supplies
+the language-specific steps of verification. The core (:mod:`codekiln.verifier`) owns the pipeline, the
+sandbox, limits, timing and the comparison of results with expected values:
+
+    extract → assemble → syntax (tree-sitter, generic) → compile → run tests → Verdict
+
+A backend never sees a test's expected value in signature mode: it reports what the code returned, as
+JSON rows, and the core compares. Native benchmark tests (HumanEval's ``check``) carry their own expected
+values; the backend runs them where the code under test cannot reach them.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from .extract import extract_code
+from .model import Diagnostic, Problem, TestOutcome
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+    from .verifier.runner import SandboxRunner
+
+__all__ = ["Availability", "CompileResult", "LanguageBackend", "NativeRun", "SignatureRun", "Source"]
+
+
+@attrs.frozen
+class Availability:
+    """Whether a backend's toolchain is usable: its version when it is, a one-line fix when it is not."""
+
+    ok: bool
+    version: str | None = None
+    hint: str | None = None
+
+
+@attrs.frozen
+class Source:
+    """The program text that is checked and compiled, and how to map its lines back to the submission.
+
+    ``code_line_offset`` lines (a prompt stub, an import preamble) precede the submitted code.
+    """
+
+    text: str
+    code_line_offset: int = 0
+    native: bool = False
+
+
+@attrs.frozen
+class CompileResult:
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...] = ()
+    #: Build products the run step needs (a class file, a binary), by file name.
+    artifacts: dict[str, bytes] = attrs.field(factory=dict)
+    #: A compiler or its run failed for reasons of ours (not the code's): the verdict is masked.
+    infra_error: str | None = None
+
+
+@attrs.frozen
+class SignatureRun:
+    """Raw results of calling the function on each test's arguments: one row per finished call, in order.
+
+    A row is ``{"value": JSON}`` or ``{"error": "Type: message"}``; ``load_error`` is set when the code
+    failed before any call (an exception at import time). ``sandbox`` is the sandbox's result.
+    """
+
+    rows: Sequence[dict[str, Any]]
+    sandbox: Any
+    load_error: str | None = None
+
+
+@attrs.frozen
+class NativeRun:
+    """Outcomes of a benchmark's own test code (one outcome per check the harness can count)."""
+
+    outcomes: Sequence[TestOutcome]
+    sandbox: Any
+    error: str | None = None
+
+
+class LanguageBackend(abc.ABC):
+    """Subclass this and register an instance in ``codekiln_register_languages``."""
+
+    #: Canonical name, used in configs and sample rows ("python", "cpp").
+    name: ClassVar[str]
+    #: Other names users may type ("py", "c++").
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: Extension of source files, with the dot (".py").
+    file_extension: ClassVar[str]
+    #: Info strings of markdown code fences that hold this language ("python", "py").
+    fence_tags: ClassVar[tuple[str, ...]] = ()
+
+    @abc.abstractmethod
+    def tree_sitter_language(self) -> tree_sitter.Language:
+        """The tree-sitter grammar, from the grammar's own wheel (e.g. ``tree_sitter_python``)."""
+
+    @abc.abstractmethod
+    def available(self) -> Availability:
+        """Find the toolchain; never raise: say what is missing and how to install it."""
+
+    def extract(self, text: str, problem: Problem) -> str:
+        """The code in a model's answer (fenced blocks, prose around them, or a bare continuation)."""
+        return extract_code(text, self.fence_tags or (self.name, *self.aliases))
+
+    def assemble(self, code: str, problem: Problem) -> Source:
+        """The program to check: the code alone, or, for a native benchmark problem, the prompt the model
+        continued followed by its completion (as HumanEval does)."""
+        native = problem.native.get(self.name)
+        if native is None:
+            return Source(code)
+        return Source(native.prompt + code, code_line_offset=native.prompt.count("\n"), native=True)
+
+    @abc.abstractmethod
+    def compile(self, source: Source, runner: SandboxRunner) -> CompileResult:
+        """Compile (or byte-compile, or ``--check``) the source; diagnostics on the source's lines."""
+
+    @abc.abstractmethod
+    def run_signature_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> SignatureRun:
+        """Call ``problem.signature.name`` on every test's arguments in the sandbox; report raw values."""
+
+    def run_native_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> NativeRun:
+        """Run the benchmark's own tests for this language (``problem.native[self.name]``)."""
+        raise NotImplementedError(f"language '{self.name}' does not run native benchmark tests")

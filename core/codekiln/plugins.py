@@ -1,0 +1,281 @@
+"""Finding, loading and isolating plugins.
+
+:func:`make_plugins` builds the plugin manager in a fixed order: add the hookspecs, load the ``codekiln``
+entry points (unless autoload is off), register the built-ins, then check that every hook a plugin
+implements exists. There is no module-level manager: each command, test or worker builds its own.
+
+A plugin that fails to import, to validate or to register costs one line naming it, its distribution
+and version, and the error; everything else keeps working. Asking for something only that plugin could
+have provided (``--lang java`` when ``codekiln-java`` is broken) fails with that same line.
+
+Switches: ``CODEKILN_DISABLE_PLUGIN_AUTOLOAD=1`` loads only the built-ins; ``CODEKILN_BLOCK_PLUGINS=a,b``
+(or the CLI's ``--block``) skips plugins by plugin or distribution name; ``CODEKILN_TRACE_PLUGINS=1``
+prints every hook call to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import pluggy
+
+from . import PROJECT_NAME, hookspecs
+from .registry import CurriculumRegistry, DatasetRegistry, LanguageRegistry, Registry, RewardRegistry
+
+__all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "make_plugins"]
+
+#: Built-in plugins: name -> module. They register through the same hooks as third-party code and can be
+#: blocked by name like any other plugin.
+BUILTIN_PLUGINS = {
+    "builtin.rewards": "codekiln.builtin.rewards",
+    "builtin.curricula": "codekiln.builtin.curricula",
+    "builtin.datasets": "codekiln.builtin.datasets",
+    "builtin.jsonl_logger": "codekiln.builtin.jsonl_logger",
+}
+
+_REGISTRIES: dict[str, tuple[str, type[Registry]]] = {
+    "languages": ("codekiln_register_languages", LanguageRegistry),
+    "rewards": ("codekiln_register_rewards", RewardRegistry),
+    "curricula": ("codekiln_register_curricula", CurriculumRegistry),
+    "datasets": ("codekiln_register_datasets", DatasetRegistry),
+}
+
+
+@attrs.frozen
+class PluginInfo:
+    """A loaded plugin: its name, the distribution that provides it, and that distribution's version."""
+
+    name: str
+    distribution: str
+    version: str
+    module: str
+    builtin: bool = False
+
+
+@attrs.frozen
+class PluginFailure:
+    """A plugin that could not be used, and why. ``stage`` is "load" (import or validation) or
+    "register" (its registration hook raised)."""
+
+    name: str
+    distribution: str
+    version: str
+    error: str
+    stage: str = "load"
+
+    @property
+    def line(self) -> str:
+        return f"plugin '{self.name}' ({self.distribution} {self.version}) failed to {self.stage}: {self.error}"
+
+    def could_provide(self, name: str) -> bool:
+        """Whether ``name`` (a language, reward, ...) is plausibly what this plugin provides."""
+        short = self.distribution.removeprefix(f"{PROJECT_NAME}-")
+        return name.lower() in {self.name.lower(), self.distribution.lower(), short.lower()}
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _warn_stderr(line: str) -> None:
+    print(f"codekiln: warning: {line}", file=sys.stderr)
+
+
+class Plugins:
+    """The plugin manager plus what codekiln knows about each plugin: where it came from, what failed."""
+
+    def __init__(self, *, trace: bool = False, warn: Callable[[str], None] = _warn_stderr) -> None:
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+        self.failures: list[PluginFailure] = []
+        self._warn = warn
+        self._trace = trace
+        if trace:
+            self.pm.trace.root.setwriter(sys.stderr.write)
+            self.pm.enable_tracing()
+
+    # -- loading -------------------------------------------------------------------------------------------
+
+    def register(self, plugin: Any, info: PluginInfo) -> bool:
+        """Register ``plugin``; on a validation error record a failure instead. True when it registered."""
+        try:
+            self.pm.register(plugin, name=info.name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            self._fail(info, f"{type(exc).__name__}: {exc}")
+            return False
+        self.infos[info.name] = info
+        return True
+
+    def unregister(self, name: str) -> None:
+        self.pm.unregister(name=name)
+        self.infos.pop(name, None)
+
+    def check_pending(self) -> None:
+        """Reject plugins implementing hooks that do not exist (usually a typo), one plugin at a time."""
+        while True:
+            try:
+                self.pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                name = self.pm.get_name(exc.plugin)
+                info = self.infos[name]
+                self.unregister(name)
+                self._fail(info, str(exc).splitlines()[0])
+
+    def _fail(self, info: PluginInfo, error: str, stage: str = "load") -> None:
+        failure = PluginFailure(info.name, info.distribution, info.version, error, stage)
+        if failure in self.failures:  # registries are rebuilt; say each failure once
+            return
+        self.failures.append(failure)
+        self._warn(failure.line)
+
+    def failure_for(self, name: str) -> str | None:
+        return next((f.line for f in self.failures if f.could_provide(name)), None)
+
+    # -- registries ----------------------------------------------------------------------------------------
+
+    def languages(self) -> LanguageRegistry:
+        return self._build("languages")
+
+    def rewards(self) -> RewardRegistry:
+        return self._build("rewards")
+
+    def curricula(self) -> CurriculumRegistry:
+        return self._build("curricula")
+
+    def datasets(self) -> DatasetRegistry:
+        return self._build("datasets")
+
+    def _build(self, kind: str) -> Any:
+        hook_name, registry_class = _REGISTRIES[kind]
+        registry = registry_class(failures=self.failure_for)
+        # Built-ins first, then the others in registration order: a built-in keeps its name and the
+        # third-party duplicate is the one reported.
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        for impl in sorted(impls, key=lambda impl: not self.infos[impl.plugin_name].builtin):
+            registry._current_plugin = impl.plugin_name
+            if self._trace:
+                print(f"  {hook_name} [plugin {impl.plugin_name}]", file=sys.stderr)
+            try:
+                impl.function(registry=registry)
+            except Exception as exc:  # a broken plugin must not take the others down
+                self._fail(self.infos[impl.plugin_name], f"{hook_name}: {type(exc).__name__}: {exc}", "register")
+        return registry
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    def notify(self, hook_name: str, **kwargs: Any) -> None:
+        """Call a lifecycle hook; an implementation that raises is reported by name, the rest still run."""
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            args = {k: kwargs[k] for k in impl.argnames}
+            try:
+                impl.function(**args)
+            except Exception as exc:
+                self._warn(f"plugin '{impl.plugin_name}' failed in {hook_name}: {type(exc).__name__}: {exc}")
+
+    # -- reporting -----------------------------------------------------------------------------------------
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One entry per plugin, failed ones included: what ``codekiln plugins`` prints."""
+        registered: dict[str, dict[str, list[str]]] = {name: {} for name in self.infos}
+        for kind in _REGISTRIES:
+            registry = self._build(kind)
+            for item in registry.names():
+                owner = registry.owner(item)
+                registered.setdefault(owner, {}).setdefault(kind, []).append(item)
+        errors = {f.name: f.error for f in self.failures}
+        rows = []
+        for name, info in self.infos.items():
+            hooks = sorted(
+                c.name for c in self.pm.get_hookcallers(self.pm.get_plugin(name)) or ()
+                if not c.name.startswith("codekiln_register_")
+            )
+            status = "failed" if name in errors else "loaded"
+            rows.append({**attrs.asdict(info), "status": status, "registered": registered.get(name, {}),
+                         "hooks": hooks, "error": errors.get(name)})
+        for failure in self.failures:
+            if failure.name not in self.infos:
+                rows.append({"name": failure.name, "distribution": failure.distribution,
+                             "version": failure.version, "module": None, "builtin": False, "status": "failed",
+                             "registered": {}, "hooks": [], "error": failure.error})
+        return rows
+
+
+def make_plugins(
+    *,
+    autoload: bool | None = None,
+    block: Iterable[str] = (),
+    trace: bool | None = None,
+    warn: Callable[[str], None] = _warn_stderr,
+) -> Plugins:
+    """Build the plugin manager: hookspecs → entry points → built-ins → check_pending().
+
+    ``autoload``, ``block`` and ``trace`` default to the environment switches; ``block`` adds to
+    ``CODEKILN_BLOCK_PLUGINS``.
+    """
+    if autoload is None:
+        autoload = not _env_flag("CODEKILN_DISABLE_PLUGIN_AUTOLOAD")
+    if trace is None:
+        trace = _env_flag("CODEKILN_TRACE_PLUGINS")
+    blocked = {b.strip() for b in os.environ.get("CODEKILN_BLOCK_PLUGINS", "").split(",") if b.strip()}
+    blocked |= set(block)
+
+    plugins = Plugins(trace=trace, warn=warn)
+    if autoload:
+        for entry_point, dist_name, version in _entry_points():
+            if entry_point.name in blocked or dist_name in blocked:
+                continue
+            info = PluginInfo(entry_point.name, dist_name, version, entry_point.value)
+            try:
+                module = entry_point.load()
+            except Exception as exc:  # any import-time error of a third-party plugin
+                plugins._fail(info, f"{type(exc).__name__}: {exc}")
+                continue
+            plugins.register(module, info)
+    from . import __version__
+
+    for name, module_name in BUILTIN_PLUGINS.items():
+        if name not in blocked:
+            info = PluginInfo(name, PROJECT_NAME, __version__, module_name, builtin=True)
+            plugins.register(importlib.import_module(module_name), info)
+    plugins.check_pending()
+    return plugins
+
+
+def _entry_points() -> Iterator[tuple[importlib.metadata.EntryPoint, str, str]]:
+    seen = set()
+    for entry_point in importlib.metadata.entry_points(group=PROJECT_NAME):
+        dist = entry_point.dist
+        dist_name = dist.metadata["Name"] if dist else "unknown distribution"
+        version = dist.version if dist else "?"
+        key = (entry_point.name, entry_point.value)
+        if key in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add(key)
+        yield entry_point, dist_name, version
+
+
+@contextmanager
+def registered(plugins: Plugins, plugin: Any, name: str | None = None) -> Iterator[Any]:
+    """Register ``plugin`` for the duration of a ``with`` block (used by :mod:`codekiln.testing`)."""
+    name = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
+    info = PluginInfo(name, "<test>", "0", getattr(plugin, "__module__", "") or name)
+    if not plugins.register(plugin, info):
+        raise ValueError(plugins.failures[-1].line)
+    plugins.check_pending()
+    if not plugins.pm.is_registered(plugin):
+        raise ValueError(plugins.failures[-1].line)
+    try:
+        yield plugin
+    finally:
+        if plugins.pm.is_registered(plugin):
+            plugins.unregister(name)

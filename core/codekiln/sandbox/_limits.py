@@ -1,0 +1,81 @@
+"""Resource limits: what a run may use, how they become rlimits, and how a hit limit is recognised."""
+
+from __future__ import annotations
+
+import math
+import signal
+
+import attrs
+
+MiB = 1024 * 1024
+
+_positive = attrs.validators.gt(0)
+
+
+@attrs.frozen
+class Limits:
+    """The budget of one run. Every limit but the wall time and the output cap is an rlimit, so it binds
+    each process of the run separately (``processes`` binds the run's uid as a whole)."""
+
+    wall_time_s: float = attrs.field(default=10.0, validator=_positive)
+    #: Rounded up to whole seconds (the rlimit's unit): SIGXCPU then, SIGKILL one second later.
+    cpu_time_s: float = attrs.field(default=10.0, validator=_positive)
+    memory_mb: int = attrs.field(default=512, validator=_positive)
+    #: "address_space" (RLIMIT_AS) or "data" (RLIMIT_DATA, needed by the JVM and V8; see the package docs).
+    memory_kind: str = attrs.field(default="address_space",
+                                   validator=attrs.validators.in_(("address_space", "data")))
+    #: Processes and threads the command may have at once.
+    processes: int = attrs.field(default=64, validator=_positive)
+    file_size_mb: int = attrs.field(default=16, validator=_positive)
+    open_files: int = attrs.field(default=256, validator=_positive)
+    #: Kept per stream; a command that writes more is killed with ``limit_hit="output"``.
+    output_bytes: int = attrs.field(default=1_048_576, validator=_positive)
+
+
+def prlimit_args(limits: Limits, own_processes: int) -> list[str]:
+    """Options for util-linux ``prlimit``; ``own_processes`` run under the run's uid besides the command."""
+    cpu = math.ceil(limits.cpu_time_s)
+    memory = limits.memory_mb * MiB
+    memory_option = "--as" if limits.memory_kind == "address_space" else "--data"
+    nproc = limits.processes + own_processes
+    fsize = limits.file_size_mb * MiB
+    return [
+        f"--cpu={cpu}:{cpu + 1}",
+        f"{memory_option}={memory}:{memory}",
+        f"--nproc={nproc}:{nproc}",
+        f"--fsize={fsize}:{fsize}",
+        f"--nofile={limits.open_files}:{limits.open_files}",
+        # A core dump would land in the work dir, and its size is not the command's output.
+        "--core=0:0",
+    ]
+
+
+# An rlimit that makes a call fail leaves no trace but the error the runtime prints; these are the kernel's
+# error texts (strerror of ENOMEM, EAGAIN, EFBIG; a shell's report of SIGXCPU and SIGXFSZ) and the runtimes'
+# out-of-memory messages, searched only when the run failed. A command can print them on purpose, which only
+# earns it a failure it could have had anyway.
+_EVIDENCE = (
+    ("cpu_time", (b"CPU time limit exceeded",)),
+    ("memory", (b"MemoryError", b"std::bad_alloc", b"JavaScript heap out of memory", b"Fatal process OOM",
+                b"java.lang.OutOfMemoryError", b"insufficient memory for the Java Runtime",
+                b"Cannot allocate memory")),
+    ("processes", (b"Resource temporarily unavailable", b"unable to create native thread")),
+    ("file_size", (b"File too large", b"File size limit exceeded")),
+)
+
+
+def limit_evident(limits: Limits, *, exit_code: int | None, sig: int | None, cpu_time_s: float,
+                  stderr: bytes) -> str | None:
+    """The rlimit a failed run evidently hit, or None (the run succeeded, or nothing points at a limit)."""
+    if exit_code == 0:
+        return None
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_time_s >= math.ceil(limits.cpu_time_s)):
+        return "cpu_time"
+    if sig == signal.SIGXFSZ:
+        return "file_size"
+    for limit, markers in _EVIDENCE:
+        if any(marker in stderr for marker in markers):
+            return limit
+    # A SIGKILL we did not send and that the CPU limit does not explain comes from the kernel's OOM killer.
+    # (Peak memory is no evidence: it is inflated by the caller's own, see the package docs.)
+    return "memory" if sig == signal.SIGKILL else None

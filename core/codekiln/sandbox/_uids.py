@@ -1,0 +1,76 @@
+"""Unprivileged uids for sandboxed runs, one per run in progress.
+
+RLIMIT_NPROC counts the processes of a uid, and processes of one uid may signal and ptrace each other, so two
+runs that shared a uid would share one process budget and could tamper with each other. Each run therefore
+leases a uid of its own: an exclusive ``flock`` on a per-uid lock file, which also excludes runs in other
+processes on the machine (``flock`` locks, unlike ``fcntl`` record locks, conflict between two descriptors
+of one process too, so threads are covered).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import itertools
+import os
+import pwd
+import random
+import stat
+import tempfile
+
+from ._model import SandboxError
+
+#: Reserved for codekiln; uids that belong to an account in the passwd database are skipped.
+UID_RANGE = range(61000, 62000)
+
+# Round-robin from a random start, so a uid is reused as late as possible: the zombies a run leaves to the
+# host's init (which may reap lazily) still count against RLIMIT_NPROC until they are reaped.
+_cursor = itertools.count(random.randrange(len(UID_RANGE)))
+
+
+class UidLease:
+    """The exclusive use of ``uid`` until :meth:`release`."""
+
+    def __init__(self, uid: int, lock_fd: int) -> None:
+        self.uid = uid
+        self._lock_fd = lock_fd
+
+    def release(self) -> None:
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+
+@functools.cache
+def _candidates() -> tuple[int, ...]:
+    accounts = {entry.pw_uid for entry in pwd.getpwall()}
+    return tuple(uid for uid in UID_RANGE if uid not in accounts)
+
+
+@functools.cache
+def _lock_dir() -> str:
+    path = os.path.join(tempfile.gettempdir(), "codekiln-sandbox-uids")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise SandboxError(f"sandbox: {path} must be a directory of uid {os.geteuid()}, mode 0700; remove it")
+    return path
+
+
+def lease_uid() -> UidLease:
+    candidates = _candidates()
+    lock_dir = _lock_dir()
+    for _ in candidates:
+        uid = candidates[next(_cursor) % len(candidates)]
+        path = os.path.join(lock_dir, str(uid))
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return UidLease(uid, fd)
+    raise SandboxError(f"sandbox: all {len(candidates)} sandbox uids ({UID_RANGE.start}-"
+                       f"{UID_RANGE.stop - 1}) are in use; run fewer sandboxes at once")

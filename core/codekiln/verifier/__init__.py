@@ -1,0 +1,200 @@
+"""The verifier: batches of (problem, completion, language) in, one :class:`~codekiln.model.Verdict` each out.
+
+- Identical work (same language, completion and problem) in a batch is done once; verdicts are cached by
+  a content hash across batches.
+- Work is spread over a pool of worker processes sized to the machine (``workers=0``), or run in this
+  process (``workers=1``).
+- A failure of ours (the sandbox or a toolchain misbehaving, a worker dying) is retried once, then
+  returned as a masked ``infra_error`` verdict: never scored as the model's failure.
+- Sync (:meth:`Verifier.verify_batch`) and asyncio (:meth:`Verifier.averify_batch`) APIs.
+
+>>> from codekiln.verifier import Verifier                                      # doctest: +SKIP
+>>> with Verifier(isolation="namespaces") as verifier:                          # doctest: +SKIP
+...     verdicts = verifier.verify_batch([Sample(problem, completion, "python")])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import json
+import multiprocessing
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from ..errors import CodekilnError
+from ..model import Problem, Verdict, VerdictStatus
+from ..sandbox import Isolation, Limits
+from ..serde import to_json
+from .pipeline import verify_one
+from .runner import SandboxRunner
+
+__all__ = ["Sample", "Verifier", "verify_one"]
+
+_CACHE_SIZE = 100_000
+
+
+@attrs.frozen
+class Sample:
+    problem: Problem
+    completion: str
+    language: str
+
+
+def _sample_key(sample: Sample, runner: SandboxRunner) -> str:
+    payload = json.dumps(
+        [sample.language, sample.completion, to_json(sample.problem), attrs.asdict(runner.limits)],
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# -- worker side ------------------------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(autoload: bool | None, block: tuple[str, ...], runner: SandboxRunner) -> None:
+    from ..plugins import make_plugins
+
+    _worker["languages"] = make_plugins(autoload=autoload, block=block, warn=lambda line: None).languages()
+    _worker["runner"] = runner
+
+
+def _verify_in_worker(sample: Sample) -> Verdict:
+    backend = _worker["languages"].get(sample.language)
+    last_error = None
+    for _attempt in range(2):  # one retry: a flaky failure of ours should not cost the sample
+        try:
+            return verify_one(backend, sample.problem, sample.completion, _worker["runner"])
+        except CodekilnError:
+            raise
+        except Exception as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+    return _infra_verdict(sample, last_error)
+
+
+def _infra_verdict(sample: Sample, error: str | None) -> Verdict:
+    return Verdict(VerdictStatus.INFRA_ERROR, sample.language, masked=True, stderr_tail=error or "",
+                   problem_id=sample.problem.id)
+
+
+# -- parent side ------------------------------------------------------------------------------------------------
+
+
+class Verifier:
+    """Verifies samples in a sandbox; use as a context manager (or call :meth:`close`) to stop the workers."""
+
+    def __init__(
+        self,
+        *,
+        isolation: Isolation | str = Isolation.NAMESPACES,
+        limits: Limits | None = None,
+        workers: int = 0,
+        cache: bool = True,
+        autoload: bool | None = None,
+        block: Sequence[str] = (),
+    ) -> None:
+        self.runner = SandboxRunner(limits or Limits(), isolation)  # an unavailable level fails here, named
+        self.workers = workers or os.cpu_count() or 1
+        self._init_args = (autoload, tuple(block), self.runner)
+        _init_worker(*self._init_args)  # this process too: to validate languages and for workers=1
+        self.languages = _worker["languages"]
+        self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def verify(self, problem: Problem, completion: str, language: str) -> Verdict:
+        return self.verify_batch([Sample(problem, completion, language)])[0]
+
+    def verify_batch(self, samples: Sequence[Sample], progress: Callable[[int], None] | None = None) -> list[Verdict]:
+        """Verdicts in input order. ``progress(n)`` is told how many samples each finished piece of work
+        settled (cached and duplicate samples included), so a progress bar reaches the batch size."""
+        keys, todo = self._plan(samples)
+        copies = Counter(keys)
+        report = progress or (lambda n: None)
+        report(sum(n for key, n in copies.items() if key not in todo))
+        if self.workers == 1 or len(todo) <= 1:
+            for key, sample in todo.items():
+                self._store(key, _verify_in_worker(sample))
+                report(copies[key])
+        else:
+            futures = {self._submit(sample): key for key, sample in todo.items()}
+            for future in concurrent.futures.as_completed(futures):
+                key = futures[future]
+                self._store(key, self._result_or_retry(future, todo[key]))
+                report(copies[key])
+        return [self._lookup(key) for key in keys]
+
+    async def averify_batch(self, samples: Sequence[Sample]) -> list[Verdict]:
+        """The asyncio twin of :meth:`verify_batch`: the event loop stays free while workers verify."""
+        keys, todo = self._plan(samples)
+        pending = {key: asyncio.wrap_future(self._submit(sample)) for key, sample in todo.items()}
+        for key, future in pending.items():
+            try:
+                verdict = await future
+            except concurrent.futures.process.BrokenProcessPool:
+                verdict = await asyncio.to_thread(self._result_or_retry, None, todo[key])
+            self._store(key, verdict)
+        return [self._lookup(key) for key in keys]
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _plan(self, samples: Sequence[Sample]) -> tuple[list[str], dict[str, Sample]]:
+        for language in {s.language for s in samples}:
+            self.languages.get(language)  # an unknown or broken language fails before any work starts
+        keys = [_sample_key(s, self.runner) for s in samples]
+        todo: dict[str, Sample] = {}
+        for key, sample in zip(keys, samples):
+            if key not in todo and (self._cache is None or key not in self._cache):
+                todo[key] = sample
+        self._batch: dict[str, Verdict] = {}
+        return keys, todo
+
+    def _submit(self, sample: Sample) -> concurrent.futures.Future:
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+                initargs=self._init_args,
+            )
+        return self._pool.submit(_verify_in_worker, sample)
+
+    def _result_or_retry(self, future: concurrent.futures.Future | None, sample: Sample) -> Verdict:
+        try:
+            if future is not None:
+                return future.result()
+        except concurrent.futures.process.BrokenProcessPool:
+            pass
+        # A worker died (a crash of ours): start a fresh pool and try once more.
+        self.close()
+        try:
+            return self._submit(sample).result()
+        except concurrent.futures.process.BrokenProcessPool as exc:
+            return _infra_verdict(sample, f"verifier worker died: {exc}")
+
+    def _store(self, key: str, verdict: Verdict) -> None:
+        self._batch[key] = verdict
+        if self._cache is not None and not verdict.masked:  # a masked verdict deserves another try later
+            self._cache[key] = verdict
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _lookup(self, key: str) -> Verdict:
+        return self._batch[key] if key in self._batch else self._cache[key]

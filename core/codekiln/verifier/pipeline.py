@@ -1,0 +1,223 @@
+"""Verifying one sample: extract → assemble → syntax → compile → run tests → Verdict.
+
+The pipeline stops at the first failing stage. Backends supply the language steps; this module owns the
+syntax check (tree-sitter, the same for every language), timing, the comparison of returned values with
+expected ones, and the mapping of everything that can happen onto one :class:`VerdictStatus`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .. import wire
+from ..languages import CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from ..model import Diagnostic, Problem, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
+from ..types import values_equal
+from .runner import SandboxRunner
+
+__all__ = ["MAX_CODE_BYTES", "syntax_diagnostics", "verify_one"]
+
+#: Longer answers are refused before parsing: a reward for megabytes of code is not worth the risk.
+MAX_CODE_BYTES = 200_000
+_TAIL_CHARS = 2000
+_MAX_DIAGNOSTICS = 5
+
+_LIMIT_STATUS = {
+    "wall_time": VerdictStatus.TIMEOUT,
+    "cpu_time": VerdictStatus.TIMEOUT,
+    "memory": VerdictStatus.MEMORY_LIMIT,
+    "output": VerdictStatus.OUTPUT_LIMIT,
+}
+
+_parsers: dict[str, Any] = {}
+_availability: dict[str, Any] = {}
+
+
+def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runner: SandboxRunner) -> Verdict:
+    """Verify one model answer for one problem. Failures of ours raise; the caller masks them.
+
+    A problem with no tests for this language (neither native ones nor a signature with tests) is checked
+    up to compilation only."""
+    stages: list[StageResult] = []
+    verdict = _Builder(backend.name, problem.id, stages)
+
+    if backend.name not in _availability:  # a toolchain probe spawns processes: once per worker
+        _availability[backend.name] = backend.available()
+    availability = _availability[backend.name]
+    if not availability.ok:
+        return verdict.done(VerdictStatus.TOOLCHAIN_MISSING, masked=True, stderr=availability.hint or "")
+    run_tests = backend.name in problem.native or bool(problem.signature and problem.tests)
+
+    start = time.perf_counter()
+    code = backend.extract(completion, problem)
+    problem_text = None
+    if not code.strip():
+        problem_text = f"no {backend.name} code found in the answer"
+    elif len(code.encode("utf-8", "replace")) > MAX_CODE_BYTES:
+        problem_text = f"the code is longer than {MAX_CODE_BYTES} bytes"
+    stages.append(StageResult(Stage.EXTRACT, problem_text is None, time.perf_counter() - start,
+                              (Diagnostic(problem_text),) if problem_text else ()))
+    if problem_text:
+        return verdict.done(VerdictStatus.SYNTAX_ERROR)
+
+    start = time.perf_counter()
+    source = backend.assemble(code, problem)
+    diagnostics = syntax_diagnostics(backend, source)
+    stages.append(StageResult(Stage.SYNTAX, not diagnostics, time.perf_counter() - start, diagnostics))
+    if diagnostics:
+        return verdict.done(VerdictStatus.SYNTAX_ERROR)
+
+    runner = runner.with_problem_limits(problem.time_limit_s, problem.memory_limit_mb)
+    start = time.perf_counter()
+    compiled: CompileResult = backend.compile(source, runner)
+    if compiled.infra_error:
+        raise RuntimeError(f"{backend.name} compile step failed: {compiled.infra_error}")
+    diagnostics = _map_lines(compiled.diagnostics, source)
+    stages.append(StageResult(Stage.COMPILE, compiled.ok, time.perf_counter() - start, diagnostics))
+    if not compiled.ok:
+        return verdict.done(VerdictStatus.COMPILE_ERROR)
+    if not run_tests:  # a problem without tests: checking syntax and compilation was all there was to do
+        return verdict.done(VerdictStatus.PASSED)
+
+    start = time.perf_counter()
+    if source.native:
+        run: NativeRun | SignatureRun = backend.run_native_tests(source, compiled, problem, runner)
+        status, outcomes = _judge_native(run)
+    else:
+        run = backend.run_signature_tests(source, compiled, problem, runner)
+        status, outcomes = _judge_signature(problem, run)
+    passed = sum(o.passed for o in outcomes)
+    total = len(outcomes) if source.native else len(problem.tests)
+    stages.append(StageResult(Stage.RUN, status is VerdictStatus.PASSED, time.perf_counter() - start))
+    return verdict.done(status, outcomes=outcomes, passed=passed, total=total, sandbox=run.sandbox)
+
+
+class _Builder:
+    def __init__(self, language: str, problem_id: str, stages: list[StageResult]) -> None:
+        self.language, self.problem_id, self.stages = language, problem_id, stages
+
+    def done(self, status: VerdictStatus, *, masked: bool = False, stderr: str = "",
+             outcomes: Sequence[TestOutcome] = (), passed: int = 0, total: int = 0, sandbox: Any = None) -> Verdict:
+        stdout = ""
+        if sandbox is not None:
+            stdout = _tail(sandbox.stdout)
+            stderr = _tail(sandbox.stderr)
+        return Verdict(status=status, language=self.language, stages=tuple(self.stages), tests_passed=passed,
+                       tests_total=total, tests=tuple(outcomes), stdout_tail=stdout, stderr_tail=stderr,
+                       masked=masked, problem_id=self.problem_id)
+
+
+def _tail(data: bytes) -> str:
+    return data[-_TAIL_CHARS:].decode("utf-8", "replace")
+
+
+# -- syntax --------------------------------------------------------------------------------------------------
+
+
+def syntax_diagnostics(backend: LanguageBackend, source: Source) -> tuple[Diagnostic, ...]:
+    """Error and missing nodes of the tree-sitter parse, positioned in the submitted code."""
+    import tree_sitter
+
+    parser = _parsers.get(backend.name)
+    if parser is None:
+        parser = _parsers[backend.name] = tree_sitter.Parser(backend.tree_sitter_language())
+    tree = parser.parse(source.text.encode("utf-8"))
+    if not tree.root_node.has_error:
+        return ()
+    found: list[Diagnostic] = []
+    cursor = [tree.root_node]
+    while cursor and len(found) < _MAX_DIAGNOSTICS:
+        node = cursor.pop()
+        if node.is_missing:
+            found.append(_at(source, node, f"missing '{node.type}'"))
+        elif node.type == "ERROR":
+            snippet = node.text.decode("utf-8", "replace").strip().splitlines()
+            near = f" near '{snippet[0][:40]}'" if snippet else ""
+            found.append(_at(source, node, f"syntax error{near}"))
+            continue  # one diagnostic per error region
+        if node.has_error:
+            cursor.extend(reversed(node.children))
+    return tuple(sorted(found, key=lambda d: (d.line or 0, d.column or 0)))
+
+
+def _at(source: Source, node: Any, message: str) -> Diagnostic:
+    row, column = node.start_point
+    line = row + 1 - source.code_line_offset
+    return Diagnostic(message, line if line >= 1 else None, column + 1 if line >= 1 else None)
+
+
+def _map_lines(diagnostics: Sequence[Diagnostic], source: Source) -> tuple[Diagnostic, ...]:
+    """Compiler lines are lines of the assembled source; users need lines of what they submitted."""
+    mapped = []
+    for diagnostic in diagnostics:
+        line = diagnostic.line
+        if line is not None:
+            line -= source.code_line_offset
+            if line < 1:
+                line = None
+        mapped.append(Diagnostic(diagnostic.message, line, diagnostic.column if line else None, diagnostic.severity))
+    return tuple(mapped)
+
+
+# -- judging ---------------------------------------------------------------------------------------------------
+
+
+def _limit_status(sandbox: Any) -> VerdictStatus | None:
+    if sandbox is None or sandbox.limit_hit is None:
+        return None
+    return _LIMIT_STATUS.get(sandbox.limit_hit, VerdictStatus.RUNTIME_ERROR)
+
+
+def _error_status(message: str) -> VerdictStatus:
+    return VerdictStatus.MEMORY_LIMIT if message.startswith("MemoryError") else VerdictStatus.RUNTIME_ERROR
+
+
+def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus, list[TestOutcome]]:
+    return_type = problem.signature.return_type()
+    outcomes: list[TestOutcome] = []
+    first_failure: VerdictStatus | None = None
+    for index, test in enumerate(problem.tests):
+        if index >= len(run.rows):
+            break
+        row = run.rows[index]
+        if "error" in row:
+            outcomes.append(TestOutcome(index, False, str(row["error"])[:500]))
+            first_failure = first_failure or _error_status(str(row["error"]))
+            continue
+        actual = wire.decode(row.get("value"))
+        expected = problem.typed_expected(test)
+        ok = values_equal(actual, expected, return_type)
+        message = None if ok else f"expected {_short(expected)}, got {_short(actual)}"
+        outcomes.append(TestOutcome(index, ok, message, row.get("time")))
+        if not ok:
+            first_failure = first_failure or VerdictStatus.WRONG_ANSWER
+    limit = _limit_status(run.sandbox)
+    if limit is not None:
+        return limit, outcomes
+    if run.load_error:
+        return _error_status(run.load_error), [TestOutcome(0, False, run.load_error[:500])]
+    if len(outcomes) < len(problem.tests):
+        # The process ended without reporting every test: an exit, a crash, a kill.
+        return VerdictStatus.RUNTIME_ERROR, outcomes
+    return first_failure or VerdictStatus.PASSED, outcomes
+
+
+def _judge_native(run: NativeRun) -> tuple[VerdictStatus, list[TestOutcome]]:
+    outcomes = list(run.outcomes)
+    limit = _limit_status(run.sandbox)
+    if limit is not None:
+        return limit, outcomes
+    if run.error:
+        return _error_status(run.error), outcomes
+    if not outcomes:
+        return VerdictStatus.RUNTIME_ERROR, outcomes
+    if all(o.passed for o in outcomes):
+        return VerdictStatus.PASSED, outcomes
+    return VerdictStatus.WRONG_ANSWER, outcomes
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Set up everything codekiln needs on a fresh machine, then run the main job or the tests.
+#
+#   bash scripts/dev.sh main            set up, then run the main job on the embedded default
+#   bash scripts/dev.sh test [ARGS]     set up, then lint (ruff) and run the tests (pytest ARGS)
+#   bash scripts/dev.sh setup           set up only
+#
+# Set-up is idempotent: toolchains missing from the machine (node, a JDK, g++, bubblewrap) are installed
+# with apt-get when running as root, a virtualenv is created in .venv (CODEKILN_VENV overrides), the CPU
+# build of torch goes in first (an unpinned torch would pull a multi-GB CUDA build), then the core and every
+# plugin under plugins/ are installed in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${CODEKILN_VENV:-.venv}
+TORCH_VERSION=2.13.0
+
+install_toolchains() {
+    local missing=()
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v javac >/dev/null || missing+=(default-jdk-headless)
+    command -v g++ >/dev/null || missing+=(g++)
+    command -v bwrap >/dev/null || missing+=(bubblewrap)
+    [ ${#missing[@]} -eq 0 ] && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "dev.sh: installing ${missing[*]} with apt-get"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "dev.sh: warning: missing ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
+    fi
+}
+
+setup() {
+    install_toolchains
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    "$VENV/bin/python" -c "import torch" 2>/dev/null || "${pip[@]}" "torch==$TORCH_VERSION"
+    local editables=(-e ".[dev,humaneval]")
+    for plugin in plugins/*/; do
+        [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
+    done
+    "${pip[@]}" "${editables[@]}"
+}
+
+command=${1:-}
+shift || true
+case "$command" in
+    setup)
+        setup
+        ;;
+    main)
+        setup
+        "$VENV/bin/codekiln" doctor "$@"
+        ;;
+    test)
+        setup
+        "$VENV/bin/ruff" check .
+        "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: bash scripts/dev.sh main|test|setup [ARGS]" >&2
+        exit 2
+        ;;
+esac

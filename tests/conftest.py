@@ -1,0 +1,23 @@
+"""Shared fixtures: one verifier per test session (its worker pool is costly to start)."""
+
+from __future__ import annotations
+
+import pytest
+
+from codekiln.sandbox import Limits
+from codekiln.verifier import Verifier
+
+
+@pytest.fixture(scope="session")
+def verifier():
+    """A verifier at full isolation with limits short enough for tests."""
+    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0), workers=2) as v:
+        yield v
+
+
+@pytest.fixture(scope="session")
+def builtin_problems():
+    from codekiln.datasets import load_dataset
+    from codekiln.plugins import make_plugins
+
+    return load_dataset("builtin", make_plugins(autoload=False).datasets())

@@ -1,0 +1,87 @@
+"""Config loading: YAML file, dotted overrides, and one-line errors naming the place."""
+
+from __future__ import annotations
+
+import pytest
+
+from codekiln.config import Config, config_to_yaml, load_config
+from codekiln.errors import ConfigError
+
+
+def test_defaults_then_file_then_overrides(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("seed: 7\ngrpo:\n  group_size: 4\n  kl_coef: 0.01\nrewards: {all_tests: 1.0}\n")
+    config = load_config(path, ["grpo.group_size=16", "data.languages=[python, java]"])
+    assert config.seed == 7
+    assert config.grpo.group_size == 16  # the override wins over the file
+    assert config.grpo.kl_coef == 0.01
+    assert config.rewards == {"all_tests": 1.0}  # a mapping replaces the default mapping
+    assert config.data.languages == ["python", "java"]
+    assert config.sft == Config().sft  # untouched sections keep their defaults
+
+
+def test_show_round_trips(tmp_path):
+    config = load_config(None, ["grpo.steps=3", "model.path=/models/tiny"])
+    path = tmp_path / "effective.yaml"
+    path.write_text(config_to_yaml(config))
+    assert load_config(path) == config
+
+
+def test_integers_are_accepted_for_floats():
+    assert load_config(None, ["grpo.learning_rate=1"]).grpo.learning_rate == 1.0
+
+
+def test_empty_file_means_defaults(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("")
+    assert load_config(path) == Config()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["grpo.group_sze=8"], "unknown config key 'grpo.group_sze'; did you mean 'grpo.group_size'?"),
+        (["group_size=8"], "unknown config key 'group_size'; did you mean 'grpo.group_size'?"),
+        (["grpo.zzz=1"], "unknown config key 'grpo.zzz'; valid keys under 'grpo': enabled, steps,"),
+        (["grpo.group_size=eight"], "config key 'grpo.group_size' must be an integer, got 'eight'"),
+        (["grpo.group_size=0"], "config key 'grpo.group_size' must be > 0: 0"),
+        (["grpo.scale_rewards=maybe"], "config key 'grpo.scale_rewards' must be true or false, got 'maybe'"),
+        (["sandbox.isolation=docker"], "config key 'sandbox.isolation' must be one of none, process, namespaces"),
+        (["data.languages=python"], "config key 'data.languages' must be a list, got str 'python'"),
+        (["rewards.tests=high"], "config key 'rewards.tests' must be a number, got 'high'"),
+        (["grpo=3"], "config section 'grpo' must be a mapping, got int 3"),
+        (["seed"], "override 'seed' must look like key.subkey=value"),
+        (["grpo.steps.x=1"], "config key 'grpo.steps' must be an integer, got {'x': 1}"),
+    ],
+)
+def test_bad_overrides_give_one_line_naming_the_key(overrides, message):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, overrides)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("seed: 1\ngrpo:\n  group_size: 4\n bad: [\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml:4: not valid YAML"):
+        load_config(path)
+
+
+def test_unknown_key_in_file(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("sft:\n  epoch: 2\n")
+    with pytest.raises(ConfigError, match=r"^unknown config key 'sft.epoch'; did you mean 'sft.epochs'\?$"):
+        load_config(path)
+
+
+def test_a_list_at_top_level_is_rejected(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="must be a mapping of keys to values, got list"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"cannot read config file .*nope\.yaml"):
+        load_config(tmp_path / "nope.yaml")

@@ -1,0 +1,127 @@
+"""The verifier's batch machinery: order, deduplication, caching, retries and masking, asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from codekiln.errors import RegistryError
+from codekiln.languages import CompileResult
+from codekiln.model import Param, Problem, Signature, TestCase, VerdictStatus
+from codekiln.sandbox import Limits
+from codekiln.verifier import Sample, Verifier
+from codekiln_python import PythonBackend
+
+ADD = Problem(
+    id="add",
+    description="Add two integers.",
+    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+    tests=(TestCase((1, 2), 3), TestCase((0, 0), 0)),
+)
+RIGHT = "def add(a, b):\n    return a + b\n"
+WRONG = "def add(a, b):\n    return a * b\n"
+
+
+class CountingPython(PythonBackend):
+    """The real Python backend under another name, counting compiles and failing the first ``flaky`` ones."""
+
+    name = "counted"
+    aliases = ()
+
+    def __init__(self, flaky: int = 0) -> None:
+        self.compiles = 0
+        self.flaky = flaky
+
+    def compile(self, source, runner) -> CompileResult:
+        self.compiles += 1
+        if self.compiles <= self.flaky:
+            raise OSError("simulated trouble of ours")
+        return super().compile(source, runner)
+
+
+@pytest.fixture
+def local_verifier():
+    """In-process (workers=1), so a backend registered here is the one used."""
+    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0), workers=1) as verifier:
+        yield verifier
+
+
+def test_results_come_back_in_input_order(verifier):
+    samples = [Sample(ADD, RIGHT, "python"), Sample(ADD, WRONG, "python"), Sample(ADD, RIGHT + "\n", "python")]
+    statuses = [v.status for v in verifier.verify_batch(samples)]
+    assert statuses == [VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER, VerdictStatus.PASSED]
+
+
+def test_identical_work_is_done_once_and_then_cached(local_verifier):
+    backend = CountingPython()
+    local_verifier.languages.register(backend)
+    samples = [Sample(ADD, RIGHT, "counted")] * 3 + [Sample(ADD, WRONG, "counted")]
+    progress: list[int] = []
+    verdicts = local_verifier.verify_batch(samples, progress=progress.append)
+    assert [v.passed for v in verdicts] == [True, True, True, False]
+    assert backend.compiles == 2
+    assert sum(progress) == len(samples)
+    local_verifier.verify_batch(samples)
+    assert backend.compiles == 2  # all from the cache
+
+
+def test_without_cache_every_batch_is_verified(tmp_path):
+    with Verifier(workers=1, cache=False) as verifier:
+        backend = CountingPython()
+        verifier.languages.register(backend)
+        verifier.verify_batch([Sample(ADD, RIGHT, "counted")])
+        verifier.verify_batch([Sample(ADD, RIGHT, "counted")])
+        assert backend.compiles == 2
+
+
+def test_a_flaky_failure_of_ours_is_retried_once(local_verifier):
+    backend = CountingPython(flaky=1)
+    local_verifier.languages.register(backend)
+    verdict = local_verifier.verify(ADD, RIGHT, "counted")
+    assert verdict.passed and backend.compiles == 2
+
+
+def test_a_persistent_failure_of_ours_is_masked_not_scored(local_verifier):
+    backend = CountingPython(flaky=10)
+    local_verifier.languages.register(backend)
+    verdict = local_verifier.verify(ADD, RIGHT, "counted")
+    assert verdict.status is VerdictStatus.INFRA_ERROR and verdict.masked
+    assert "OSError: simulated trouble of ours" in verdict.stderr_tail
+    assert backend.compiles == 2
+    backend.flaky = 0
+    assert local_verifier.verify(ADD, RIGHT, "counted").passed  # masked verdicts are not cached
+
+
+def test_unknown_language_fails_before_any_work(verifier):
+    with pytest.raises(RegistryError, match=r"unknown language 'cobol'; available: .*python"):
+        verifier.verify_batch([Sample(ADD, RIGHT, "python"), Sample(ADD, RIGHT, "cobol")])
+
+
+def test_aliases_work(verifier):
+    assert verifier.verify(ADD, RIGHT, "py").passed
+
+
+def test_asyncio_api_matches_the_sync_one(verifier):
+    samples = [Sample(ADD, RIGHT, "python"), Sample(ADD, WRONG, "python"), Sample(ADD, "def add(:", "python")]
+    verdicts = asyncio.run(verifier.averify_batch(samples))
+    assert [v.status for v in verdicts] == [
+        VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER, VerdictStatus.SYNTAX_ERROR
+    ]
+    assert verdicts == verifier.verify_batch(samples)
+
+
+def test_an_unavailable_isolation_level_is_refused_not_downgraded(monkeypatch, tmp_path):
+    from codekiln.errors import IsolationUnavailable
+    from codekiln.sandbox import _tools, available_levels
+
+    monkeypatch.setattr(_tools, "BWRAP", str(tmp_path / "no-bwrap-here"))
+    available_levels.cache_clear()
+    try:
+        with pytest.raises(IsolationUnavailable, match=r"needs bwrap.*apt-get install bubblewrap"):
+            Verifier(isolation="namespaces", workers=1)
+        with Verifier(isolation="none", workers=1) as verifier:  # a level that is there still works
+            assert verifier.verify(ADD, RIGHT, "python").passed
+    finally:
+        monkeypatch.undo()
+        available_levels.cache_clear()
