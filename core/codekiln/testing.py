@@ -1,5 +1,7 @@
 """A pytest plugin for codekiln plugin authors (loaded automatically once codekiln is installed).
 
+- :class:`LanguageConformance`: the suite every language backend must pass; subclass it in your tests.
+
 Fixtures:
 
 - ``codekiln_plugins``: a fresh plugin manager with only the built-ins, no entry points, so a test sees
@@ -13,15 +15,20 @@ Fixtures:
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+from codekiln.model import Param, Problem, Signature, TestCase, Verdict, VerdictStatus
 from codekiln.plugins import Plugins, make_plugins, registered
+from codekiln.sandbox import Limits
+from codekiln.verifier import Sample, Verifier
 
-__all__ = ["codekiln_plugins", "register_plugin"]
+__all__ = ["CONFORMANCE_PROBLEM", "LanguageConformance", "codekiln_plugins", "register_plugin", "sandbox_processes"]
 
 
 @pytest.fixture
@@ -38,3 +45,147 @@ def register_plugin(codekiln_plugins: Plugins) -> Callable[..., AbstractContextM
         return registered(codekiln_plugins, plugin, name)
 
     return register
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The language-backend conformance suite
+# ---------------------------------------------------------------------------------------------------------
+
+#: The problem every conformance suite solves: small, so each language's snippets stay short.
+CONFORMANCE_PROBLEM = Problem(
+    id="conformance_add",
+    description="Return the sum of two integers.",
+    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+    tests=(TestCase((1, 2), 3), TestCase((-7, 7), 0), TestCase((2**40, 1), 2**40 + 1)),
+    difficulty=1,
+)
+
+_SANDBOX_UIDS = range(61000, 62000)
+
+
+def sandbox_processes() -> list[int]:
+    """Pids of processes still running under a sandbox uid: after a run there must be none.
+
+    The check is machine-wide, so run these tests alone (not beside another process that verifies code)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid in _SANDBOX_UIDS:
+                with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                    if handle.read().rsplit(")", 1)[-1].split()[0] != "Z":  # zombies hold nothing
+                        pids.append(int(entry))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return pids
+
+
+class LanguageConformance:
+    """The conformance suite for a language backend, a third party's included.
+
+    Subclass it in a test module (the class name must start with ``Test``) and fill in the snippets for
+    your language; pytest then runs every check below against your backend, through the real verifier
+    and sandbox::
+
+        class TestJavaConformance(LanguageConformance):
+            language = "java"
+            fence_tag = "java"
+            right = "class Solution { static long add(long a, long b) { return a + b; } }"
+            ...
+
+    Each snippet solves (or fails to solve) :data:`CONFORMANCE_PROBLEM`, ``add(a: int, b: int) -> int``.
+    ``attacks`` maps a name to ``(code, expected_status)``: programs that try to escape or to fake a pass.
+    """
+
+    language: str
+    fence_tag: str
+    right: str
+    wrong: str
+    syntax_error: str
+    #: Code that parses but does not compile; None for a language with no such stage.
+    compile_error: str | None = None
+    runtime_error: str
+    infinite_loop: str
+    attacks: ClassVar[dict[str, tuple[str, VerdictStatus]]] = {}
+    isolation: ClassVar[str] = "namespaces"
+    limits: ClassVar[Limits] = Limits(wall_time_s=5.0, cpu_time_s=5.0)
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def conformance_verifier(cls):
+        with Verifier(isolation=cls.isolation, limits=cls.limits, workers=0, cache=False) as verifier:
+            yield verifier
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "attack" in metafunc.fixturenames:
+            metafunc.parametrize("attack", sorted(self.attacks), ids=sorted(self.attacks))
+
+    def verify(self, verifier: Verifier, code: str) -> Verdict:
+        return verifier.verify(CONFORMANCE_PROBLEM, code, self.language)
+
+    def test_toolchain_available(self, conformance_verifier):
+        backend = conformance_verifier.languages.get(self.language)
+        availability = backend.available()
+        assert availability.ok, availability.hint
+        assert availability.version
+
+    def test_right_answer_passes(self, conformance_verifier):
+        verdict = self.verify(conformance_verifier, self.right)
+        assert verdict.status is VerdictStatus.PASSED, verdict
+        assert verdict.tests_passed == verdict.tests_total == len(CONFORMANCE_PROBLEM.tests)
+
+    def test_extraction_from_prose_and_fences(self, conformance_verifier):
+        answer = f"Here is my solution.\n\n```{self.fence_tag}\n{self.right}\n```\n\nIt adds the numbers."
+        assert self.verify(conformance_verifier, answer).passed
+
+    def test_wrong_answer(self, conformance_verifier):
+        verdict = self.verify(conformance_verifier, self.wrong)
+        assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+        assert verdict.tests_passed < verdict.tests_total
+
+    def test_syntax_error_has_a_position(self, conformance_verifier):
+        verdict = self.verify(conformance_verifier, self.syntax_error)
+        assert verdict.status is VerdictStatus.SYNTAX_ERROR, verdict
+        assert any(d.line is not None and d.column is not None for d in verdict.diagnostics)
+
+    def test_compile_error(self, conformance_verifier):
+        if self.compile_error is None:
+            pytest.skip(f"{self.language} has no compile stage distinct from parsing")
+        verdict = self.verify(conformance_verifier, self.compile_error)
+        assert verdict.status is VerdictStatus.COMPILE_ERROR, verdict
+        assert verdict.diagnostics and all(d.line is None or d.line >= 1 for d in verdict.diagnostics)
+
+    def test_runtime_error(self, conformance_verifier):
+        verdict = self.verify(conformance_verifier, self.runtime_error)
+        assert verdict.status is VerdictStatus.RUNTIME_ERROR, verdict
+
+    def test_infinite_loop_times_out(self, conformance_verifier):
+        verdict = self.verify(conformance_verifier, self.infinite_loop)
+        assert verdict.status is VerdictStatus.TIMEOUT, verdict
+        assert not sandbox_processes()
+
+    def test_attack_is_contained(self, conformance_verifier, attack):
+        code, expected = self.attacks[attack]
+        verdict = self.verify(conformance_verifier, code)
+        assert not verdict.passed
+        assert verdict.status is expected, verdict
+        deadline = time.monotonic() + 2.0
+        while sandbox_processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not sandbox_processes(), "a process of the run survived it"
+        assert self.verify(conformance_verifier, self.right).passed  # the verifier still works
+
+    def test_builtin_references_pass(self, conformance_verifier):
+        from .datasets import load_dataset
+        from .plugins import make_plugins
+
+        problems = [p for p in load_dataset("builtin", make_plugins(autoload=False).datasets())
+                    if self.language in p.references]
+        if not problems:
+            pytest.skip(f"no built-in problem has a {self.language} reference")
+        samples = [Sample(p, p.references[self.language], self.language) for p in problems]
+        verdicts = conformance_verifier.verify_batch(samples)
+        failed = {s.problem.id: (v.status.value, v.tests[:1], v.stderr_tail[-300:])
+                  for s, v in zip(samples, verdicts) if not v.passed}
+        assert failed == {}

@@ -8,6 +8,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
+import attrs
+
 from codekiln import hookimpl
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
@@ -16,19 +18,38 @@ from codekiln.serde import load_problem_file
 
 
 class BuiltinDataset(DatasetLoader):
-    """The problem set written for codekiln: graded difficulty, a language-neutral signature and tests."""
+    """The problem set written for codekiln: graded difficulty, a language-neutral signature and tests.
+
+    Each problem is ``data/problems/<id>.yaml`` with its Python reference inside; references in other
+    languages are plain source files, ``data/references/<language>/<id>.<ext>``, so each can be read,
+    linted and compiled as what it is.
+    """
 
     name = "builtin"
     needs_path = False
 
     def load(self, path: str | None) -> list[Problem]:
-        folder = resources.files("codekiln") / "data" / "problems"
-        files = sorted(f for f in folder.iterdir() if f.name.endswith(".yaml"))
+        data = resources.files("codekiln") / "data"
         problems = []
-        for file in files:
+        for file in sorted(f for f in (data / "problems").iterdir() if f.name.endswith(".yaml")):
             with resources.as_file(file) as real_path:
                 problems.extend(load_problem_file(real_path))
-        return problems
+        extra = _references(data / "references")
+        return [attrs.evolve(p, references={**p.references, **extra.get(p.id, {})}) for p in problems]
+
+
+def _references(folder) -> dict[str, dict[str, str]]:
+    """problem id -> language -> reference source, from ``references/<language>/<id>.<ext>``."""
+    found: dict[str, dict[str, str]] = {}
+    if not folder.is_dir():
+        return found
+    for language_folder in folder.iterdir():
+        if not language_folder.is_dir():
+            continue
+        for file in language_folder.iterdir():
+            problem_id = file.name.split(".", 1)[0]
+            found.setdefault(problem_id, {})[language_folder.name] = file.read_text(encoding="utf-8")
+    return found
 
 
 class JsonlDataset(DatasetLoader):

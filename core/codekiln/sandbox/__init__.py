@@ -1,51 +1,67 @@
 """The sandbox that runs untrusted, model-generated code.
 
-Every run of generated code goes through :func:`run` (or :func:`spawn` for a test driver that talks to the
+Every run of generated code goes through :func:`run` (or :func:`spawn`, for a test driver that talks to the
 code). A run gets a fresh private work directory holding ``files`` (its cwd, removed afterwards), exactly the
 environment ``env`` plus ``PATH``, ``HOME`` (the work dir) and ``LANG``, its own session and process group,
 a wall-time limit and capped output. Above ``none`` it also runs under an unprivileged uid leased for this
-run alone (61000-61999), with rlimits for CPU time, memory, processes, file size and open files; at
-``namespaces`` it is inside new pid, network, IPC, UTS and mount namespaces, with only ``/usr``, ``/etc``,
-the library directories, ``ro_paths`` (read-only) and the work dir (at ``/sandbox``) visible, plus private
-``/tmp`` and ``/dev/shm`` (each a tmpfs capped at ``memory_mb``). A level the machine cannot give is
-refused with :class:`~codekiln.errors.IsolationUnavailable`, never weakened.
+run alone (61000-61999, see ``_uids``), with no capabilities, no-new-privileges, and rlimits for CPU time,
+memory, processes, file size and open files, and its work dir is a tmpfs of its own (see ``_workdir``). At
+``namespaces`` it runs inside new pid, network, IPC, UTS and mount namespaces (bubblewrap, see ``_bwrap``)
+where only ``/usr``, ``/etc``, the library directories, ``ro_paths`` (all read-only) and the work dir (at
+``/sandbox``) are visible, plus a private ``/tmp`` and ``/dev/shm``. The work dir, ``/tmp`` and ``/dev/shm``
+are each capped at ``memory_mb``: their pages are memory that the rlimits do not count. A level the machine
+cannot give is refused with :class:`~codekiln.errors.IsolationUnavailable`, never weakened;
+:func:`available_levels` says why.
 
-After a run, however it ended, no process of it is left: at ``namespaces`` the pid namespace dies with its
-pid 1 (see ``_bwrap``); at ``process`` every process of the run's uid is killed through /proc, so a daemon
-that left the session dies too (its zombie goes to the host's init). What ``process`` does not clean up:
-files the command wrote outside the work dir where its uid may write (``/tmp``, ``/dev/shm``), SysV IPC
-objects, and the host filesystem is visible to it with its uid's permissions (so a toolchain under a mode-700
-``/root`` cannot run there). Use ``namespaces`` for untrusted code.
+After a run, however it ended, no process of it is alive: at ``namespaces`` the pid namespace dies with its
+pid 1; at ``process`` every process of the run's uid is killed through /proc, so a daemon that left the
+session dies too (the zombie goes to the host's init). What ``process`` does not clean up or hide: files
+the command wrote where its uid may write outside the work dir (``/tmp``, ``/dev/shm``), SysV IPC objects,
+and the host filesystem, visible with its uid's permissions (so a toolchain below a mode-700 ``/root``
+cannot run there). Use ``namespaces`` for untrusted code. Known gaps: memory is limited per process,
+not per run (a run of n processes may hold n x ``memory_mb``; a cgroup would bound the run), and the command
+may create user namespaces of its own (kernel attack surface, no escape; a seccomp filter would close it).
 
 Memory limits. ``memory_kind="address_space"`` sets RLIMIT_AS, which breaks runtimes that reserve large
-virtual ranges up front: with 512 MB, ``node`` dies at start ("Fatal process OOM in Failed to reserve virtual
+virtual ranges up front: under 512 MB ``node`` dies at start ("Fatal process OOM in Failed to reserve virtual
 memory for CodeRange") and the JVM cannot reserve its heap. ``memory_kind="data"`` sets RLIMIT_DATA, which
-since Linux 4.7 counts private writable mappings only, so reserved-but-inaccessible ranges are free. Measured
-here (node 20, OpenJDK 17, kernel 6.18): node runs under it and an allocation past the limit ends in "FATAL
-ERROR: ... JavaScript heap out of memory" (SIGABRT). The JVM runs under it only with a heap capped below the
-limit: by default it sizes its heap from the machine's RAM and, when committing more fails, crashes with an
-``hs_err`` report ("Native memory allocation (mmap) failed") instead of throwing; with ``-XX:MaxRAM=<limit>``
-(heap = a quarter of it) or ``-Xmx`` at most about three quarters of the limit, an oversized allocation
-throws ``java.lang.OutOfMemoryError``. The same holds for ``javac`` (``-J-XX:MaxRAM=...``). Python and
-C++ work under either kind (MemoryError, std::bad_alloc). Note that RLIMIT_DATA also counts thread stacks as
-soon as they are mapped.
+since Linux 4.7 counts private writable mappings only, so reserved but inaccessible ranges are free.
+Measured here (node 20, OpenJDK 17, kernel 6.18): node runs under it, and an allocation past the limit ends
+in "JavaScript heap out of memory" (SIGABRT). The JVM runs under it only with its heap capped below the
+limit: by default it sizes the heap from the machine's RAM and, when committing more fails, crashes with an
+``hs_err`` report ("Native memory allocation (mmap) failed") instead of throwing; with
+``-XX:MaxRAM=<limit>m`` (heap = a quarter of it) or ``-Xmx`` at most about three quarters of the limit, an
+oversized allocation throws ``java.lang.OutOfMemoryError``; ``javac`` likewise (``-J-XX:MaxRAM=...``).
+Python and C++ work under either kind (MemoryError, std::bad_alloc). RLIMIT_DATA counts a thread's stack
+as soon as it is mapped.
 
-``limit_hit`` is set when the sandbox killed the command (``wall_time``, ``output``), when the kernel's
-signal shows an rlimit (SIGXCPU, SIGXFSZ, a SIGKILL at the CPU limit or from the OOM killer), or when a failed
-run's stderr carries the error text of a refused allocation, fork or write ("MemoryError",
-"std::bad_alloc", "Resource temporarily unavailable", "File too large", ...) or its peak memory reached 90 %
-of the limit.
+``limit_hit`` is set when the sandbox killed the command (``wall_time``, ``output``), when the signal shows
+an rlimit (SIGXCPU, SIGXFSZ, a SIGKILL at the CPU limit), or when a failed run's stderr carries the error
+text of a refused allocation, fork or write ("MemoryError", "std::bad_alloc", "Resource temporarily
+unavailable", "File too large", "No space left on device", ...). At ``namespaces`` an exit status above 128 is
+reported as death by signal (status - 128): bubblewrap, like a shell, folds the two together.
 
-Per-run overhead, measured on this machine (2 cores, kernel 6.18, Python 3.11, run as root), mean of 200 runs
-of ``run()`` from a warm process, versus ``subprocess.run`` of the same command:
+``peak_memory_mb`` is ``ru_maxrss`` from ``wait4``, and Linux counts the spawning process's own peak RSS in
+it (the child runs in the caller's memory until it executes the first program, and ``execve`` keeps that
+high-water mark): the figure is the larger of the command's peak and the caller's. It is exact in a small
+caller such as a verifier worker, not in a trainer holding gigabytes. cgroup memory accounting would fix it.
 
-    command                   subprocess   none     process   namespaces
-    /bin/true                 0.9 ms       1.3 ms   3.5 ms    6.1 ms
-    python3.11 -I -S -c pass  6.5 ms       7.0 ms   9.3 ms    12.0 ms
+Per-run overhead: median of 60 runs from a warm process, on this 2-core VM (kernel 6.18, Python 3.11, root),
+while other jobs kept its load average near 5, so idle figures are lower (idle, the ``namespaces`` chain
+cost 5.5 ms over ``/bin/true``):
 
-``process`` adds ``setpriv`` (switch to the uid, 1.2 ms) and ``prlimit`` (0.6 ms) in front of the command
-and a /proc scan after it; ``namespaces`` adds bwrap (2.8 ms: namespaces, mounts, pivot_root), ``setpriv``
-and ``timeout`` as pid 1 (0.9 ms).
+    command                       subprocess.run   none     process   namespaces
+    /bin/true                     0.8 ms           1.2 ms   5.2 ms    8.8 ms
+    python3.11 -I -S -c pass      7.2 ms           7.7 ms   15.0 ms*  15.9 ms
+
+    * the system's /usr/bin/python3.11 (9.6 ms by itself): the process level cannot reach /root/.pyenv.
+
+``process`` adds ``setpriv`` (switch to the uid) and ``prlimit`` (rlimits) in front of the command and a
+/proc scan before and after; ``namespaces`` adds ``prlimit``, bwrap (namespaces, mounts, pivot_root), and
+``setpriv`` and ``timeout`` as the sandbox's pid 1. Each program exec'd costs 0.6 to 1.2 ms here; the
+launch itself is a vfork (``subprocess.Popen`` without ``preexec_fn``), so its cost does not grow with the
+caller's memory (a fork from a 2 GB process took 44 ms). This host's pyenv Python spends about 25 ms more
+in ``site`` (a ``.pth`` file imports certifi), inside or outside the sandbox.
 """
 
 from __future__ import annotations
@@ -134,6 +150,30 @@ def spawn(
     return SandboxProcess(sandbox, collect)
 
 
+class _Channel:
+    """The command's fd 3, read a line at a time. A line longer than ``Limits.output_bytes`` ends the run
+    (``limit_hit="output"``), so that answers without a newline cannot fill the caller's memory."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._file = os.fdopen(sandbox.channel_fd, "rb")
+        sandbox.channel_fd = None
+        self._sandbox = sandbox
+        self._over = False
+
+    def readline(self) -> bytes:
+        """The next line; b"" once the command died, was killed, or wrote too long a line."""
+        limit = self._sandbox.limits.output_bytes
+        line = b"" if self._over else self._file.readline(limit + 1)
+        if len(line) > limit:
+            self._over = True
+            self._sandbox.hit("output")
+            return b""
+        return line
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class SandboxProcess:
     """A command started by :func:`spawn`. Leaving the ``with`` block kills whatever is left of it, cleans
     up, and sets :attr:`result`."""
@@ -146,8 +186,7 @@ class SandboxProcess:
         self.stdin = os.fdopen(sandbox.stdin_fd, "wb")
         sandbox.stdin_fd = None
         #: The command's fd 3; ``readline()`` returns b"" once the command died or was killed.
-        self.channel = os.fdopen(sandbox.channel_fd, "rb")
-        sandbox.channel_fd = None
+        self.channel = _Channel(sandbox)
         #: The run's result, once the ``with`` block has been left.
         self.result: SandboxResult | None = None
         self._watchdog = threading.Thread(target=self._supervise, name="codekiln-sandbox", daemon=True)

@@ -48,9 +48,8 @@ def _inside(path: str, directory: str) -> bool:
 
 
 def visible(path: str, ro_paths: Sequence[str]) -> bool:
-    """Whether absolute ``path`` exists under the same name inside the sandbox."""
-    roots = (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR, "/tmp", "/dev", "/proc")
-    return any(_inside(path, root) for root in roots)
+    """Whether the program at absolute ``path`` can be found under the same name inside the sandbox."""
+    return any(_inside(path, root) for root in (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR))
 
 
 def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int) -> list[str]:
@@ -65,7 +64,7 @@ def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int) 
         "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
         *_system_mounts(),
     ]
-    made = set(_SYSTEM_DIRS)
+    made: set[str] = set()
     for path in ro_paths:
         # bwrap would create missing parents with mode 0700, which the run's uid cannot enter.
         parents = [os.path.dirname(path)]

@@ -54,7 +54,8 @@ def _unavailable(level: Isolation) -> str | None:
         finally:
             sandbox.close()
     except (OSError, SandboxError) as exc:
-        return f"{name} failed to start a probe command ({exc}); check that this kernel allows new namespaces"
+        hint = "; check that this kernel allows new namespaces" if level is Isolation.NAMESPACES else ""
+        return f"{name} failed to start a probe command ({exc}){hint}"
     if result.exit_code != 0:
         lines = result.stderr.decode(errors="replace").strip().splitlines()
         return f"{name} failed to run a probe command: {lines[0] if lines else result}"

@@ -20,6 +20,7 @@ class Limits:
     wall_time_s: float = attrs.field(default=10.0, validator=_positive)
     #: Rounded up to whole seconds (the rlimit's unit): SIGXCPU then, SIGKILL one second later.
     cpu_time_s: float = attrs.field(default=10.0, validator=_positive)
+    #: Per process; also the size cap of each of the run's tmpfs (work dir, /tmp, /dev/shm) above ``none``.
     memory_mb: int = attrs.field(default=512, validator=_positive)
     #: "address_space" (RLIMIT_AS) or "data" (RLIMIT_DATA, needed by the JVM and V8; see the package docs).
     memory_kind: str = attrs.field(default="address_space",
@@ -60,7 +61,7 @@ _EVIDENCE = (
                 b"java.lang.OutOfMemoryError", b"insufficient memory for the Java Runtime",
                 b"Cannot allocate memory")),
     ("processes", (b"Resource temporarily unavailable", b"unable to create native thread")),
-    ("file_size", (b"File too large", b"File size limit exceeded")),
+    ("file_size", (b"File too large", b"File size limit exceeded", b"No space left on device")),
 )
 
 
@@ -73,9 +74,9 @@ def limit_evident(limits: Limits, *, exit_code: int | None, sig: int | None, cpu
         return "cpu_time"
     if sig == signal.SIGXFSZ:
         return "file_size"
+    # A SIGKILL that neither we nor the CPU limit sent is no evidence of the OOM killer: the command can kill
+    # itself, or a harness its own child. Peak memory is no evidence either: the caller's own inflates it.
     for limit, markers in _EVIDENCE:
         if any(marker in stderr for marker in markers):
             return limit
-    # A SIGKILL we did not send and that the CPU limit does not explain comes from the kernel's OOM killer.
-    # (Peak memory is no evidence: it is inflated by the caller's own, see the package docs.)
-    return "memory" if sig == signal.SIGKILL else None
+    return None

@@ -16,9 +16,10 @@ class SandboxError(CodekilnError):
 class Isolation(enum.Enum):
     """How strongly a run is isolated; the values are the strings users type."""
 
-    #: Trusted code (tests): own session and process group, wall timeout, output cap, nothing else.
+    #: Trusted code (tests): own session and process group, wall timeout, output cap, private work dir and
+    #: the given environment only; it runs as the caller.
     NONE = "none"
-    #: Adds rlimits, a scrubbed environment, a private work dir and an unprivileged uid of the run's own.
+    #: Adds rlimits and an unprivileged uid of the run's own.
     PROCESS = "process"
     #: Adds new pid/net/ipc/uts/mount namespaces; only the system directories and ``ro_paths`` are visible.
     NAMESPACES = "namespaces"

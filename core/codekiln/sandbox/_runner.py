@@ -7,7 +7,6 @@ import fcntl
 import os
 import resource
 import selectors
-import shutil
 import signal
 import subprocess
 import time
@@ -98,9 +97,11 @@ class Sandbox:
         if level is not Isolation.NONE:
             self._lease = lease_uid()
             uid = self._lease.uid
+            # What a run whose caller died may have left under this uid.
             if level is Isolation.PROCESS:
-                _procs.kill_uid_processes(uid)  # strays of a run whose caller crashed
-        self._workdir = _workdir.create(files, uid)
+                _procs.kill_uid_processes(uid)
+            _workdir.remove_stale(uid)
+        self._workdir = _workdir.create(files, uid, self.limits.memory_mb * _limits.MiB)
         home = _bwrap.SANDBOX_DIR if level is Isolation.NAMESPACES else self._workdir
         child_env = {"PATH": _PATH, "HOME": home, "LANG": "C.UTF-8", **env}
 
@@ -175,7 +176,7 @@ class Sandbox:
                     if self._exited_at is not None or self._kills > 1:
                         break
                     if self._kills == 0:
-                        self._hit("wall_time")
+                        self.hit("wall_time")
                     else:  # killed, but not dead yet
                         self._kill(hard=True)
                     deadline = time.monotonic() + _GRACE_S
@@ -200,7 +201,7 @@ class Sandbox:
                             selector.unregister(fd)
                             del streams[fd]
                         elif not streams[fd].add(chunk):
-                            self._hit("output")
+                            self.hit("output")
         finally:
             selector.close()
 
@@ -213,7 +214,8 @@ class Sandbox:
             # a double-forked daemon, outlives the command: everything of the run's uid goes.
             _procs.kill_uid_processes(self._lease.uid)
 
-    def _hit(self, limit: str) -> None:
+    def hit(self, limit: str) -> None:
+        """End the run for going past ``limit``."""
         if self.limit_hit is None:
             self.limit_hit = limit
             self._kill()
@@ -299,23 +301,26 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill and reap what is left, remove the work dir, give the uid back. Safe to call more than once."""
-        if self._popen is not None and not self._reaped:
-            self._kill(hard=True)
-            self._reap()
-            if self.level is not Isolation.NONE:
-                _procs.kill_uid_processes(self._lease.uid)
-        for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd):
-            if fd is not None and fd >= 0:
-                os.close(fd)
-        self._pidfd = self._out_fd = self._err_fd = -1
-        self._pid1fd = None
-        self._close_stdin()
-        if self._status is not None:
-            self._status.close()
-            self._status = None
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir)
-            self._workdir = None
-        if self._lease is not None:
-            self._lease.release()
-            self._lease = None
+        try:
+            if self._popen is not None and not self._reaped:
+                self._kill(hard=True)
+                self._reap()
+                if self.level is not Isolation.NONE:
+                    _procs.kill_uid_processes(self._lease.uid)
+            for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd):
+                if fd is not None and fd >= 0:
+                    os.close(fd)
+            self._pidfd = self._out_fd = self._err_fd = -1
+            self._pid1fd = None
+            self._close_stdin()
+            if self._status is not None:
+                self._status.close()
+                self._status = None
+            if self._workdir is not None:
+                workdir, self._workdir = self._workdir, None
+                _workdir.remove(workdir, mounted=self._lease is not None)
+        finally:
+            # Even if removing the work dir failed: a work dir left behind is found again by remove_stale().
+            if self._lease is not None:
+                self._lease.release()
+                self._lease = None

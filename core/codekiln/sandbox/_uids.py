@@ -50,7 +50,7 @@ def _candidates() -> tuple[int, ...]:
 
 @functools.cache
 def _lock_dir() -> str:
-    path = os.path.join(tempfile.gettempdir(), "codekiln-sandbox-uids")
+    path = os.path.join(tempfile.gettempdir(), "codekiln-uid-leases")
     with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
     info = os.lstat(path)

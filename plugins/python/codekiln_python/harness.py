@@ -1,28 +1,34 @@
 """The program that runs a submitted Python solution inside the sandbox.
 
-It is copied into the sandbox as ``kiln_harness.py``, with ``codekiln.wire`` (the value codec) beside it
-as ``kiln_wire.py``, and run with the bare interpreter (``-I -S``): standard library only.
+It is copied into the sandbox compiled, as ``kiln_harness.pyc``, with ``codekiln.wire`` (the value codec)
+beside it as ``kiln_wire.pyc``, and run with the bare interpreter (``-I -S -B``): it imports only modules
+built into the interpreter, since every import is paid again at each of thousands of runs.
 
-Expected answers never enter the sandbox: the harness only calls the solution and reports what it
-returned, encoded as plain data on file descriptor 3; the verifier compares outside. So exiting early,
-printing "PASS", returning an object whose ``__eq__`` always holds, or patching this harness cannot make a
-test pass.
+Nothing the solution can do makes a test pass without computing the right answers:
 
-Modes (the first argument):
+``tests`` mode (language-neutral problems). stdin holds ``{"entry_point": NAME, "calls": [ARGS, ...]}``.
+    The harness calls the function on each test's arguments and writes one row per call to
+    ``results.jsonl``; the verifier compares the values with the expected ones outside the sandbox. The
+    expected values never enter the sandbox, so exiting early, printing "PASS", forging rows or returning
+    an object with a lying ``__eq__`` (only exact built-in types are encoded) gains nothing.
 
-``tests``   stdin is ``{"entry_point": NAME, "calls": [ARGS, ...]}``; one result line per call, then
-            ``{"done": true}``, written to the file ``results.jsonl`` instead of fd 3.
-``serve``   stdin is ``{"entry_point": NAME}`` followed by one ``{"args": ARGS}`` line per call; one result
-            line each, until stdin closes. A trusted test driver outside the sandbox talks to it.
+``check`` mode (benchmarks with their own test code, such as HumanEval's ``check(candidate)``). The
+    harness makes itself non-dumpable (so a process of the same uid can neither ptrace it nor read its
+    memory or file descriptors through /proc), runs the benchmark's prompt (public: the model continued
+    it) from ``prompt.py``, forks the solution's process, and only then reads the test code from stdin
+    (``{"test": CODE}``): the solution's process never holds it. The test code runs in this trusted
+    process; ``candidate`` is a proxy that sends each call's arguments to the solution's process over a
+    pipe and gets plain data back. The verdict goes to stdout, which the solution's process does not have
+    (its own prints go to stderr).
 
-The first line is ``{"ready": true}``, written before any solution code runs, so a harness that failed to
-start is told apart from a solution that failed. A result line is ``{"value": WIRE_VALUE, "time": SECONDS}``
-or ``{"error": "Type: message"}``; ``{"load_error": ...}`` when the solution failed before any call.
+Every line either way is JSON. The first line written is ``{"ready": true}``, before any solution code
+runs, so a harness that failed to start is told apart from a solution that failed. A call's row is
+``{"value": WIRE_VALUE, "time": SECONDS}`` or ``{"error": "Type: message"}``; ``{"load_error": ...}``
+when the solution failed before any call; check mode ends with ``{"check": "passed" | "failed" |
+"error", "message": ...}``.
 """
 
-from __future__ import annotations
-
-import json
+import _json  # the C half of json: its scanner parses safely, without json's 10 ms of imports
 import os
 import sys
 import time
@@ -31,16 +37,58 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the 
 import kiln_wire as wire
 
 SOLUTION_FILE = "solution.py"
-RESULT_FD = 3
+PROMPT_FILE = "prompt.py"
 RESULTS_FILE = "results.jsonl"
 
 
-def _describe(exc):
+class _Context:
+    """What ``_json.make_scanner`` reads its settings from (the role of json.JSONDecoder)."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = None
+
+    @staticmethod
+    def parse_constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+
+_scan = _json.make_scanner(_Context())
+
+
+def parse(line):
+    value, end = _scan(line, 0)
+    if line[end:].strip():
+        raise ValueError("trailing data after a JSON value")
+    return value
+
+
+def dump(value):
+    """JSON text of wire data (None, bool, int, finite float, str, lists, dicts with str keys)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) in (int, float):
+        return repr(value)
+    if type(value) is str:
+        return _json.encode_basestring_ascii(value)
+    if type(value) is list:
+        return "[" + ",".join(dump(v) for v in value) + "]"
+    return "{" + ",".join(_json.encode_basestring_ascii(k) + ":" + dump(v) for k, v in value.items()) + "}"
+
+
+def describe(exc):
     text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def _load_solution(entry_point):
+def load_solution(entry_point):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     with open(SOLUTION_FILE, encoding="utf-8") as handle:
         source = handle.read()
@@ -51,40 +99,149 @@ def _load_solution(entry_point):
     return function
 
 
-def _call(function, args, write):
+def call(function, args):
     start = time.perf_counter()
     try:
         value = wire.encode(function(*wire.decode(args)))
     except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends are failures too
-        write({"error": _describe(exc)})
+        return {"error": describe(exc)}
+    return {"value": value, "time": time.perf_counter() - start}
+
+
+def serve(entry_point, requests, write):
+    """The solution's side: load it, then answer one call per request line until the requests end."""
+    try:
+        function = load_solution(entry_point)
+    except BaseException as exc:
+        write({"load_error": describe(exc)})
         return
-    write({"value": value, "time": time.perf_counter() - start})
+    for line in requests:
+        write(call(function, parse(line)["args"]))
+
+
+def writer(stream):
+    flush = stream.flush  # bound now: the solution may rebind names later
+
+    def write(row):
+        stream.write(dump(row) + "\n")
+        flush()
+
+    return write
+
+
+def run_tests(write):
+    header = parse(sys.stdin.readline())
+    try:
+        function = load_solution(header["entry_point"])
+    except BaseException as exc:
+        write({"load_error": describe(exc)})
+        return
+    for args in header["calls"]:
+        write(call(function, args))
+    write({"done": True})
+
+
+class CandidateError(Exception):
+    pass
+
+
+class Candidate:
+    """Stands in for the solution's function inside the benchmark's test code."""
+
+    def __init__(self, requests, responses):
+        self.requests, self.responses = requests, responses
+
+    def __call__(self, *args):
+        try:
+            self.requests.write(dump({"args": wire.encode(list(args))}) + "\n")
+            self.requests.flush()
+        except OSError:
+            raise CandidateError("the solution's process ended before the tests finished") from None
+        line = self.responses.readline()
+        if not line:
+            raise CandidateError("the solution's process ended before the tests finished")
+        try:
+            row = parse(line)
+            if "value" in row:
+                return wire.decode(row["value"])
+            message = row.get("load_error") or row.get("error")
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+            message = None
+        raise CandidateError(str(message) if message else "the solution's process sent a malformed answer")
+
+
+def make_undumpable():
+    """prctl(PR_SET_DUMPABLE, 0). Through _ctypes, ctypes' C core: importing the ctypes package costs as
+    much as a whole HumanEval test run; the public API is the fallback."""
+    PR_SET_DUMPABLE, PR_GET_DUMPABLE = 4, 3
+    try:
+        import _ctypes
+
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")
+        _ctypes.call_function(prctl, (PR_SET_DUMPABLE, 0, 0, 0, 0))
+        dumpable = _ctypes.call_function(prctl, (PR_GET_DUMPABLE, 0, 0, 0, 0))
+    except (ImportError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        dumpable = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
+    if dumpable != 0:  # fail closed: without it the solution could read the tests from our memory
+        raise OSError("prctl(PR_SET_DUMPABLE, 0) did not take effect")
+
+
+def run_check(entry_point, write):
+    make_undumpable()
+    # The prompt is public (the model continued it): run it before forking, so its imports and helpers
+    # are loaded once for both processes. The test code is read only after the fork.
+    namespace = {"__name__": "__kiln_test__"}
+    with open(PROMPT_FILE, encoding="utf-8") as handle:
+        exec(compile(handle.read(), PROMPT_FILE, "exec"), namespace)
+    request_read, request_write = os.pipe()
+    response_read, response_write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the solution's process: it keeps only its two pipe ends and stderr
+        os.close(request_write)
+        os.close(response_read)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(2, 1)
+        os.close(null)
+        try:
+            serve(entry_point, os.fdopen(request_read, "r"), writer(os.fdopen(response_write, "w")))
+        finally:
+            os._exit(0)
+    os.close(request_read)
+    os.close(response_write)
+    test = parse(sys.stdin.read())  # only now: the solution's process was forked without it
+    candidate = Candidate(os.fdopen(request_write, "w"), os.fdopen(response_read, "r"))
+    try:
+        namespace[entry_point] = candidate  # the tests may call it by name rather than as `candidate`
+        exec(test["test"], namespace)
+        namespace["check"](candidate)
+        verdict = {"check": "passed"}
+    except AssertionError as exc:
+        verdict = {"check": "failed", "message": f"assertion failed{': ' + str(exc) if str(exc) else ''}"}
+    except CandidateError as exc:
+        verdict = {"check": "error", "message": str(exc)}
+    except Exception as exc:  # the test code choked on what the solution returned
+        verdict = {"check": "failed", "message": describe(exc)}
+    write(verdict)
+    os.kill(child, 9)
+    os.waitpid(child, 0)
 
 
 def main():
     mode = sys.argv[1]
-    # Left open until the process ends: results must reach the file even if the solution exits abruptly.
-    channel = open(RESULTS_FILE, "w", encoding="utf-8") if mode == "tests" else os.fdopen(RESULT_FD, "w")  # noqa: SIM115
-    dumps, flush = json.dumps, channel.flush  # bound now: the solution may rebind json or sys later
-
-    def write(row):
-        channel.write(dumps(row) + "\n")
-        flush()
-
-    write({"ready": True})  # before any solution code runs: its absence is the harness's failure, not the code's
-    header = json.loads(sys.stdin.readline())
-    try:
-        function = _load_solution(header["entry_point"])
-    except BaseException as exc:
-        write({"load_error": _describe(exc)})
-        return
     if mode == "tests":
-        for args in header["calls"]:
-            _call(function, args, write)
-        write({"done": True})
+        # Left open until the process ends: results must reach the file even if the solution exits abruptly.
+        write = writer(open(RESULTS_FILE, "w", encoding="utf-8"))  # noqa: SIM115
+        write({"ready": True})
+        run_tests(write)
     else:
-        for line in sys.stdin:
-            _call(function, json.loads(line)["args"], write)
+        write = writer(sys.stdout)
+        write({"ready": True})
+        run_check(sys.argv[2], write)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,222 @@
+"""Problems, fixtures and host-side checks for the attack suite (see ``test_attacks.py``).
+
+Every attack runs as a model answer through the real verifier at the ``namespaces`` isolation level. What
+the test process checks afterwards, on the host:
+
+- no process of the run is left (found by the attack's unique marker, which the attack sets as its process
+  name and puts in the argv of anything it execs, and by the sandbox uid range among our descendants);
+- nothing was written outside the run's directory (``/tmp/<marker>``, ``<project>/<marker>``, ``~/<marker>``,
+  ``/dev/shm/<marker>``, ...);
+- no connection reached the servers the test listens on;
+- the secret in the test process's environment appears nowhere in the verdict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import secrets
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codekiln.model import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.sandbox import Limits
+from codekiln.verifier import Verifier
+
+PROJECT = Path(__file__).resolve().parents[2]
+SANDBOX_UIDS = range(61000, 62000)
+#: Short limits keep the suite fast: every timeout attack costs one wall limit.
+LIMITS = Limits(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=256)
+SECRET_VAR = "CODEKILN_TEST_SECRET"
+
+ADD = Problem(
+    id="add",
+    description="Return the sum of a and b.",
+    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+    tests=(TestCase((1, 2), 3), TestCase((5, -7), -2), TestCase((0, 0), 0)),
+)
+
+DOUBLE = Problem(
+    id="double",
+    description="Return twice x.",
+    native={
+        "python": NativeTests(
+            prompt='def double(x):\n    """Return twice x."""\n',
+            test="def check(candidate):\n"
+                 "    assert candidate(2) == 4\n"
+                 "    assert candidate(-3) == -6\n"
+                 "    assert candidate(0) == 0\n",
+            entry_point="double",
+        )
+    },
+)
+
+PROBLEMS = {"add": ADD, "double": DOUBLE}
+#: Correct answers, made unique per use (a comment with the marker) so the verifier's cache cannot answer.
+CORRECT = {"add": "def add(a, b):\n    return a + b  # {marker}\n", "double": "    return 2 * x  # {marker}\n"}
+
+
+def new_marker() -> str:
+    """Unique, and short enough (15 bytes) to be a process name (``/proc/<pid>/comm``)."""
+    return "ck" + secrets.token_hex(6)
+
+
+def outside_paths(marker: str) -> list[Path]:
+    """Host paths the attacks try to create; none may exist after a run."""
+    roots = [Path("/tmp"), Path(tempfile.gettempdir()), PROJECT, Path.home(), Path("/root"), Path("/dev/shm"),
+             Path.cwd(), Path("/")]
+    return list(dict.fromkeys(root / marker for root in roots))
+
+
+def _left_work_dirs(marker: str) -> list[str]:
+    """Work dirs of runs that still hold something the attack named after its marker (a failed clean-up)."""
+    return glob.glob(os.path.join(glob.escape(tempfile.gettempdir()), "codekiln-sandbox-*", marker + "*"))
+
+
+@contextlib.contextmanager
+def no_writes_outside(marker: str) -> Iterator[list[Path]]:
+    """Asserts that the body wrote none of the marker's outside paths and left no work dir behind."""
+    paths = outside_paths(marker)
+    assert not [p for p in paths if os.path.lexists(p)]
+    try:
+        yield paths
+    finally:
+        written = [str(p) for p in paths if os.path.lexists(p)]
+        left = [os.path.dirname(p) for p in _left_work_dirs(marker)]
+        # Leave the machine clean even when the assertions below fail (rm copes with any depth).
+        for path in written + left:
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", path], check=False)
+    assert not written, f"the attack wrote outside its work dir: {written}"
+    assert not left, f"the run's work dir was left on the host: {left}"
+
+
+# -- processes ----------------------------------------------------------------------------------------------
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return b""
+
+
+def _field(status: bytes, name: bytes) -> bytes:
+    for line in status.splitlines():
+        if line.startswith(name + b":"):
+            return line.split(b":", 1)[1].strip()
+    return b""
+
+
+def _descends_from_us(pid: int) -> bool:
+    me = os.getpid()
+    for _ in range(64):
+        ppid = int(_field(_read(f"/proc/{pid}/status"), b"PPid") or 0)
+        if ppid == me:
+            return True
+        if ppid <= 1:
+            return False
+        pid = ppid
+    return False
+
+
+def leftover_processes(marker: str) -> list[str]:
+    """Live processes carrying ``marker`` (name or argv), or of a sandbox uid below this process."""
+    found = []
+    needle = marker.encode()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        status = _read(f"/proc/{name}/status")
+        if not status or _field(status, b"State").startswith((b"Z", b"X")):
+            continue  # gone, or dead and only waiting to be reaped
+        cmdline = _read(f"/proc/{name}/cmdline")
+        uid = int(_field(status, b"Uid").split()[0] or -1)
+        if needle in _read(f"/proc/{name}/comm") or needle in cmdline or (
+                uid in SANDBOX_UIDS and _descends_from_us(int(name))):
+            argv = cmdline.replace(b"\0", b" ")[:120]
+            found.append(f"pid {name} uid {uid}: {argv!r}")
+    return found
+
+
+def assert_no_leftovers(marker: str, grace_s: float = 1.0) -> None:
+    deadline = time.monotonic() + grace_s
+    while (left := leftover_processes(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes of the run outlived it: {left}"
+
+
+# -- fixtures -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def secret() -> Iterator[str]:
+    """A secret in this process's environment, set before the verifier (and its workers) start."""
+    value = "s3cr3t-" + secrets.token_hex(16)
+    os.environ[SECRET_VAR] = value
+    try:
+        yield value
+    finally:
+        os.environ.pop(SECRET_VAR, None)
+
+
+@pytest.fixture(scope="module")
+def attack_verifier(secret: str) -> Iterator[Verifier]:
+    with Verifier(isolation="namespaces", limits=LIMITS, workers=2) as verifier:
+        yield verifier
+
+
+class Listeners:
+    """A TCP server on every host address and an abstract unix socket; records whether anyone connected."""
+
+    def __init__(self) -> None:
+        self.tcp = socket.create_server(("0.0.0.0", 0), backlog=16)
+        self.port = self.tcp.getsockname()[1]
+        self.unix_name = "codekiln-attack-" + secrets.token_hex(8)
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind("\0" + self.unix_name)
+        self.unix.listen(16)
+        for sock in (self.tcp, self.unix):
+            sock.setblocking(False)
+        self.host_ips = sorted({"127.0.0.1", _primary_ip()})
+
+    def connections(self) -> list[str]:
+        arrived = []
+        for sock in (self.tcp, self.unix):
+            while True:
+                try:
+                    conn, peer = sock.accept()
+                except BlockingIOError:
+                    break
+                arrived.append(f"{sock.family.name} from {peer!r}")
+                conn.close()
+        return arrived
+
+    def close(self) -> None:
+        self.tcp.close()
+        self.unix.close()
+
+
+def _primary_ip() -> str:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # a UDP "connect" only picks a route; nothing is sent
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def listeners() -> Iterator[Listeners]:
+    servers = Listeners()
+    try:
+        yield servers
+    finally:
+        servers.close()
