@@ -126,6 +126,12 @@ class LanguageBackend(abc.ABC):
     ) -> SignatureRun:
         """Call ``problem.signature.name`` on every test's arguments in the sandbox; report raw values."""
 
+    def signature_stub(self, problem: Problem) -> str:
+        """The declaration of ``problem``'s function in this language, as a prompt shows it to the model:
+        what the solution must define for the signature tests to find it (name, parameter and return
+        types as this backend translates them)."""
+        raise NotImplementedError(f"language '{self.name}' does not render signatures")
+
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:

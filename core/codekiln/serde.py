@@ -6,7 +6,7 @@
 >>> from_json(Diagnostic, {'message': 'x', 'line': 'three'}, where="row 4")
 Traceback (most recent call last):
 ...
-codekiln.errors.DataError: row 4: field 'line': invalid value for type, expected int
+codekiln.errors.DataError: row 4: field 'line': invalid literal for int() with base 10: 'three'
 """
 
 from __future__ import annotations

@@ -58,9 +58,61 @@ DOUBLE = Problem(
     },
 )
 
-PROBLEMS = {"add": ADD, "double": DOUBLE}
+#: HumanEval's usual shape: edge cases first, then random inputs from a module the test imports.
+DOUBLE_RANDOM = Problem(
+    id="double_random",
+    description="Return twice x.",
+    native={
+        "python": NativeTests(
+            prompt='def double(x):\n    """Return twice x."""\n',
+            test="def check(candidate):\n"
+                 "    assert candidate(0) == 0\n"
+                 "    import random\n"
+                 "    rng = random.Random(7)\n"
+                 "    for _ in range(20):\n"
+                 "        x = rng.randint(-1000, 1000)\n"
+                 "        assert candidate(x) == 2 * x\n",
+            entry_point="double",
+        )
+    },
+)
+
+#: A test that iterates with map(): what an exception escaping candidate() does depends on its type.
+DOUBLE_MAP = Problem(
+    id="double_map",
+    description="Return twice x.",
+    native={
+        "python": NativeTests(
+            prompt='def double(x):\n    """Return twice x."""\n',
+            test="def check(candidate):\n"
+                 "    assert all(map(lambda x: candidate(x) == 2 * x, range(-5, 6)))\n",
+            entry_point="double",
+        )
+    },
+)
+
+#: A test that prints what the solution returned (some benchmarks' tests print).
+DOUBLE_PRINT = Problem(
+    id="double_print",
+    description="Return twice x.",
+    native={
+        "python": NativeTests(
+            prompt='def double(x):\n    """Return twice x."""\n',
+            test="def check(candidate):\n"
+                 "    result = candidate(2)\n"
+                 "    print(result)\n"
+                 "    assert result == 4\n",
+            entry_point="double",
+        )
+    },
+)
+
+PROBLEMS = {"add": ADD, "double": DOUBLE, "double_random": DOUBLE_RANDOM, "double_map": DOUBLE_MAP,
+            "double_print": DOUBLE_PRINT}
 #: Correct answers, made unique per use (a comment with the marker) so the verifier's cache cannot answer.
 CORRECT = {"add": "def add(a, b):\n    return a + b  # {marker}\n", "double": "    return 2 * x  # {marker}\n"}
+#: The problem whose correct answer shows that the verifier still works after an attack on ``problem``.
+HEALTH_CHECK = {problem: "add" if problem == "add" else "double" for problem in PROBLEMS}
 
 
 def new_marker() -> str:

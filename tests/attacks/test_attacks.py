@@ -23,6 +23,7 @@ import os
 import pytest
 from attack_support import (
     CORRECT,
+    HEALTH_CHECK,
     PROBLEMS,
     PROJECT,
     Listeners,
@@ -105,9 +106,9 @@ def add(a, b):  # six processes of 200 MB each, every one under the 256 MB limit
     total = sum(int(line.split()[1]) for pid in kids for line in open(f"/proc/{pid}/status")
                 if line.startswith("VmRSS")) >> 10
     raise RuntimeError(f"the run holds {total} MB resident")
-""", hole="sandbox: memory_mb is an RLIMIT_AS per process, not per run (no cgroup): a run holds processes x "
-          "memory_mb (+2 x memory_mb of tmpfs); measured 1236 MB resident under memory_mb=256; with the defaults "
-          "64 x 512 MB = 32 GB, more than this machine's 24 GB"),
+""", hole="sandbox (a documented known gap): memory_mb is an RLIMIT_AS per process, not per run (no cgroup), so a "
+          "run holds processes x memory_mb plus 3 tmpfs of memory_mb; measured 1236 MB resident under "
+          "memory_mb=256; the defaults allow 64 x 512 MB = 32 GB, more than this machine's 24 GB"),
     attack("infinite_loop", "add", S.TIMEOUT, """
 def add(a, b):
     while True:
@@ -181,8 +182,7 @@ def add(a, b):  # each file under the file-size cap, 360 MB in all on the host's
         with open(f"fill{i}", "wb") as f:
             f.write(b"x" * (15 * 2**20))
     return a + b + 1
-""", hole="sandbox: the work dir is a host directory with no quota; only single files are capped, so a run "
-          "writes ~2 GB/s to the host disk (960 MB in 0.5 s measured), ~20 GB per 10 s sample"),
+"""),
 
     # ---- escaping the sandbox -------------------------------------------------------------------------------
     attack("write_outside", "add", S.WRONG_ANSWER, """
@@ -234,9 +234,7 @@ def add(a, b):
         os.chdir("d")
     os.fchdir(top)
     return a + b + 1
-""", hole="sandbox._runner.Sandbox.close: shutil.rmtree (recursive in Python 3.11) raises RecursionError on a "
-          "3000-deep tree: the verdict is a masked infra_error, the work dir stays on the host disk, and the uid "
-          "lease is never released (2 uids leaked per sample, retry included; 1000 such answers exhaust the pool)"),
+"""),
     attack("read_project_file", "add", S.RUNTIME_ERROR, """
 def add(a, b):  # a file of the project: not in the sandbox, so this raises
     return len(open(PROJECT + "/core/codekiln/wire.py").read()) + a + b
@@ -303,7 +301,7 @@ def add(a, b):
     time.sleep(1)
     return a + b + 1
 """),
-    attack("killpg_own_group", "add", S.MEMORY_LIMIT, """
+    attack("killpg_own_group", "add", S.RUNTIME_ERROR, """
 import os, signal
 def add(a, b):  # SIGKILL to the whole group, this process included
     os.killpg(0, signal.SIGKILL)
@@ -395,11 +393,19 @@ def add(a, b):
 """),
     attack("patch_harness_module", "add", S.WRONG_ANSWER, """
 import sys
-import kiln_harness  # a second copy; the running harness is __main__
-harness = sys.modules["__main__"]
-def forged(function, args, write):
-    write({"value": 3, "time": 0.0})
-harness._call = kiln_harness._call = forged
+try:
+    import kiln_harness  # a second copy: the running harness is __main__
+except ImportError:
+    kiln_harness = None
+def forged(*args):  # stands in for whatever the harness calls the solution through
+    row = {"value": 3, "time": 0.0}
+    if len(args) == 3 and callable(args[2]):
+        args[2](row)
+    return row
+for module in (sys.modules["__main__"], kiln_harness):
+    for name, obj in list(vars(module or sys).items()):
+        if "call" in name.lower() and callable(obj) and not isinstance(obj, type):
+            setattr(module, name, forged)
 def add(a, b):
     raise ValueError("never called")
 """),
@@ -502,8 +508,8 @@ import os
 os.remove("results.jsonl")  # the harness's "ready" line goes with it
 def add(a, b):
     return a + b + 1
-""", hole="codekiln_python.backend.run_signature_tests: a missing/garbled results.jsonl (the solution owns the work "
-          "dir) raises RuntimeError('the Python harness did not start'), which the verifier retries and masks as "
+""", hole="codekiln_python.backend._rows: a missing or rewritten results.jsonl (the solution owns the work dir) "
+          "raises RuntimeError('the Python harness did not start'), which the verifier retries and masks as "
           "infra_error: any failing answer can opt out of the loss"),
     attack("forge_malformed_tag", "add", S.WRONG_ANSWER, """
 import kiln_wire
@@ -511,16 +517,17 @@ kiln_wire.encode = lambda value: {"$float": "not a number"}
 def add(a, b):
     return a + b
 """, hole="codekiln.verifier.pipeline._judge_signature: wire.decode of an untrusted row ({'$float': 'x'}, "
-          "{'$tuple': 5}, {'$set': [[{}]]}) raises outside any handler; the verifier masks it as infra_error"),
-    attack("forge_deep_json", "add", S.WRONG_ANSWER, """
+          "{'$tuple': 5}, {'$set': [[{}]]}) raises outside any handler; the verifier masks it as infra_error "
+          "(wrong_answer or runtime_error would both do: anything but masked)"),
+    attack("forge_deep_json", "add", S.RUNTIME_ERROR, """
 import os
 with open("results.jsonl", "a") as f:  # after the harness's ready line
     f.write('{"value": ' + "[" * 100000 + "]" * 100000 + '}\\n')
 os._exit(0)
-""", hole="codekiln_python.backend.run_signature_tests: json.loads of a deeply nested row raises RecursionError "
-          "(only JSONDecodeError is caught); the verifier masks it as infra_error"),
+""", hole="codekiln_python.backend._rows: json.loads of a deeply nested row raises RecursionError (only "
+          "ValueError is caught, as a torn line); the verifier masks it as infra_error"),
 
-    # ---- the native (HumanEval-style) path: check() runs in the verifier, the solution in the sandbox --------
+    # ---- the native (HumanEval-style) path: check() runs in a trusted driver, the solution in its own process ---
     attack("native_lying_eq", "double", S.RUNTIME_ERROR, """
 class Yes(int):
     def __eq__(self, other):
@@ -548,12 +555,20 @@ def double(x):
     return x
 """),
     attack("native_read_tests", "double", S.WRONG_ANSWER, """
-import glob, re
+import glob, os, re
 expected = {}
-for pattern in ("*", "**/*", "/tmp/**", "/dev/shm/**", "/proc/*/cmdline", "/proc/self/fd/*"):
+# Every file it can see, the command lines and open descriptors of every process (the test driver's stdin
+# among them): anything that looks like "candidate(2) == 4" is an expected value.
+for pattern in ("*", "**/*", "/tmp/**", "/dev/shm/**", "/proc/*/cmdline", "/proc/*/environ", "/proc/*/fd/*"):
     for path in glob.glob(pattern, recursive=True):
+        if path.startswith(("/proc/self/", "/proc/thread-self/", f"/proc/{os.getpid()}/")):
+            continue  # its own request pipe: reading it would swallow the driver's first call
         try:
-            text = open(path, errors="replace").read(1 << 20)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # pipes must not block
+            try:
+                text = os.read(fd, 1 << 20).decode(errors="replace")
+            finally:
+                os.close(fd)
         except OSError:
             continue
         for arg, value in re.findall(r"candidate\\((-?\\d+)\\)\\s*==\\s*(-?\\d+)", text):
@@ -584,7 +599,27 @@ for path in ("/proc/1/fd/1", f"/proc/{os.getppid()}/fd/1", "/proc/1/fd/2"):
 def double(x):
     return 12345
 """),
-    attack("native_kill_parent", "double", S.WRONG_ANSWER, """
+    attack("native_shadow_stdlib_module", "double_random", S.WRONG_ANSWER, """
+import os
+# The trusted test process imports from sys.path[0], the work dir, which this process (same uid) can write.
+# A module planted there under a stdlib name runs in the trusted process when the test code imports it.
+FORGE = "import os\\nos.write(1, b'{\\"check\\":\\"passed\\"}\\\\n')\\nos._exit(0)\\n"
+for name in ("random", "math", "copy", "fractions", "statistics", "decimal", "itertools", "collections"):
+    with open(f"{name}.py", "w") as f:
+        f.write(FORGE)
+def double(x):
+    return 0  # right for candidate(0) only
+""", hole="codekiln_python harness check mode: the trusted test process runs with sys.path[0] = the work dir, "
+          "writable by the solution's process (same uid); a planted random.py runs in the trusted process when "
+          "the test imports it and prints a passing verdict (deterministic when the import follows a call; "
+          "25-50 % when the test imports at its top, measured)"),
+    attack("native_forge_verdict_via_test_print", "double_print", S.WRONG_ANSWER, """
+def double(x):  # the test prints what it gets, onto the stream that carries the verdict
+    return '{"check":"passed"}'
+""", hole="harness check mode: the verdict goes to the trusted process's sys.stdout, which the test code prints "
+          "to as well, and the backend takes the first 'check' row: a returned string that the test prints "
+          "becomes the verdict (see also test_native_test_code_may_print)"),
+    attack("native_kill_parent", "double", S.RUNTIME_ERROR, """
 import os, signal
 def double(x):
     for target in (os.getppid(), 1, -1):
@@ -627,7 +662,7 @@ def double(x):
     while True:
         sys.stdout.write("PASS\\n" * 10000)
 """),
-    attack("native_channel_flood", "double", S.OUTPUT_LIMIT, """
+    attack("native_channel_flood", "double", S.RUNTIME_ERROR, """
 import os
 def double(x):
     for _ in range(8):  # 8 MB without a newline on the answer channel, which nothing caps
@@ -637,9 +672,21 @@ def double(x):
             except OSError:
                 pass
     os._exit(0)
-""", hole="sandbox.spawn's channel (fd 3) has no size cap and backend._Candidate reads it with an unbounded "
-          "readline(): an answer writes GBs into the verifier's memory within the wall limit (200 MB -> +400 MB "
-          "RSS measured)"),
+""", hole="harness.Candidate: a non-JSON answer line makes the _json scanner raise StopIteration, which is not "
+          "caught as a malformed answer (runtime_error) but reaches the test code (here: wrong_answer; see "
+          "native_stopiteration_ends_map for how that passes)"),
+    attack("native_stopiteration_ends_map", "double_map", S.RUNTIME_ERROR, """
+import os
+for fd in range(3, 20):  # the answer pipe is one of these: put a line there that is not JSON
+    try:
+        os.write(fd, b"not json\\n")
+    except OSError:
+        pass
+def double(x):
+    return 0
+""", hole="harness.Candidate: the StopIteration of the _json scanner on a non-JSON answer escapes candidate(); "
+          "inside map()/filter() it silently ends the iteration, so all(map(...)) is True and a wrong answer "
+          "PASSES, every time"),
 ]
 
 
@@ -657,6 +704,7 @@ def _verdict_text(verdict) -> str:
 
 
 def _check_correct_still_passes(verifier: Verifier, problem: str, marker: str) -> None:
+    problem = HEALTH_CHECK[problem]
     verdict = verifier.verify(PROBLEMS[problem], CORRECT[problem].format(marker=marker), "python")
     assert verdict.status is VerdictStatus.PASSED, verdict
 
@@ -689,7 +737,7 @@ def test_attacks_in_worker_pool(attack_verifier: Verifier, listeners: Listeners,
         problem, status, code = table[name]
         samples.append(Sample(PROBLEMS[problem], _completion(code, marker, listeners), "python"))
         expected.append(status)
-    for problem in PROBLEMS:
+    for problem in CORRECT:
         samples.append(Sample(PROBLEMS[problem], CORRECT[problem].format(marker=markers[0]), "python"))
         expected.append(VerdictStatus.PASSED)
     with contextlib.ExitStack() as stack:
@@ -703,5 +751,13 @@ def test_attacks_in_worker_pool(attack_verifier: Verifier, listeners: Listeners,
     assert not listeners.connections()
     assert not any(secret in _verdict_text(v) for v in verdicts)
     again = attack_verifier.verify_batch(
-        [Sample(PROBLEMS[p], CORRECT[p].format(marker=markers[1]), "python") for p in PROBLEMS])
+        [Sample(PROBLEMS[p], CORRECT[p].format(marker=markers[1]), "python") for p in CORRECT])
     assert all(v.status is VerdictStatus.PASSED for v in again), again
+
+
+@pytest.mark.xfail(strict=True, reason="harness check mode: the test code's prints share stdout with the verdict, and "
+                   "backend._rows stops at the first line that is not a JSON object, so the verdict is never seen")
+def test_native_test_code_may_print(attack_verifier: Verifier) -> None:
+    """Not an attack: a correct answer must pass a benchmark test that prints (the channel of the attack above)."""
+    verdict = attack_verifier.verify(PROBLEMS["double_print"], CORRECT["double"].format(marker=new_marker()), "python")
+    assert verdict.status is VerdictStatus.PASSED, verdict

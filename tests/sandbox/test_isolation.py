@@ -4,6 +4,7 @@ network, other processes, the filesystem and IPC."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import socket
 
@@ -22,7 +23,7 @@ def test_only_the_given_environment_is_seen(level, monkeypatch):
     monkeypatch.setenv("CODEKILN_TEST_SECRET", SECRET)
     code = "import json, os; print(json.dumps(dict(os.environ)))"
     result = run([python_for(level), "-I", "-c", code], env={"GREETING": "hi"}, isolation=level)
-    environment = __import__("json").loads(result.stdout)
+    environment = json.loads(result.stdout)
     environment.pop("PWD", None)  # set by the shell-like launchers, harmless
     home = "/sandbox" if level is Isolation.NAMESPACES else environment["HOME"]
     assert environment == {"GREETING": "hi", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home,

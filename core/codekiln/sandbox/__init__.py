@@ -46,20 +46,20 @@ it (the child runs in the caller's memory until it executes the first program, a
 high-water mark): the figure is the larger of the command's peak and the caller's. It is exact in a small
 caller such as a verifier worker, not in a trainer holding gigabytes. cgroup memory accounting would fix it.
 
-Per-run overhead: median of 60 runs from a warm process, on this 2-core VM (kernel 6.18, Python 3.11, root),
-while other jobs kept its load average near 5, so idle figures are lower (idle, the ``namespaces`` chain
-cost 5.5 ms over ``/bin/true``):
+Per-run overhead: the best of four medians of 60 runs from a warm process, on this 2-core VM (kernel 6.18,
+Python 3.11, root) while other jobs kept its load average between 1 and 6:
 
     command                       subprocess.run   none     process   namespaces
-    /bin/true                     0.8 ms           1.2 ms   5.2 ms    8.8 ms
-    python3.11 -I -S -c pass      7.2 ms           7.7 ms   15.0 ms*  15.9 ms
+    /bin/true                     0.7 ms           1.1 ms   4.9 ms    7.6 ms
+    python3.11 -I -S -c pass      6.6 ms           7.1 ms   11.0 ms*  14.6 ms
 
-    * the system's /usr/bin/python3.11 (9.6 ms by itself): the process level cannot reach /root/.pyenv.
+    * the system's /usr/bin/python3.11 (6.6 ms by itself): the process level cannot reach /root/.pyenv.
 
-``process`` adds ``setpriv`` (switch to the uid) and ``prlimit`` (rlimits) in front of the command and a
-/proc scan before and after; ``namespaces`` adds ``prlimit``, bwrap (namespaces, mounts, pivot_root), and
-``setpriv`` and ``timeout`` as the sandbox's pid 1. Each program exec'd costs 0.6 to 1.2 ms here; the
-launch itself is a vfork (``subprocess.Popen`` without ``preexec_fn``), so its cost does not grow with the
+Nearly all of it is the programs run before the command, 0.6 to 1.2 ms each here: ``process`` runs
+``setpriv`` (switch to the uid) and ``prlimit`` (rlimits), and scans /proc before and after; ``namespaces``
+runs ``prlimit``, bwrap (namespaces, mounts, pivot_root: about 2.8 ms), and ``setpriv`` and ``timeout`` as
+the sandbox's pid 1. Our own Python costs about 0.5 ms a run (the tmpfs work dir 0.15 ms of it). The launch
+is a vfork (``subprocess.Popen`` without ``preexec_fn`` or ``user=``), so it does not slow down with the
 caller's memory (a fork from a 2 GB process took 44 ms). This host's pyenv Python spends about 25 ms more
 in ``site`` (a ``.pth`` file imports certifi), inside or outside the sandbox.
 """

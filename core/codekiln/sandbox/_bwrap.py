@@ -63,7 +63,11 @@ def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int) 
         # Only for setpriv, which switches to the run's uid; that switch clears every capability.
         "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
         *_system_mounts(),
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", scratch, "--tmpfs", "/dev/shm",
     ]
+    # After /tmp, so that a path below /tmp is bound onto the sandbox's /tmp rather than hidden by it.
     made: set[str] = set()
     for path in ro_paths:
         # bwrap would create missing parents with mode 0700, which the run's uid cannot enter.
@@ -77,9 +81,6 @@ def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int) 
         command += ["--ro-bind", path, path]
     return [
         *command,
-        "--proc", "/proc", "--dev", "/dev",
-        "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",
-        "--perms", "1777", "--size", scratch, "--tmpfs", "/dev/shm",
         "--bind", workdir, SANDBOX_DIR, "--chdir", SANDBOX_DIR,
         "--remount-ro", "/dev", "--remount-ro", "/",
         "--",

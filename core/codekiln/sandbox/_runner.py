@@ -307,11 +307,11 @@ class Sandbox:
                 self._reap()
                 if self.level is not Isolation.NONE:
                     _procs.kill_uid_processes(self._lease.uid)
-            for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd):
+            for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd, self.channel_fd):
                 if fd is not None and fd >= 0:
                     os.close(fd)
             self._pidfd = self._out_fd = self._err_fd = -1
-            self._pid1fd = None
+            self._pid1fd = self.channel_fd = None
             self._close_stdin()
             if self._status is not None:
                 self._status.close()

@@ -17,12 +17,13 @@ import os
 import pwd
 import random
 import stat
-import tempfile
 
 from ._model import SandboxError
 
 #: Reserved for codekiln; uids that belong to an account in the passwd database are skipped.
 UID_RANGE = range(61000, 62000)
+#: A fixed path, not below $TMPDIR: every process on the machine must see the same locks.
+LEASE_DIR = "/run/codekiln-uid-leases"
 
 # Round-robin from a random start, so a uid is reused as late as possible: the zombies a run leaves to the
 # host's init (which may reap lazily) still count against RLIMIT_NPROC until they are reaped.
@@ -50,13 +51,13 @@ def _candidates() -> tuple[int, ...]:
 
 @functools.cache
 def _lock_dir() -> str:
-    path = os.path.join(tempfile.gettempdir(), "codekiln-uid-leases")
     with contextlib.suppress(FileExistsError):
-        os.mkdir(path, 0o700)
-    info = os.lstat(path)
+        os.mkdir(LEASE_DIR, 0o700)
+    info = os.lstat(LEASE_DIR)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
-        raise SandboxError(f"sandbox: {path} must be a directory of uid {os.geteuid()}, mode 0700; remove it")
-    return path
+        raise SandboxError(f"sandbox: {LEASE_DIR} must be a directory of uid {os.geteuid()}, mode 0700; "
+                           "remove it")
+    return LEASE_DIR
 
 
 def lease_uid() -> UidLease:

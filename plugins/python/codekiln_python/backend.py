@@ -29,6 +29,7 @@ from typing import Any
 from codekiln import wire
 from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
 from codekiln.model import Diagnostic, Problem, TestOutcome
+from codekiln.types import TypeSpec
 
 _HERE = Path(__file__).parent
 #: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
@@ -67,6 +68,19 @@ class PythonBackend(LanguageBackend):
         if not os.access(PYTHON, os.X_OK):
             return Availability(False, hint=f"the interpreter {PYTHON} is not executable; reinstall Python")
         return Availability(True, version=f"Python {platform.python_version()}")
+
+    def signature_stub(self, problem: Problem) -> str:
+        """``def name(param: type, ...) -> type:`` with the vocabulary's types as Python hints.
+
+        >>> from codekiln.model import Param, Signature
+        >>> params = (Param("xs", "list[optional[int]]"), Param("m", "dict[str, tuple[int, float]]"))
+        >>> sig = Signature("f", params, "bool")
+        >>> PythonBackend().signature_stub(Problem(id="p", description="", signature=sig))
+        'def f(xs: list[int | None], m: dict[str, tuple[int, float]]) -> bool:'
+        """
+        signature = problem.signature
+        params = ", ".join(f"{p.name}: {_hint(t)}" for p, t in zip(signature.params, signature.param_types()))
+        return f"def {signature.name}({params}) -> {_hint(signature.return_type())}:"
 
     def compile(self, source: Source, runner: Any) -> CompileResult:
         with warnings.catch_warnings(record=True) as caught:
@@ -119,6 +133,14 @@ class PythonBackend(LanguageBackend):
         message = verdict.get("message")
         error = message if verdict["check"] == "error" else None
         return NativeRun([TestOutcome(0, verdict["check"] == "passed", message)], result, error)
+
+
+def _hint(spec: TypeSpec) -> str:
+    if spec.name == "optional":
+        return f"{_hint(spec.args[0])} | None"
+    if not spec.args:
+        return spec.name
+    return f"{spec.name}[{', '.join(_hint(a) for a in spec.args)}]"
 
 
 def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:

@@ -1,0 +1,30 @@
+"""The examples in docstrings are tests too (STYLE: a doctest for each reward, codec, parser)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import codekiln
+import codekiln_python
+
+
+# Not importable as modules: the entry point runs the CLI; the harness runs inside the sandbox.
+_SKIP = {"codekiln.__main__", "codekiln_python.harness"}
+
+
+def _modules():
+    for package in (codekiln, codekiln_python):
+        for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+            if info.name not in _SKIP:
+                yield info.name
+
+
+@pytest.mark.parametrize("name", sorted(_modules()))
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
