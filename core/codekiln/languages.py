@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from .errors import PluginError
 from .extract import extract_code
 from .model import Diagnostic, Problem, TestOutcome
 
@@ -136,4 +137,5 @@ class LanguageBackend(abc.ABC):
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:
         """Run the benchmark's own tests for this language (``problem.native[self.name]``)."""
-        raise NotImplementedError(f"language '{self.name}' does not run native benchmark tests")
+        raise PluginError(f"language '{self.name}' cannot run a benchmark's own test code yet "
+                          f"(problem '{problem.id}'); use problems with a signature and tests")

@@ -1,8 +1,11 @@
 """The attack suite: hostile Python answers submitted through the real verifier, which must contain them.
 
-Each row of ``ATTACKS`` is one attack: an id, the problem it answers (``add``: signature tests, run by the
-harness in the sandbox; ``double``: a HumanEval-style native ``check(candidate)``, run in the verifier and
-talking to the sandboxed solution over a pipe), the exact verdict status expected, and the attack's code.
+Each row of ``ATTACKS`` is one attack: an id, the problem it answers, the exact verdict status expected, and
+the attack's code. ``add`` has signature tests: the harness calls the function in the sandbox and the values
+are compared outside. ``double`` (and variants whose test imports a module, iterates with ``map`` or prints)
+has a HumanEval-style native ``check(candidate)``, run by a trusted driver that talks to the solution's
+process over a pipe (the driver is currently a process of its own inside the sandbox, see
+``codekiln_python.harness``). The problems live in ``attack_support``.
 Every attack is preceded by ``PRELUDE``, which names its unique ``MARKER`` (also its process name, so that
 leftovers can be found from the host), the host paths it should never be able to write (``OUTSIDE``), and
 the servers it should never reach. ``test_attack`` then checks, for every row:

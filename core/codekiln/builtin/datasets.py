@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 import attrs
 
@@ -89,8 +91,70 @@ class HumanEvalDataset(DatasetLoader):
         ]
 
 
+class HumanEvalXDataset(DatasetLoader):
+    """HumanEval-X files (``.jsonl`` or ``.jsonl.gz``): ``humaneval-x:PATH``.
+
+    Each row has ``task_id`` (``CPP/0``, ``Java/0``, ``JavaScript/0``, ``Python/0``), ``prompt``,
+    ``declaration``, ``canonical_solution``, ``test`` and ``example_test``; the language comes from the
+    task id. A sample's completion takes the place of ``canonical_solution``: it continues the prompt.
+    """
+
+    name = "humaneval-x"
+    LANGUAGES: ClassVar[dict[str, str]] = {
+        "cpp": "cpp", "java": "java", "javascript": "javascript", "js": "javascript", "python": "python",
+        "go": "go", "rust": "rust",
+    }
+
+    def load(self, path: str | None) -> list[Problem]:
+        file = Path(path)
+        if not file.is_file():
+            raise DataError(f"{file}: no such HumanEval-X file")
+        opener = gzip.open if file.suffix == ".gz" else open
+        problems = []
+        with opener(file, "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    problems.append(self._problem(line, f"{file}:{number}"))
+        return problems
+
+    def _problem(self, line: str, where: str) -> Problem:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
+        missing = [k for k in ("task_id", "prompt", "canonical_solution", "test") if not isinstance(row.get(k), str)]
+        if missing:
+            raise DataError(f"{where}: missing or non-string field(s) {', '.join(missing)}")
+        prefix = row["task_id"].split("/", 1)[0].lower()
+        language = self.LANGUAGES.get(prefix)
+        if language is None:
+            raise DataError(f"{where}: cannot tell the language of task_id {row['task_id']!r}")
+        declaration = row.get("declaration") or row["prompt"]
+        entry_point = _entry_point(row["test"], declaration)
+        if entry_point is None:
+            raise DataError(f"{where}: cannot find the function under test in the declaration")
+        native = NativeTests(row["prompt"], row["test"], entry_point, declaration)
+        return Problem(id=row["task_id"], description=row["prompt"], native={language: native},
+                       references={language: row["canonical_solution"]}, tags=("humaneval-x",))
+
+
+_KEYWORDS = {"if", "for", "while", "switch", "return", "catch", "function", "sizeof", "main"}
+
+
+def _entry_point(test: str, declaration: str) -> str | None:
+    """The function under test: Python tests name it in ``check(NAME)``; elsewhere it is the last function
+    the declaration opens (``bool has_close(...)``, ``public int f(...)``, ``const f = (...) =>``)."""
+    called = re.findall(r"^check\((\w+)\)", test, flags=re.MULTILINE)
+    if called:
+        return called[-1]
+    names = [m.group(1) for m in re.finditer(r"\b([A-Za-z_]\w*)\s*(?:=\s*(?:function\s*)?)?\(", declaration)]
+    names = [n for n in names if n not in _KEYWORDS]
+    return names[-1] if names else None
+
+
 @hookimpl
 def codekiln_register_datasets(registry):
     registry.register(BuiltinDataset)
     registry.register(JsonlDataset)
     registry.register(HumanEvalDataset)
+    registry.register(HumanEvalXDataset)

@@ -1,0 +1,85 @@
+"""The HumanEval-X loader and ``codekiln verify --dataset humaneval-x:PATH``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from codekiln.builtin.datasets import HumanEvalXDataset
+from codekiln.errors import DataError
+
+from .test_cli import codekiln
+
+PYTHON_ROW = {
+    "task_id": "Python/0",
+    "prompt": 'def double_all(xs):\n    """Return every number doubled."""\n',
+    "declaration": "def double_all(xs):\n",
+    "canonical_solution": "    return [2 * x for x in xs]\n",
+    "test": "def check(candidate):\n    assert candidate([1, 2]) == [2, 4]\n    assert candidate([]) == []\n\n"
+            "check(double_all)\n",
+    "example_test": "",
+}
+CPP_ROW = {
+    "task_id": "CPP/0",
+    "prompt": "#include<vector>\nusing namespace std;\nvector<int> double_all(vector<int> xs){\n",
+    "declaration": "#include<vector>\nusing namespace std;\nvector<int> double_all(vector<int> xs){\n",
+    "canonical_solution": "    for (auto& x : xs) x *= 2;\n    return xs;\n}\n",
+    "test": "#undef NDEBUG\n#include<assert.h>\nint main(){\n    assert(double_all({1, 2}) == vector<int>({2, 4}));\n}\n",
+    "example_test": "",
+}
+JAVA_ROW = {**CPP_ROW, "task_id": "Java/0",
+            "declaration": "import java.util.*;\n\nclass Solution {\n    public List<Integer> doubleAll(List<Integer> xs) {\n"}
+JS_ROW = {**CPP_ROW, "task_id": "JavaScript/0", "declaration": "const doubleAll = (xs) => {\n"}
+
+
+def write(path, rows, gz=False):
+    text = "".join(json.dumps(row) + "\n" for row in rows)
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_language_and_entry_point_come_from_the_row(tmp_path):
+    problems = HumanEvalXDataset().load(str(write(tmp_path / "x.jsonl", [PYTHON_ROW, CPP_ROW, JAVA_ROW, JS_ROW])))
+    found = {p.id: (next(iter(p.native)), next(iter(p.native.values())).entry_point) for p in problems}
+    assert found == {
+        "Python/0": ("python", "double_all"),
+        "CPP/0": ("cpp", "double_all"),
+        "Java/0": ("java", "doubleAll"),
+        "JavaScript/0": ("javascript", "doubleAll"),
+    }
+    assert problems[1].references == {"cpp": CPP_ROW["canonical_solution"]}
+    assert problems[1].native["cpp"].declaration == CPP_ROW["declaration"]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({**PYTHON_ROW, "task_id": "Cobol/0"}, "cannot tell the language of task_id 'Cobol/0'"),
+        ({k: v for k, v in PYTHON_ROW.items() if k != "test"}, "missing or non-string field(s) test"),
+        ({**CPP_ROW, "declaration": "int x;\n", "prompt": "int x;\n"}, "cannot find the function under test"),
+    ],
+)
+def test_malformed_rows_are_named(tmp_path, row, message):
+    with pytest.raises(DataError, match=r"x\.jsonl:2: " + message.replace("(", r"\(").replace(")", r"\)")):
+        HumanEvalXDataset().load(str(write(tmp_path / "x.jsonl", [PYTHON_ROW, row])))
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["jsonl", "jsonl.gz"])
+def test_verify_judges_right_and_wrong_python_completions(tmp_path, gz):
+    data = write(tmp_path / ("x.jsonl.gz" if gz else "x.jsonl"), [PYTHON_ROW], gz=gz)
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(
+        json.dumps({"task_id": "Python/0", "completion": PYTHON_ROW["canonical_solution"]}) + "\n"
+        + json.dumps({"task_id": "Python/0", "completion": "    return xs\n"}) + "\n"
+    )
+    out = tmp_path / "results.jsonl"
+    result = codekiln("verify", str(samples), "--dataset", f"humaneval-x:{data}", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["status"], r["passed"]) for r in rows] == [("passed", True), ("wrong_answer", False)]
