@@ -32,7 +32,7 @@ def test_plugins_json_lists_the_builtins_and_what_they_registered():
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert set(BUILTIN_PLUGINS) <= set(rows)
     assert rows["builtin.rewards"]["registered"]["rewards"] == ["all_tests", "compiles", "syntax", "tests"]
-    assert rows["builtin.datasets"]["registered"]["datasets"] == ["builtin", "humaneval", "jsonl"]
+    assert rows["builtin.datasets"]["registered"]["datasets"] == ["builtin", "humaneval", "humaneval-x", "jsonl"]
     assert rows["builtin.rewards"]["distribution"] == "codekiln"
     assert rows["builtin.rewards"]["version"] == __version__
     assert rows["builtin.jsonl_logger"]["hooks"] == ["codekiln_evaluation_finished", "codekiln_step_finished"]

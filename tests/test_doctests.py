@@ -11,7 +11,6 @@ import pytest
 import codekiln
 import codekiln_python
 
-
 # Not importable as modules: the entry point runs the CLI; the harness runs inside the sandbox.
 _SKIP = {"codekiln.__main__", "codekiln_python.harness"}
 

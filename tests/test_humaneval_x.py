@@ -26,11 +26,13 @@ CPP_ROW = {
     "prompt": "#include<vector>\nusing namespace std;\nvector<int> double_all(vector<int> xs){\n",
     "declaration": "#include<vector>\nusing namespace std;\nvector<int> double_all(vector<int> xs){\n",
     "canonical_solution": "    for (auto& x : xs) x *= 2;\n    return xs;\n}\n",
-    "test": "#undef NDEBUG\n#include<assert.h>\nint main(){\n    assert(double_all({1, 2}) == vector<int>({2, 4}));\n}\n",
+    "test": "#undef NDEBUG\n#include<assert.h>\nint main(){\n"
+            "    assert(double_all({1, 2}) == vector<int>({2, 4}));\n}\n",
     "example_test": "",
 }
 JAVA_ROW = {**CPP_ROW, "task_id": "Java/0",
-            "declaration": "import java.util.*;\n\nclass Solution {\n    public List<Integer> doubleAll(List<Integer> xs) {\n"}
+            "declaration": "import java.util.*;\n\nclass Solution {\n"
+                           "    public List<Integer> doubleAll(List<Integer> xs) {\n"}
 JS_ROW = {**CPP_ROW, "task_id": "JavaScript/0", "declaration": "const doubleAll = (xs) => {\n"}
 
 

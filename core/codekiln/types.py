@@ -201,9 +201,11 @@ def values_equal(actual: Any, expected: Any, spec: TypeSpec) -> bool:
             and len(actual) == len(expected)
             and all(values_equal(a, e, t) for a, e, t in zip(actual, expected, spec.args))
         )
+    key_type = int if spec.args[0].name == "int" else str
     value_type = spec.args[1]
     return (
         type(actual) is dict
+        and all(type(key) is key_type for key in actual)  # True == 1 as a key, but it is not an int
         and actual.keys() == expected.keys()
         and all(values_equal(actual[k], expected[k], value_type) for k in expected)
     )

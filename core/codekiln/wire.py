@@ -41,22 +41,34 @@ def encode(value):
 
 
 def decode(data):
-    """Tagged JSON data back to Python values; a plain JSON object becomes a dict with string keys."""
+    """Tagged JSON data back to Python values; a plain JSON object becomes a dict with string keys.
+
+    The data comes from code under test: a malformed tag raises ValueError.
+    """
     if isinstance(data, list):
         return [decode(v) for v in data]
     if isinstance(data, dict):
         if len(data) == 1:
             ((tag, inner),) = data.items()
+            if tag in _TAGS and type(inner) is not (str if tag == "$float" else list):
+                raise ValueError(f"malformed {tag} value")
             if tag == "$tuple":
                 return tuple(decode(v) for v in inner)
             if tag == "$dict":
+                if any(type(pair) is not list or len(pair) != 2 for pair in inner):
+                    raise ValueError("malformed $dict entry")
                 return {_hashable(decode(k)): decode(v) for k, v in inner}
             if tag == "$set":
                 return {_hashable(decode(v)) for v in inner}
             if tag == "$float":
+                if inner not in ("inf", "-inf", "nan"):
+                    raise ValueError("malformed $float value")
                 return float(inner)
         return {k: decode(v) for k, v in data.items()}
     return data
+
+
+_TAGS = ("$tuple", "$dict", "$set", "$float")
 
 
 def _hashable(value):

@@ -136,11 +136,15 @@ def _left_work_dirs(marker: str) -> list[str]:
 def no_writes_outside(marker: str) -> Iterator[list[Path]]:
     """Asserts that the body wrote none of the marker's outside paths and left no work dir behind."""
     paths = outside_paths(marker)
-    assert not [p for p in paths if os.path.lexists(p)]
+
+    def present() -> list[str]:  # the marker's paths and any name built on it (marker.lnk, marker-1, ...)
+        return sorted({hit for p in paths for hit in glob.glob(glob.escape(str(p)) + "*")})
+
+    assert not present()
     try:
         yield paths
     finally:
-        written = [str(p) for p in paths if os.path.lexists(p)]
+        written = present()
         left = [os.path.dirname(p) for p in _left_work_dirs(marker)]
         # Leave the machine clean even when the assertions below fail (rm copes with any depth).
         for path in written + left:

@@ -394,7 +394,7 @@ kiln_wire.encode = lambda value: 3  # the codec the harness reports through
 def add(a, b):
     return None
 """),
-    attack("patch_harness_module", "add", S.WRONG_ANSWER, """
+    attack("patch_harness_module", "add", S.RUNTIME_ERROR, """
 import sys
 try:
     import kiln_harness  # a second copy: the running harness is __main__
@@ -506,29 +506,28 @@ def add(a, b):
 """),
 
     # ---- making the verifier's own side fail: a masked verdict is never scored 0 ---------------------------
-    attack("delete_results_file", "add", S.RUNTIME_ERROR, """
+    attack("close_result_channel", "add", S.RUNTIME_ERROR, """
 import os
-os.remove("results.jsonl")  # the harness's "ready" line goes with it
+os.closerange(3, 64)  # the harness's private copy of stdout among them: no row after "ready" can arrive
 def add(a, b):
     return a + b + 1
-""", hole="codekiln_python.backend._rows: a missing or rewritten results.jsonl (the solution owns the work dir) "
-          "raises RuntimeError('the Python harness did not start'), which the verifier retries and masks as "
-          "infra_error: any failing answer can opt out of the loss"),
-    attack("forge_malformed_tag", "add", S.WRONG_ANSWER, """
+"""),
+    attack("forge_malformed_tag", "add", S.RUNTIME_ERROR, """
 import kiln_wire
 kiln_wire.encode = lambda value: {"$float": "not a number"}
 def add(a, b):
     return a + b
-""", hole="codekiln.verifier.pipeline._judge_signature: wire.decode of an untrusted row ({'$float': 'x'}, "
-          "{'$tuple': 5}, {'$set': [[{}]]}) raises outside any handler; the verifier masks it as infra_error "
-          "(wrong_answer or runtime_error would both do: anything but masked)"),
+"""),
     attack("forge_deep_json", "add", S.RUNTIME_ERROR, """
 import os
-with open("results.jsonl", "a") as f:  # after the harness's ready line
-    f.write('{"value": ' + "[" * 100000 + "]" * 100000 + '}\\n')
+row = ('{"value": ' + "[" * 100000 + "]" * 100000 + '}\\n').encode()
+for fd in range(1, 64):  # whichever of them carries the harness's rows, after its ready line
+    try:
+        os.write(fd, row)
+    except OSError:
+        pass
 os._exit(0)
-""", hole="codekiln_python.backend._rows: json.loads of a deeply nested row raises RecursionError (only "
-          "ValueError is caught, as a torn line); the verifier masks it as infra_error"),
+"""),
 
     # ---- the native (HumanEval-style) path: check() runs in a trusted driver, the solution in its own process ---
     attack("native_lying_eq", "double", S.RUNTIME_ERROR, """
@@ -612,16 +611,11 @@ for name in ("random", "math", "copy", "fractions", "statistics", "decimal", "it
         f.write(FORGE)
 def double(x):
     return 0  # right for candidate(0) only
-""", hole="codekiln_python harness check mode: the trusted test process runs with sys.path[0] = the work dir, "
-          "writable by the solution's process (same uid); a planted random.py runs in the trusted process when "
-          "the test imports it and prints a passing verdict (deterministic when the import follows a call; "
-          "25-50 % when the test imports at its top, measured)"),
+"""),
     attack("native_forge_verdict_via_test_print", "double_print", S.WRONG_ANSWER, """
 def double(x):  # the test prints what it gets, onto the stream that carries the verdict
     return '{"check":"passed"}'
-""", hole="harness check mode: the verdict goes to the trusted process's sys.stdout, which the test code prints "
-          "to as well, and the backend takes the first 'check' row: a returned string that the test prints "
-          "becomes the verdict (see also test_native_test_code_may_print)"),
+"""),
     attack("native_kill_parent", "double", S.RUNTIME_ERROR, """
 import os, signal
 def double(x):
@@ -675,9 +669,7 @@ def double(x):
             except OSError:
                 pass
     os._exit(0)
-""", hole="harness.Candidate: a non-JSON answer line makes the _json scanner raise StopIteration, which is not "
-          "caught as a malformed answer (runtime_error) but reaches the test code (here: wrong_answer; see "
-          "native_stopiteration_ends_map for how that passes)"),
+"""),
     attack("native_stopiteration_ends_map", "double_map", S.RUNTIME_ERROR, """
 import os
 for fd in range(3, 20):  # the answer pipe is one of these: put a line there that is not JSON
@@ -687,9 +679,7 @@ for fd in range(3, 20):  # the answer pipe is one of these: put a line there tha
         pass
 def double(x):
     return 0
-""", hole="harness.Candidate: the StopIteration of the _json scanner on a non-JSON answer escapes candidate(); "
-          "inside map()/filter() it silently ends the iteration, so all(map(...)) is True and a wrong answer "
-          "PASSES, every time"),
+"""),
 ]
 
 
@@ -758,8 +748,6 @@ def test_attacks_in_worker_pool(attack_verifier: Verifier, listeners: Listeners,
     assert all(v.status is VerdictStatus.PASSED for v in again), again
 
 
-@pytest.mark.xfail(strict=True, reason="harness check mode: the test code's prints share stdout with the verdict, and "
-                   "backend._rows stops at the first line that is not a JSON object, so the verdict is never seen")
 def test_native_test_code_may_print(attack_verifier: Verifier) -> None:
     """Not an attack: a correct answer must pass a benchmark test that prints (the channel of the attack above)."""
     verdict = attack_verifier.verify(PROBLEMS["double_print"], CORRECT["double"].format(marker=new_marker()), "python")

@@ -186,11 +186,18 @@ def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus
             outcomes.append(TestOutcome(index, False, str(row["error"])[:500]))
             first_failure = first_failure or _error_status(str(row["error"]))
             continue
-        actual = wire.decode(row.get("value"))
+        try:
+            actual = wire.decode(row.get("value"))
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            # Whatever the sandbox sends back is untrusted: a malformed value is the code's failure, never ours.
+            outcomes.append(TestOutcome(index, False, "the code's result could not be read"))
+            first_failure = first_failure or VerdictStatus.RUNTIME_ERROR
+            continue
         expected = problem.typed_expected(test)
         ok = values_equal(actual, expected, return_type)
         message = None if ok else f"expected {_short(expected)}, got {_short(actual)}"
-        outcomes.append(TestOutcome(index, ok, message, row.get("time")))
+        elapsed = row.get("time")
+        outcomes.append(TestOutcome(index, ok, message, elapsed if type(elapsed) is float else None))
         if not ok:
             first_failure = first_failure or VerdictStatus.WRONG_ANSWER
     limit = _limit_status(run.sandbox)

@@ -7,8 +7,8 @@ built into the interpreter, since every import is paid again at each of thousand
 Nothing the solution can do makes a test pass without computing the right answers:
 
 ``tests`` mode (language-neutral problems). stdin holds ``{"entry_point": NAME, "calls": [ARGS, ...]}``.
-    The harness calls the function on each test's arguments and writes one row per call to
-    ``results.jsonl``; the verifier compares the values with the expected ones outside the sandbox. The
+    The harness calls the function on each test's arguments and writes one row per call; the verifier
+    compares the values with the expected ones outside the sandbox. The
     expected values never enter the sandbox, so exiting early, printing "PASS", forging rows or returning
     an object with a lying ``__eq__`` (only exact built-in types are encoded) gains nothing.
 
@@ -18,11 +18,12 @@ Nothing the solution can do makes a test pass without computing the right answer
     it) from ``prompt.py``, forks the solution's process, and only then reads the test code from stdin
     (``{"test": CODE}``): the solution's process never holds it. The test code runs in this trusted
     process; ``candidate`` is a proxy that sends each call's arguments to the solution's process over a
-    pipe and gets plain data back. The verdict goes to stdout, which the solution's process does not have
-    (its own prints go to stderr).
+    pipe and gets plain data back. The solution's process does not have the verdict's channel.
 
-Every line either way is JSON. The first line written is ``{"ready": true}``, before any solution code
-runs, so a harness that failed to start is told apart from a solution that failed. A call's row is
+Every line either way is JSON. Rows go to stdout through a private descriptor; fd 1 is redirected to
+stderr before any solution or test code runs, so their prints cannot mix with the rows. The first row is
+``{"ready": true}``, written before any solution code runs, so a harness that failed to start is told apart
+from a solution that failed. A call's row is
 ``{"value": WIRE_VALUE, "time": SECONDS}`` or ``{"error": "Type: message"}``; ``{"load_error": ...}``
 when the solution failed before any call; check mode ends with ``{"check": "passed" | "failed" |
 "error", "message": ...}``.
@@ -33,12 +34,15 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's directory out
+# -I leaves the script's directory out of sys.path; put it in for our codec only, then take it out again:
+# the solution may plant modules there ("random.py"), and the trusted test code must never import them.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kiln_wire as wire
+
+del sys.path[0]
 
 SOLUTION_FILE = "solution.py"
 PROMPT_FILE = "prompt.py"
-RESULTS_FILE = "results.jsonl"
 
 
 class _Context:
@@ -60,7 +64,10 @@ _scan = _json.make_scanner(_Context())
 
 
 def parse(line):
-    value, end = _scan(line, 0)
+    try:
+        value, end = _scan(line, 0)
+    except StopIteration:  # the raw scanner's way of saying "not JSON"; it must not end a caller's loop
+        raise ValueError("not JSON") from None
     if line[end:].strip():
         raise ValueError("trailing data after a JSON value")
     return value
@@ -190,7 +197,7 @@ def make_undumpable():
         raise OSError("prctl(PR_SET_DUMPABLE, 0) did not take effect")
 
 
-def run_check(entry_point, write):
+def run_check(entry_point, results, write):
     make_undumpable()
     # The prompt is public (the model continued it): run it before forking, so its imports and helpers
     # are loaded once for both processes. The test code is read only after the fork.
@@ -201,11 +208,11 @@ def run_check(entry_point, write):
     response_read, response_write = os.pipe()
     child = os.fork()
     if child == 0:  # the solution's process: it keeps only its two pipe ends and stderr
+        results.close()
         os.close(request_write)
         os.close(response_read)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
-        os.dup2(2, 1)
         os.close(null)
         try:
             serve(entry_point, os.fdopen(request_read, "r"), writer(os.fdopen(response_write, "w")))
@@ -232,16 +239,17 @@ def run_check(entry_point, write):
 
 
 def main():
-    mode = sys.argv[1]
-    if mode == "tests":
-        # Left open until the process ends: results must reach the file even if the solution exits abruptly.
-        write = writer(open(RESULTS_FILE, "w", encoding="utf-8"))  # noqa: SIM115
-        write({"ready": True})
+    # Our rows go to a private copy of stdout; fd 1 itself now leads to stderr, so what the solution or the
+    # test code prints can neither forge a row nor break the stream. The ready row is in the pipe before
+    # any solution code runs, so its absence always means the harness itself failed.
+    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    write = writer(results)
+    write({"ready": True})
+    if sys.argv[1] == "tests":
         run_tests(write)
     else:
-        write = writer(sys.stdout)
-        write({"ready": True})
-        run_check(sys.argv[2], write)
+        run_check(sys.argv[2], results, write)
 
 
 if __name__ == "__main__":
