@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from codekiln.sandbox import Limits, run
+from codekiln.sandbox._limits import limit_evident
 
 from .conftest import REAL_PYTHON
 
@@ -72,6 +73,13 @@ def test_node_out_of_memory():
     result = run(["node", "-e", hog], limits=RUNTIME_LIMITS)
     assert result.signal is not None
     assert result.limit_hit == "memory"
+
+
+def test_node_refused_allocation_is_evidence_of_memory():
+    # Under RLIMIT_DATA, one allocation the kernel refuses far below V8's own heap limit (new Array(2 ** 28)
+    # under 256 MB) ends in this line, or, as often, in a SIGSEGV with no message at all (measured).
+    stderr = b"FATAL ERROR: NewArray Allocation failed - process out of memory\n"
+    assert limit_evident(RUNTIME_LIMITS, exit_code=None, sig=6, cpu_time_s=0.2, stderr=stderr) == "memory"
 
 
 def test_javac_then_java():

@@ -57,9 +57,11 @@ def prlimit_args(limits: Limits, own_processes: int) -> list[str]:
 # earns it a failure it could have had anyway.
 _EVIDENCE = (
     ("cpu_time", (b"CPU time limit exceeded",)),
+    # V8 says "JavaScript heap out of memory" at its heap limit, "Allocation failed - process out of memory"
+    # when the kernel refuses one large allocation below it (new Array(2 ** 28) under RLIMIT_DATA).
     ("memory", (b"MemoryError", b"std::bad_alloc", b"JavaScript heap out of memory", b"Fatal process OOM",
-                b"java.lang.OutOfMemoryError", b"insufficient memory for the Java Runtime",
-                b"Cannot allocate memory")),
+                b"Allocation failed - process out of memory", b"java.lang.OutOfMemoryError",
+                b"insufficient memory for the Java Runtime", b"Cannot allocate memory")),
     ("processes", (b"Resource temporarily unavailable", b"unable to create native thread")),
     ("file_size", (b"File too large", b"File size limit exceeded", b"No space left on device")),
 )
