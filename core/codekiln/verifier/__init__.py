@@ -125,46 +125,50 @@ class Verifier:
     def verify_batch(self, samples: Sequence[Sample], progress: Callable[[int], None] | None = None) -> list[Verdict]:
         """Verdicts in input order. ``progress(n)`` is told how many samples each finished piece of work
         settled (cached and duplicate samples included), so a progress bar reaches the batch size."""
-        keys, todo = self._plan(samples)
+        keys, todo, done = self._plan(samples)
         copies = Counter(keys)
         report = progress or (lambda n: None)
-        report(sum(n for key, n in copies.items() if key not in todo))
+        report(sum(copies[key] for key in done))
         if self.workers == 1 or len(todo) <= 1:
             for key, sample in todo.items():
-                self._store(key, _verify_in_worker(sample))
+                self._store(done, key, _verify_in_worker(sample))
                 report(copies[key])
         else:
             futures = {self._submit(sample): key for key, sample in todo.items()}
             for future in concurrent.futures.as_completed(futures):
                 key = futures[future]
-                self._store(key, self._result_or_retry(future, todo[key]))
+                self._store(done, key, self._result_or_retry(future, todo[key]))
                 report(copies[key])
-        return [self._lookup(key) for key in keys]
+        return [done[key] for key in keys]
 
     async def averify_batch(self, samples: Sequence[Sample]) -> list[Verdict]:
         """The asyncio twin of :meth:`verify_batch`: the event loop stays free while workers verify."""
-        keys, todo = self._plan(samples)
+        keys, todo, done = self._plan(samples)
         pending = {key: asyncio.wrap_future(self._submit(sample)) for key, sample in todo.items()}
         for key, future in pending.items():
             try:
                 verdict = await future
             except concurrent.futures.process.BrokenProcessPool:
                 verdict = await asyncio.to_thread(self._result_or_retry, None, todo[key])
-            self._store(key, verdict)
-        return [self._lookup(key) for key in keys]
+            self._store(done, key, verdict)
+        return [done[key] for key in keys]
 
     # -- internals -------------------------------------------------------------------------------------------
 
-    def _plan(self, samples: Sequence[Sample]) -> tuple[list[str], dict[str, Sample]]:
+    def _plan(self, samples: Sequence[Sample]) -> tuple[list[str], dict[str, Sample], dict[str, Verdict]]:
+        """Each sample's key, the distinct work still to do, and the verdicts already known (cached)."""
         for language in {s.language for s in samples}:
             self.languages.get(language)  # an unknown or broken language fails before any work starts
         keys = [_sample_key(s, self.runner) for s in samples]
         todo: dict[str, Sample] = {}
+        done: dict[str, Verdict] = {}
         for key, sample in zip(keys, samples):
-            if key not in todo and (self._cache is None or key not in self._cache):
+            if self._cache is not None and key in self._cache:
+                done[key] = self._cache[key]
+                self._cache.move_to_end(key)  # least recently used goes first
+            elif key not in todo:
                 todo[key] = sample
-        self._batch: dict[str, Verdict] = {}
-        return keys, todo
+        return keys, todo, done
 
     def _submit(self, sample: Sample) -> concurrent.futures.Future:
         if self._pool is None:
@@ -189,12 +193,9 @@ class Verifier:
         except concurrent.futures.process.BrokenProcessPool as exc:
             return _infra_verdict(sample, f"verifier worker died: {exc}")
 
-    def _store(self, key: str, verdict: Verdict) -> None:
-        self._batch[key] = verdict
+    def _store(self, done: dict[str, Verdict], key: str, verdict: Verdict) -> None:
+        done[key] = verdict
         if self._cache is not None and not verdict.masked:  # a masked verdict deserves another try later
             self._cache[key] = verdict
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
-
-    def _lookup(self, key: str) -> Verdict:
-        return self._batch[key] if key in self._batch else self._cache[key]
