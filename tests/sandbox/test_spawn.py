@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -61,6 +62,17 @@ def test_the_channel_ends_when_the_command_dies():
         assert proc.channel.readline() == b"last words\n"
         assert proc.channel.readline() == b""
     assert proc.result.exit_code == 0
+
+
+def test_a_limit_the_command_died_of_is_still_reported_after_the_block():
+    # It ran out of memory by itself before the driver left the block: leaving it is no stop of ours.
+    code = "import os, sys; os.write(3, b'bye\\n'); sys.stderr.write('MemoryError\\n'); os._exit(1)"
+    with spawn([python_for(Isolation.NAMESPACES), "-I", "-c", code], isolation="namespaces") as proc:
+        assert proc.channel.readline() == b"bye\n"
+        assert proc.channel.readline() == b""
+        time.sleep(0.2)  # the outer bwrap ends a moment after the command
+    assert proc.result.exit_code == 1
+    assert proc.result.limit_hit == "memory"
 
 
 def test_output_flood_is_bounded_in_the_background():

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import resource
+import select
 import selectors
 import signal
 import subprocess
@@ -221,9 +222,11 @@ class Sandbox:
             self._kill()
 
     def stop(self) -> None:
-        """Kill the command if it still runs, without calling that a limit."""
-        self._stopping = True
-        if self._exited_at is None and self._kills == 0:
+        """Kill the command if it still runs, without calling that a limit. A command that already ended by
+        itself (its pidfd is readable, even if the watchdog has not looked yet) is left as it is, so that a
+        limit it evidently died of (out of memory, say) is still reported."""
+        if self._exited_at is None and self._kills == 0 and not select.select([self._pidfd], [], [], 0)[0]:
+            self._stopping = True
             self._kill()
 
     def _kill(self, hard: bool = False) -> None:
