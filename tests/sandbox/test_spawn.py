@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import pytest
 
@@ -70,9 +69,16 @@ def test_a_limit_the_command_died_of_is_still_reported_after_the_block():
     with spawn([python_for(Isolation.NAMESPACES), "-I", "-c", code], isolation="namespaces") as proc:
         assert proc.channel.readline() == b"bye\n"
         assert proc.channel.readline() == b""
-        time.sleep(0.2)  # the outer bwrap ends a moment after the command
+        assert proc.wait(5.0)  # the sandbox ends a moment after the command closed its channel
     assert proc.result.exit_code == 1
     assert proc.result.limit_hit == "memory"
+
+
+def test_wait_gives_up_on_a_command_that_runs_on():
+    with Stopwatch() as clock, spawn(["sleep", "30"], isolation="namespaces") as proc:
+        assert not proc.wait(0.3)
+    assert 0.3 <= clock.elapsed < 3.0
+    assert proc.result.limit_hit is None and proc.result.signal == signal.SIGKILL
 
 
 def test_output_flood_is_bounded_in_the_background():

@@ -199,6 +199,13 @@ class SandboxProcess:
             self._error = exc
             self._sandbox.stop()
 
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the command to end by itself (it closed its channel, say) and its
+        output to be drained; whether it did. A command that ended so is reported as it ended (a limit it
+        evidently died of included) when the block is left; one still running is stopped then, as ever."""
+        self._watchdog.join(timeout)
+        return not self._watchdog.is_alive()
+
     def __enter__(self) -> SandboxProcess:
         return self
 
