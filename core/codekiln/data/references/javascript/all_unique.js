@@ -1,0 +1,3 @@
+function allUnique(values) {
+  return new Set(values).size === values.length;
+}

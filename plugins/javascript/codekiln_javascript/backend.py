@@ -1,0 +1,343 @@
+"""The JavaScript language backend (Node.js).
+
+- Syntax: tree-sitter-javascript (in the core pipeline).
+- Compile: ``node --check`` in the sandbox, with module detection off, so that the check parses the code
+  exactly as the harness loads it: as a CommonJS script (``import``/``export`` are compile errors).
+- Signature tests: ``kiln_harness.js tests`` calls the function on each test's arguments in the sandbox and
+  reports the returned values in the ``codekiln.wire`` encoding, read as the declared return type says
+  (see harness.js); the core compares them with the expected values outside.
+- Native tests (HumanEval-X's JavaScript tests): two sandboxes, so two uids and two pid namespaces. One runs
+  the solution (``kiln_harness.js serve``); the other the benchmark's test code (``kiln_harness.js check``),
+  in which the function under test is a proxy. This process relays each call's arguments from the tests to
+  the solution and its answer back: the solution never holds the test code or its expected values, and
+  cannot reach the process that judges.
+
+The solution's function is named in camelCase (``running_max`` → ``runningMax``), its parameters too.
+Values cross as JSON: ``int`` and ``float`` are both ``number`` (an ``int`` result must be an
+integer-valued number, or a BigInt; numbers are exact up to 2**53), ``dict`` arguments are plain objects
+(``int`` keys as their decimal strings) and a ``dict`` result may be a plain object or a ``Map``, tuples
+are arrays, ``optional`` is ``null``.
+
+Node runs under ``Limits(memory_kind="data")``: V8 reserves far more address space than it uses, and an
+address-space limit kills it at start (see :mod:`codekiln.sandbox`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from codekiln import wire
+from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.model import Diagnostic, Problem, TestOutcome
+from codekiln.types import TypeSpec
+
+__all__ = ["JavaScriptBackend", "camel_case"]
+
+HARNESS = (Path(__file__).parent / "harness.js").read_bytes()
+MIN_NODE = 18
+_INSTALL_HINT = "install Node.js 18 or newer (Debian/Ubuntu: apt-get install nodejs)"
+# Directories the sandbox always shows; a node installed elsewhere (nvm, a tarball) is added read-only.
+_SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/")
+#: The benchmark's test process may wait on slow answers: it gets this much more wall time than the solution,
+#: so that a limit the solution hits is reported as the solution's.
+_CHECK_EXTRA_WALL_S = 2.0
+
+# `node --check` output: "/sandbox/solution.js:3", the source line, a caret line, a blank line, the error.
+_CHECK_LOCATION = re.compile(r"^.*solution\.js:(\d+)$", re.MULTILINE)
+_CHECK_CARET = re.compile(r"^([ \t]*)\^+[ \t]*$", re.MULTILINE)
+_CHECK_MESSAGE = re.compile(r"^(\w*Error: .*)$", re.MULTILINE)
+
+
+@attrs.frozen
+class _Node:
+    path: str
+    version: str
+    #: Options that make ``node --check`` parse as the harness loads (empty where node has no detection).
+    check_flags: tuple[str, ...]
+    ro_paths: tuple[str, ...]
+
+
+@functools.cache
+def _node() -> _Node | str:
+    """The node on PATH and what it supports, or why it cannot be used (probed once per process)."""
+    found = shutil.which("node")
+    if found is None:
+        return f"node not found on PATH; {_INSTALL_HINT}"
+    path = os.path.realpath(found)
+    probe = ("process.stdout.write(process.version + ' ' + "
+             "process.allowedNodeEnvironmentFlags.has('--experimental-detect-module'))")
+    try:
+        done = subprocess.run([path, "-e", probe], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{path} did not run: {exc}"
+    match = re.fullmatch(r"v(\d+)\.\S+ (true|false)", done.stdout.strip())
+    if done.returncode != 0 or match is None:
+        return f"{path} did not run: {done.stderr.strip()[-200:] or done.stdout.strip()[-200:]}"
+    if int(match.group(1)) < MIN_NODE:
+        return f"{path} is node {done.stdout.split()[0]}, older than {MIN_NODE}; {_INSTALL_HINT}"
+    flags = ("--no-experimental-detect-module",) if match.group(2) == "true" else ()
+    prefix = os.path.dirname(os.path.dirname(path))
+    ro_paths = () if path.startswith(_SYSTEM_PREFIXES) else (prefix,)
+    return _Node(path, f"Node.js {done.stdout.split()[0]}", flags, ro_paths)
+
+
+def _toolchain() -> _Node:
+    node = _node()
+    if isinstance(node, str):
+        raise RuntimeError(node)
+    return node
+
+
+def camel_case(name: str) -> str:
+    """The JavaScript name of a snake_case signature name.
+
+    >>> camel_case("kth_smallest_sorted_matrix"), camel_case("knapsack_01"), camel_case("add")
+    ('kthSmallestSortedMatrix', 'knapsack01', 'add')
+    """
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class JavaScriptBackend(LanguageBackend):
+    name = "javascript"
+    aliases = ("js", "node", "nodejs")
+    file_extension = ".js"
+    fence_tags = ("javascript", "js", "node", "nodejs")
+
+    def tree_sitter_language(self):
+        import tree_sitter
+        import tree_sitter_javascript
+
+        return tree_sitter.Language(tree_sitter_javascript.language())
+
+    def available(self) -> Availability:
+        node = _node()
+        if isinstance(node, str):
+            return Availability(False, hint=node)
+        return Availability(True, version=node.version)
+
+    def signature_stub(self, problem: Problem) -> str:
+        """A JSDoc comment with the parameter and return types, then the function's opening line.
+
+        >>> from codekiln.model import Param, Signature
+        >>> params = (Param("xs", "list[optional[int]]"), Param("by_name", "dict[str, tuple[int, float]]"))
+        >>> sig = Signature("count_all", params, "dict[int, bool]")
+        >>> print(JavaScriptBackend().signature_stub(Problem(id="p", description="", signature=sig)))
+        /**
+         * @param {(number|null)[]} xs
+         * @param {Object<string, [number, number]>} byName
+         * @returns {Object<number, boolean>}
+         */
+        function countAll(xs, byName) {
+        """
+        signature = problem.signature
+        names = [camel_case(p.name) for p in signature.params]
+        lines = ["/**"]
+        lines += [f" * @param {{{_jsdoc(t)}}} {n}" for n, t in zip(names, signature.param_types())]
+        lines += [f" * @returns {{{_jsdoc(signature.return_type())}}}", " */"]
+        lines.append(f"function {camel_case(signature.name)}({', '.join(names)}) {{")
+        return "\n".join(lines)
+
+    # -- running node --------------------------------------------------------------------------------------
+
+    def _run(self, runner: Any, argv: list[str], files: dict[str, Any], stdin: bytes = b"") -> Any:
+        node = _toolchain()
+        return _memory_evident(runner.run([node.path, *argv], files=files, stdin=stdin, ro_paths=node.ro_paths,
+                                          limits=_node_limits(runner.limits)))
+
+    def compile(self, source: Source, runner: Any) -> CompileResult:
+        node = _toolchain()
+        result = self._run(runner, [*node.check_flags, "--check", "solution.js"], {"solution.js": source.text})
+        if result.exit_code == 0:
+            return CompileResult(True)
+        stderr = result.stderr.decode("utf-8", "replace")
+        message = _CHECK_MESSAGE.search(stderr)
+        if message is None:
+            if result.limit_hit is not None:
+                return CompileResult(False, (Diagnostic(f"node --check stopped at the {result.limit_hit} limit"),))
+            return CompileResult(False, infra_error=f"node --check failed: {_tail(result.stderr)}")
+        location = _CHECK_LOCATION.search(stderr)
+        line = int(location.group(1)) if location else None
+        caret = _CHECK_CARET.search(stderr, location.end()) if location else None
+        column = len(caret.group(1)) + 1 if caret else None
+        return CompileResult(False, (Diagnostic(message.group(1), line, column),))
+
+    def run_signature_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: Any
+    ) -> SignatureRun:
+        signature = problem.signature
+        request = {
+            "entry_point": camel_case(signature.name),
+            "returns": _spec_json(signature.return_type()),
+            "calls": [wire.encode(list(problem.typed_args(test))) for test in problem.tests],
+        }
+        result = self._run(runner, ["kiln_harness.js", "tests"],
+                           {"kiln_harness.js": HARNESS, "solution.js": source.text},
+                           stdin=json.dumps(request).encode() + b"\n")
+        rows = _rows(result, result.stdout.decode("utf-8", "replace").splitlines())
+        calls_done: list[dict[str, Any]] = []
+        for row in rows:
+            if "load_error" in row:
+                return SignatureRun(calls_done, result, str(row["load_error"]))
+            # Each call's first row counts; a row for another call is out of place (forged) and skipped.
+            if row.get("i") == len(calls_done) and ("value" in row or "error" in row):
+                calls_done.append(row)
+        return SignatureRun(calls_done, result)
+
+    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+        native = problem.native[self.name]
+        node = _toolchain()
+        limits = _node_limits(runner.limits)
+        solution_runner = attrs.evolve(runner, limits=limits)
+        check_runner = attrs.evolve(runner, limits=attrs.evolve(
+            limits, wall_time_s=limits.wall_time_s + _CHECK_EXTRA_WALL_S))
+        harness = {"kiln_harness.js": HARNESS}
+        with (
+            check_runner.spawn([node.path, "kiln_harness.js", "check", native.entry_point], files=harness,
+                               ro_paths=node.ro_paths) as tests,
+            solution_runner.spawn([node.path, "kiln_harness.js", "serve", native.entry_point],
+                                  files={**harness, "solution.js": source.text}, ro_paths=node.ro_paths) as solution,
+        ):
+            relay = _Relay(tests, solution)
+            verdict = relay.run({"prompt": native.prompt, "test": native.test})
+            if relay.solution_gone:  # let it end as it ends: a limit it dies of is its verdict
+                solution.wait(limits.wall_time_s)
+        outcome = _memory_evident(solution.result)
+        if relay.solution_ready is False and outcome.limit_hit is None:
+            raise RuntimeError(f"the JavaScript harness did not start in the solution's sandbox: "
+                               f"{_tail(outcome.stderr)}")
+        if verdict is None or verdict.get("check") == "infra":
+            if outcome.limit_hit is not None:  # the solution's limit ended it all
+                return NativeRun([TestOutcome(0, False, "the tests did not finish")], outcome,
+                                 "the tests did not finish")
+            why = verdict.get("message") if verdict else f"the test process ended early: {_tail(tests.result.stderr)}"
+            raise RuntimeError(f"JavaScript benchmark tests could not run: {why}")
+        message = verdict.get("message")
+        error = str(message) if verdict["check"] == "error" else None
+        return NativeRun([TestOutcome(0, verdict["check"] == "passed", message)], outcome, error)
+
+
+class _Relay:
+    """Carries a benchmark's tests between the test process and the solution's process, both sandboxed.
+
+    The test process sends one line per call of the function under test; each goes to the solution as it
+    is, and the solution's one-line answer comes back (``{"gone": true}`` once the solution is no more).
+    """
+
+    def __init__(self, tests: Any, solution: Any) -> None:
+        self.tests, self.solution = tests, solution
+        #: None until the first call; then whether the solution's harness said it started.
+        self.solution_ready: bool | None = None
+        #: Whether the solution's process stopped answering (it died, or closed its channel).
+        self.solution_gone = False
+
+    def run(self, request: dict[str, str]) -> dict[str, Any] | None:
+        """The verdict row, or None when the test process ended without one."""
+        if _parse_row(self.tests.channel.readline()) != {"ready": True}:
+            return None
+        if not _send(self.tests, json.dumps(request).encode() + b"\n"):
+            return None
+        while True:
+            line = self.tests.channel.readline()
+            row = _parse_row(line)
+            if row is None or "check" in row:
+                return row
+            if not _send(self.tests, self._answer(line)):
+                return None
+
+    def _answer(self, call: bytes) -> bytes:
+        if self.solution_ready is None:
+            self.solution_ready = _parse_row(self.solution.channel.readline()) == {"ready": True}
+        answer = b""
+        if self.solution_ready:
+            _send(self.solution, call)  # if it is gone, what it said before (a load error) may still be there
+            answer = self.solution.channel.readline()
+        if answer.endswith(b"\n"):
+            return answer
+        self.solution_gone = True
+        return b'{"gone":true}\n'
+
+
+def _send(proc: Any, data: bytes) -> bool:
+    try:
+        proc.stdin.write(data)
+        proc.stdin.flush()
+    except (OSError, ValueError):  # the process is gone (its pipe broken, or already closed)
+        return False
+    return True
+
+
+def _parse_row(line: bytes) -> dict[str, Any] | None:
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return row if isinstance(row, dict) else None
+
+
+def _node_limits(limits: Any) -> Any:
+    return attrs.evolve(limits, memory_kind="data")
+
+
+def _memory_evident(result: Any) -> Any:
+    """A node killed by SIGSEGV ran out of memory: under RLIMIT_DATA, V8 often crashes without a word when
+    the kernel refuses it a page (measured: 3 runs in 5 of ``new Array(2 ** 28).fill(0)`` at 256 MB, every
+    run of a loop allocating small objects), and JavaScript has no other way to make node segfault."""
+    if result.limit_hit is None and result.signal == signal.SIGSEGV:
+        return attrs.evolve(result, limit_hit="memory")
+    return result
+
+
+def _spec_json(spec: TypeSpec) -> list[Any]:
+    """``list[int]`` as ``["list", ["int"]]``: the return type as the harness reads it."""
+    return [spec.name, *(_spec_json(arg) for arg in spec.args)]
+
+
+def _jsdoc(spec: TypeSpec) -> str:
+    name = spec.name
+    if name in ("int", "float"):
+        return "number"
+    if name == "bool":
+        return "boolean"
+    if name == "str":
+        return "string"
+    if name == "optional":
+        return f"{_jsdoc(spec.args[0])}|null"
+    if name == "list":
+        item = _jsdoc(spec.args[0])
+        return f"({item})[]" if "|" in item else f"{item}[]"
+    if name == "tuple":
+        return f"[{', '.join(_jsdoc(a) for a in spec.args)}]"
+    key = "number" if spec.args[0].name == "int" else "string"
+    return f"Object<{key}, {_jsdoc(spec.args[1])}>"
+
+
+def _rows(result: Any, lines: list[str]) -> list[dict[str, Any]]:
+    """The harness's JSON rows after its ready line; a line that is not a JSON object (a torn last line, or
+    something the solution wrote to the descriptor itself) is skipped.
+
+    A missing ready line is our failure (the harness did not start), unless the run hit a limit first."""
+    if not lines or lines[0] != '{"ready":true}':
+        if result.limit_hit is None:
+            raise RuntimeError(f"the JavaScript harness did not start: {_tail(result.stderr)}")
+        return []
+    rows = []
+    for line in lines[1:]:
+        row = _parse_row(line.encode())
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _tail(data: bytes) -> str:
+    return data[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
