@@ -1,0 +1,211 @@
+"""The Java language backend.
+
+- Syntax: tree-sitter-java (in the core pipeline), on Solution.java as :mod:`codekiln_java.source`
+  assembles it (one import line, then the answer with its lines and columns unchanged).
+- Compile: one ``javac`` per sample, in the sandbox, on Solution.java and the generated harness
+  KilnMain.java together, with ``-Xlint:all`` (warnings are kept as diagnostics) and the harness runtime
+  ``kiln.jar`` on the class path. Diagnostics in Solution.java keep their positions; an error in the
+  harness means the answer does not declare what the tests call, and is reported as that, on the line of
+  the answer's method when it has one. The classes javac wrote come back as one tar file (their names
+  are not known beforehand).
+- Signature tests: ``java KilnMain`` in the sandbox decodes each test's arguments, calls the solution,
+  and writes the returned values as wire data (``kiln/Harness.java``); the core compares them with the
+  expected values outside the sandbox.
+- Native benchmark tests (HumanEval-X's ``main``) are not supported yet: they would run in the JVM of the
+  code under test, where the solution could reach them.
+
+Every JVM runs with ``memory_kind="data"`` (RLIMIT_AS breaks the JVM) and its heap capped below the
+limit, so that running out of memory throws ``OutOfMemoryError`` rather than crashing the JVM.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+from codekiln import wire
+from codekiln.languages import Availability, CompileResult, LanguageBackend, SignatureRun, Source
+from codekiln.model import Diagnostic, Problem
+from codekiln.sandbox import Limits
+
+from . import source as java_source
+from .javac import class_files, parse_diagnostics
+from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, runtime_jar
+
+__all__ = ["COMPILE_LIMITS", "MIN_RUN_MEMORY_MB", "JavaBackend"]
+
+#: javac's own budget (trusted, and independent of the problem's limits): it compiles untrusted code, so
+#: it runs in the sandbox too. Heap: half the memory.
+COMPILE_LIMITS = Limits(wall_time_s=60.0, cpu_time_s=60.0, memory_mb=1024, memory_kind="data", processes=64,
+                        file_size_mb=64, output_bytes=16 * 1024 * 1024)
+#: Below this a JVM cannot start with room for a solution: a smaller limit is our misconfiguration, not the
+#: answer's failure.
+MIN_RUN_MEMORY_MB = 96
+_JAVAC_OPTIONS = ("-encoding", "UTF-8", "-Xlint:all", "-Xmaxerrs", "20", "-Xmaxwarns", "20", "-proc:none",
+                  "-implicit:none", "-cp", "kiln.jar", "-d", "out")
+#: javac writes into ``out``; the classes come back as one file, since their names are not known beforehand.
+_COMPILE_SCRIPT = 'mkdir out && "$@" && exec tar -cf classes.tar -C out .'
+_MAX_DIAGNOSTICS = 20
+#: Limits javac can only reach on the code's account: 60 s of CPU, half a GiB of heap, megabytes of output.
+#: The wall-time limit equals the CPU limit, so reaching it first means javac was not given the CPU (ours),
+#: and so is a refused thread ("processes").
+_CODE_LIMITS = ("cpu_time", "memory", "output", "file_size")
+_MiB = 1024 * 1024
+
+
+class JavaBackend(LanguageBackend):
+    name = "java"
+    file_extension = ".java"
+    fence_tags = ("java",)
+
+    def tree_sitter_language(self):
+        import tree_sitter
+        import tree_sitter_java
+
+        return tree_sitter.Language(tree_sitter_java.language())
+
+    def available(self) -> Availability:
+        try:
+            jdk = find_jdk()
+        except Exception as exc:  # never raise: the verifier masks the language instead
+            return Availability(False, hint=f"looking for a JDK failed: {exc}")
+        install = f"install a JDK {MIN_MAJOR} or newer (Debian/Ubuntu: apt-get install default-jdk-headless)"
+        if jdk is None:
+            return Availability(False, hint=f"no JDK found (javac and java): {install}, or set JAVA_HOME")
+        if jdk.major < MIN_MAJOR:
+            return Availability(False, hint=f"the JDK at {jdk.home} is version {jdk.version}: {install}")
+        vendor = f"{jdk.implementor} " if jdk.implementor else ""
+        return Availability(True, version=f"{vendor}JDK {jdk.version} ({jdk.home})")
+
+    def signature_stub(self, problem: Problem) -> str:
+        return java_source.signature_stub(problem)
+
+    def assemble(self, code: str, problem: Problem) -> Source:
+        if self.name in problem.native:  # a benchmark's prompt, continued by the answer
+            return super().assemble(code, problem)
+        return java_source.assemble(code, problem)
+
+    # -- compile -----------------------------------------------------------------------------------------
+
+    def compile(self, source: Source, runner: Any) -> CompileResult:
+        jdk = find_jdk()
+        if jdk is None:
+            return CompileResult(False, infra_error="no JDK found")
+        harness = getattr(source, "harness", None)
+        files = {"Solution.java": source.text, "kiln.jar": runtime_jar(jdk)}
+        if harness is not None:
+            files[f"{java_source.HARNESS_CLASS}.java"] = harness
+        jvm = [f"-J{option}" for option in JVM_OPTIONS]
+        jvm.append(f"-J-Xmx{COMPILE_LIMITS.memory_mb // 2}m")
+        ro_paths = list(jdk.ro_paths)
+        archive = javac_archive(jdk)
+        if archive is not None:
+            jvm.append(f"-J-XX:SharedArchiveFile={archive}")
+            ro_paths.append(archive)
+        sources = sorted(name for name in files if name.endswith(".java"))
+        javac = [jdk.javac, *jvm, "-J-Duser.language=en", *_JAVAC_OPTIONS, *sources]
+        result = runner.run(["/bin/sh", "-c", _COMPILE_SCRIPT, "sh", *javac], files=files, limits=COMPILE_LIMITS,
+                            ro_paths=ro_paths, collect=["classes.tar"])
+        output = (result.stderr + result.stdout).decode("utf-8", "replace")
+        messages = parse_diagnostics(output)
+        diagnostics = tuple(self._diagnostics(messages, source))[:_MAX_DIAGNOSTICS]
+        if result.limit_hit in _CODE_LIMITS:
+            text = f"javac went past its {result.limit_hit.replace('_', ' ')} limit compiling this code"
+            return CompileResult(False, (Diagnostic(text), *diagnostics))
+        if result.limit_hit is not None:  # out of wall time before CPU time: a busy machine, not the code
+            return CompileResult(False, infra_error=f"javac went past its {result.limit_hit} limit")
+        if result.exit_code == 0 and "classes.tar" in result.files:
+            return CompileResult(True, diagnostics, artifacts=class_files(result.files["classes.tar"]))
+        if any(d.severity == "error" for d in diagnostics):
+            return CompileResult(False, diagnostics)
+        if "The system is out of resources" in output:  # javac's own crash on absurd code (deep nesting)
+            return CompileResult(False, (Diagnostic(_first_line_after(output, "The system is out of resources")),))
+        tail = output.strip()[-500:] or f"exit status {result.exit_code}, signal {result.signal}"
+        return CompileResult(False, infra_error=f"javac failed without a diagnostic: {tail}")
+
+    def _diagnostics(self, messages, source: Source):
+        harness_errors = 0
+        for message in messages:
+            if message.file == "Solution.java" or message.file is None:
+                yield Diagnostic(message.message, message.line, message.column, message.severity)
+            elif message.severity == "error" and harness_errors == 0:
+                # The harness compiles against the declared signature only: its error is the answer's
+                # declaration not matching what the tests call.
+                harness_errors += 1
+                wanted = getattr(source, "declaration", None)
+                entry_line = getattr(source, "entry_line", None)
+                line = entry_line + source.code_line_offset if entry_line else None
+                text = (f"the tests call `{wanted}` in class Solution, which this code does not provide as "
+                        f"declared: {message.message}")
+                yield Diagnostic(text, line, None, "error")
+
+    # -- run -----------------------------------------------------------------------------------------------
+
+    def run_signature_tests(self, source: Source, compiled: CompileResult, problem: Problem,
+                            runner: Any) -> SignatureRun:
+        jdk = find_jdk()
+        limits = attrs.evolve(runner.limits, memory_kind="data")
+        if limits.memory_mb < MIN_RUN_MEMORY_MB:
+            raise RuntimeError(f"a JVM needs a memory limit of at least {MIN_RUN_MEMORY_MB} MB to run a "
+                               f"solution; this run allows {limits.memory_mb} MB")
+        heap_mb = limits.memory_mb // 2
+        stack_bytes = limits.memory_mb * _MiB // 8
+        calls = [wire.encode(list(problem.typed_args(test))) for test in problem.tests]
+        too_big = _beyond_long(calls)
+        if too_big is not None:
+            raise RuntimeError(f"problem {problem.id!r}: the test value {too_big} does not fit Java's long")
+        argv = [jdk.java, *JVM_OPTIONS, f"-Xmx{heap_mb}m", "-Xlog:disable", "-Xlog:all=warning:stderr",
+                "-Dfile.encoding=UTF-8", "-cp", ".:kiln.jar", java_source.HARNESS_CLASS, str(stack_bytes),
+                str(source.code_line_offset)]
+        result = runner.run(argv, files={**compiled.artifacts, "kiln.jar": runtime_jar(jdk)},
+                            stdin=json.dumps({"calls": calls}).encode(), limits=limits, ro_paths=jdk.ro_paths)
+        rows = _rows(result, result.stdout)
+        done = []
+        for row in rows:
+            if row.get("done"):
+                break
+            if "load_error" in row:
+                return SignatureRun(done, result, str(row["load_error"]))
+            done.append(row)
+        return SignatureRun(done, result)
+
+
+def _beyond_long(data: Any) -> int | None:
+    """An integer in wire data that a Java ``long`` cannot hold, if there is one."""
+    if isinstance(data, list):
+        return next((v for v in map(_beyond_long, data) if v is not None), None)
+    if isinstance(data, dict):
+        return _beyond_long(list(data.values()))
+    if type(data) is int and not -(2**63) <= data < 2**63:
+        return data
+    return None
+
+
+def _first_line_after(text: str, marker: str) -> str:
+    after = text[text.index(marker):].splitlines()
+    detail = next((line.strip() for line in after[1:] if line.strip().startswith("java.lang.")), "")
+    return f"javac ran out of resources compiling this code{': ' + detail if detail else ''}"
+
+
+def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:
+    """The harness's JSON rows after its ready line, up to the first torn line (the process died writing).
+
+    A missing ready line is our failure (the JVM or the harness did not start), unless a limit was hit."""
+    lines = data.decode("utf-8", "replace").splitlines()
+    if not lines or lines[0] != '{"ready":true}':
+        if result.limit_hit is None:
+            tail = result.stderr[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
+            raise RuntimeError(f"the Java harness did not start: {tail}")
+        return []
+    rows = []
+    for line in lines[1:]:
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # torn, or forged absurdly deep: the solution's doing either way
+            break
+        if not isinstance(row, dict):
+            break
+        rows.append(row)
+    return rows

@@ -1,0 +1,280 @@
+"""From a model's Java code and a problem to the two files javac compiles: ``Solution.java`` and the
+generated harness ``KilnMain.java``.
+
+Conventions (the prompt stub, :func:`signature_stub`, shows them to the model):
+
+- The solution is ``class Solution`` (``public`` or not) with the function as a method named in camelCase
+  (``running_max`` -> ``runningMax``; the snake_case name is accepted too). A ``static`` method is called
+  as ``Solution.runningMax(...)``; an instance method, as LeetCode and HumanEval-X write them, on a new
+  ``Solution()`` for each test. An answer that is only methods (no class at all) is wrapped in
+  ``class Solution { ... }``.
+- Types: ``int`` -> ``long``, ``float`` -> ``double``, ``bool`` -> ``boolean``, ``str`` -> ``String``,
+  ``list[T]`` -> ``List<T>``, ``dict[K, V]`` -> ``Map<K, V>`` (type arguments boxed: ``List<Long>``),
+  ``optional[T]`` -> the boxed type, null for "none" (``Long``, not ``Optional<Long>``), ``tuple[A, B]`` ->
+  ``org.javatuples.Pair<A, B>`` (Unit, Pair, Triplet, ... Decade by arity; see :mod:`codekiln_java.tuples`).
+  The harness passes arguments and receives the result with exactly these static types, so a method
+  declared with other types (``int``, ``int[]``, ``List<Integer>``) is a compile error that names the
+  expected declaration. Arguments are mutable (``ArrayList``, ``LinkedHashMap`` in the test's order).
+- Imports are optional: Solution.java starts with one added line, ``import java.util.*;`` and the other
+  packages of :data:`DEFAULT_IMPORTS`, so an answer that forgot them compiles; its own imports keep
+  working. Any ``package`` line is blanked, and ``public`` is blanked from every top-level type other than
+  ``Solution`` (an answer with a ``public class Main`` demo still compiles). Blanking replaces characters
+  with spaces, so every line and column of the submitted code keeps its number.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import attrs
+
+from codekiln.languages import Source
+from codekiln.model import Problem, Signature
+from codekiln.types import TypeSpec
+
+from .tuples import TUPLE_CLASSES
+
+__all__ = ["DEFAULT_IMPORTS", "HARNESS_CLASS", "JavaSource", "assemble", "java_type", "signature_stub"]
+
+DEFAULT_IMPORTS = ("java.util.*", "java.util.function.*", "java.util.stream.*", "java.math.*", "java.io.*",
+                   "org.javatuples.*")
+#: The generated harness's class and file: a name no answer is likely to declare (``Main`` is).
+HARNESS_CLASS = "KilnMain"
+
+_JAVA_KEYWORDS = frozenset({
+    "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const", "continue",
+    "default", "do", "double", "else", "enum", "extends", "final", "finally", "float", "for", "goto", "if",
+    "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package", "private",
+    "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this",
+    "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "_",
+})
+_TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration", "record_declaration",
+                      "annotation_type_declaration")
+_SCALARS = {"int": ("long", "Long"), "float": ("double", "Double"), "bool": ("boolean", "Boolean"),
+            "str": ("String", "String")}
+
+
+@attrs.frozen
+class JavaSource(Source):
+    """Solution.java (``text``) and, for a problem with signature tests, the harness that calls it."""
+
+    #: KilnMain.java, or None when there is nothing to call (a problem without tests).
+    harness: str | None = None
+    #: The declaration the harness calls, for messages: ``public static long add(long a, long b)``.
+    declaration: str | None = None
+    #: Line of the called method in the submitted code, where the answer declares it.
+    entry_line: int | None = None
+
+
+# -- names and types ---------------------------------------------------------------------------------------
+
+
+def camel_case(name: str) -> str:
+    """A snake_case name in Java's camelCase, made a legal identifier.
+
+    >>> camel_case("running_max"), camel_case("lis_length"), camel_case("is_2d"), camel_case("default")
+    ('runningMax', 'lisLength', 'is2d', 'default_')
+    """
+    first, *rest = name.split("_") if name.strip("_") else (name,)
+    return identifier(first + "".join(part[:1].upper() + part[1:] for part in rest))
+
+
+def identifier(name: str) -> str:
+    """``name`` with ``_`` appended where it is a Java keyword."""
+    return name + "_" if name in _JAVA_KEYWORDS else name
+
+
+def java_type(spec: TypeSpec, *, boxed: bool = False, qualified: bool = False) -> str:
+    """The Java type of a vocabulary type: primitive where it may be, unless ``boxed`` (type arguments,
+    optional values); ``qualified`` names every class by its full name, as the harness does.
+
+    >>> from codekiln.types import parse_type
+    >>> java_type(parse_type("dict[int, list[tuple[str, float]]]"))
+    'Map<Long, List<Pair<String, Double>>>'
+    >>> java_type(parse_type("optional[int]"), qualified=True)
+    'java.lang.Long'
+    """
+    name = spec.name
+    if name in _SCALARS:
+        text = _SCALARS[name][1 if boxed else 0]
+        return f"java.lang.{text}" if qualified and (boxed or name == "str") else text
+    if name == "optional":
+        return java_type(spec.args[0], boxed=True, qualified=qualified)
+    args = ", ".join(java_type(arg, boxed=True, qualified=qualified) for arg in spec.args)
+    if name == "tuple":
+        if len(spec.args) > len(TUPLE_CLASSES):
+            raise ValueError(f"Java tuples have at most {len(TUPLE_CLASSES)} items, not {len(spec.args)}")
+        base = TUPLE_CLASSES[len(spec.args) - 1]
+        return f"{'org.javatuples.' if qualified else ''}{base}<{args}>"
+    base = {"list": "List", "dict": "Map"}[name]
+    return f"{'java.util.' if qualified else ''}{base}<{args}>"
+
+
+def declaration(signature: Signature, *, static: bool = True) -> str:
+    """``public static long add(long a, long b)``."""
+    params = ", ".join(f"{java_type(t)} {camel_case(p.name)}"
+                       for p, t in zip(signature.params, signature.param_types()))
+    modifiers = "public static" if static else "public"
+    return f"{modifiers} {java_type(signature.return_type())} {camel_case(signature.name)}({params})"
+
+
+def signature_stub(problem: Problem) -> str:
+    """The class and method a solution must define, as a prompt shows it, with the imports its types need.
+
+    >>> from codekiln.model import Param
+    >>> sig = Signature("sort_records", (Param("records", "list[tuple[str, int]]"),), "list[tuple[str, int]]")
+    >>> print(signature_stub(Problem(id="p", description="", signature=sig)))
+    import java.util.*;
+    import org.javatuples.*;
+    <BLANKLINE>
+    class Solution {
+        public static List<Pair<String, Long>> sortRecords(List<Pair<String, Long>> records) {
+        }
+    }
+    """
+    signature = problem.signature
+    text = " ".join(str(t) for t in (*signature.param_types(), signature.return_type()))
+    imports = [f"import {package};" for package, used in (("java.util.*", re.search(r"\b(list|dict)\[", text)),
+                                                        ("org.javatuples.*", "tuple[" in text)) if used]
+    lines = [*imports, ""] if imports else []
+    return "\n".join([*lines, "class Solution {", f"    {declaration(signature)} {{", "    }", "}"])
+
+
+# -- Solution.java ---------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_java
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_java.language()))
+
+
+def assemble(code: str, problem: Problem) -> JavaSource:
+    """Solution.java for ``code`` (one line of imports added before it) and the harness for ``problem``."""
+    data = bytearray(code.encode("utf-8"))
+    root = _parser().parse(bytes(data)).root_node
+    solution = None
+    imports, loose = [], False
+    for node in root.named_children:
+        if node.type == "package_declaration":
+            _blank(data, node)
+        elif node.type == "import_declaration":
+            imports.append(node)
+        elif node.type in _TYPE_DECLARATIONS:
+            if _name(node) == "Solution":
+                solution = node
+            else:
+                for modifier in _modifiers(node):
+                    if modifier.type == "public":
+                        _blank(data, modifier)
+        elif node.type not in ("line_comment", "block_comment"):
+            loose = True  # a method, field or statement outside any class
+    preamble = [f"import {package};" for package in DEFAULT_IMPORTS]
+    wrap = solution is None and loose
+    if wrap:
+        # The whole answer becomes the body of class Solution, so its imports move up to the first line.
+        preamble += [" ".join(node.text.decode("utf-8", "replace").split()) for node in imports]
+        preamble.append("class Solution {")
+        for node in imports:
+            _blank(data, node)
+    body = data.decode("utf-8")
+    if body and not body.endswith("\n"):
+        body += "\n"
+    text = " ".join(preamble) + "\n" + body + ("}\n" if wrap else "")
+    if problem.signature is None or not problem.tests:
+        return JavaSource(text, code_line_offset=1)
+    container = root if wrap else solution
+    method = _find_method(container, problem.signature.name) if container is not None else None
+    entry = _name(method) if method is not None else camel_case(problem.signature.name)
+    static = method is None or "static" in {m.type for m in _modifiers(method)}
+    entry_line = method.start_point[0] + 1 if method is not None else None
+    return JavaSource(text, code_line_offset=1, harness=harness_source(problem.signature, entry, static),
+                      declaration=declaration(problem.signature), entry_line=entry_line)
+
+
+def _blank(data: bytearray, node: Any) -> None:
+    """Spaces over ``node``'s bytes, newlines kept: every other character keeps its line and column."""
+    for index in range(node.start_byte, node.end_byte):
+        if data[index] not in b"\r\n":
+            data[index] = 0x20
+
+
+def _name(node: Any) -> str | None:
+    name = node.child_by_field_name("name")
+    return name.text.decode("utf-8", "replace") if name is not None else None
+
+
+def _modifiers(node: Any) -> list[Any]:
+    for child in node.children:
+        if child.type == "modifiers":
+            return list(child.children)
+    return []
+
+
+def _find_method(container: Any, snake_name: str) -> Any | None:
+    """The method the tests call: by its camelCase name, else by the snake_case one; static ones first."""
+    body = container if container.type == "program" else container.child_by_field_name("body")
+    if body is None:
+        return None
+    methods = []
+    for child in body.named_children:
+        if child.type == "enum_body_declarations":
+            methods += [c for c in child.named_children if c.type == "method_declaration"]
+        elif child.type == "method_declaration":
+            methods.append(child)
+    for wanted in (camel_case(snake_name), snake_name):
+        found = [m for m in methods if _name(m) == wanted]
+        found.sort(key=lambda m: "static" not in {c.type for c in _modifiers(m)})
+        if found:
+            return found[0]
+    return None
+
+
+# -- KilnMain.java ---------------------------------------------------------------------------------------------
+
+
+def harness_source(signature: Signature, entry: str, static: bool) -> str:
+    """The harness: decodes each test's arguments to the parameter types, calls ``entry`` with exactly those
+    static types, and hands the result, typed as the return type, to ``kiln.Harness``.
+
+    >>> from codekiln.model import Param
+    >>> print(harness_source(Signature("add", (Param("a", "int"), Param("b", "int")), "int"), "add", True))
+    final class KilnMain {
+        private static final String[] PARAMETER_TYPES = {"int", "int"};
+    <BLANKLINE>
+        @SuppressWarnings("unchecked")
+        private static Object call(Object[] a) throws Throwable {
+            long result = Solution.add((java.lang.Long) a[0], (java.lang.Long) a[1]);
+            return result;
+        }
+    <BLANKLINE>
+        public static void main(String[] args) throws Exception {
+            kiln.Harness.run(PARAMETER_TYPES, KilnMain::call, args);
+        }
+    }
+    <BLANKLINE>
+    """
+    types = signature.param_types()
+    names = ", ".join(f'"{t}"' for t in types)
+    args = ", ".join(f"({java_type(t, boxed=True, qualified=True)}) a[{i}]" for i, t in enumerate(types))
+    target = "Solution" if static else "new Solution()"
+    result_type = java_type(signature.return_type(), qualified=True)
+    return f"""\
+final class {HARNESS_CLASS} {{
+    private static final String[] PARAMETER_TYPES = {{{names}}};
+
+    @SuppressWarnings("unchecked")
+    private static Object call(Object[] a) throws Throwable {{
+        {result_type} result = {target}.{entry}({args});
+        return result;
+    }}
+
+    public static void main(String[] args) throws Exception {{
+        kiln.Harness.run(PARAMETER_TYPES, {HARNESS_CLASS}::call, args);
+    }}
+}}
+"""
