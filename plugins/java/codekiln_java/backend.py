@@ -11,8 +11,9 @@
 - Signature tests: ``java KilnMain`` in the sandbox decodes each test's arguments, calls the solution,
   and writes the returned values as wire data (``kiln/Harness.java``); the core compares them with the
   expected values outside the sandbox.
-- Native benchmark tests (HumanEval-X's ``main``) are not supported yet: they would run in the JVM of the
-  code under test, where the solution could reach them.
+- Native benchmark tests (HumanEval-X's ``Main``): two JVMs in two sandboxes, the benchmark's tests against
+  a proxy ``Solution`` in one, the solution in the other, this process relaying the calls
+  (:mod:`codekiln_java.native`).
 
 Every JVM runs with ``memory_kind="data"`` (RLIMIT_AS breaks the JVM) and its heap capped below the
 limit, so that running out of memory throws ``OutOfMemoryError`` rather than crashing the JVM.
@@ -26,10 +27,11 @@ from typing import Any
 import attrs
 
 from codekiln import wire
-from codekiln.languages import Availability, CompileResult, LanguageBackend, SignatureRun, Source
-from codekiln.model import Diagnostic, Problem
+from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.model import Diagnostic, NativeTests, Problem, TestOutcome
 from codekiln.sandbox import Limits
 
+from . import native
 from . import source as java_source
 from .javac import class_files, parse_diagnostics
 from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, runtime_jar
@@ -93,21 +95,11 @@ class JavaBackend(LanguageBackend):
         jdk = find_jdk()
         if jdk is None:
             return CompileResult(False, infra_error="no JDK found")
+        files = {"Solution.java": source.text}
         harness = getattr(source, "harness", None)
-        files = {"Solution.java": source.text, "kiln.jar": runtime_jar(jdk)}
         if harness is not None:
             files[f"{java_source.HARNESS_CLASS}.java"] = harness
-        jvm = [f"-J{option}" for option in JVM_OPTIONS]
-        jvm.append(f"-J-Xmx{COMPILE_LIMITS.memory_mb // 2}m")
-        ro_paths = list(jdk.ro_paths)
-        archive = javac_archive(jdk)
-        if archive is not None:
-            jvm.append(f"-J-XX:SharedArchiveFile={archive}")
-            ro_paths.append(archive)
-        sources = sorted(name for name in files if name.endswith(".java"))
-        javac = [jdk.javac, *jvm, "-J-Duser.language=en", *_JAVAC_OPTIONS, *sources]
-        result = runner.run(["/bin/sh", "-c", _COMPILE_SCRIPT, "sh", *javac], files=files, limits=COMPILE_LIMITS,
-                            ro_paths=ro_paths, collect=["classes.tar"])
+        result = _javac(jdk, files, runner)
         output = (result.stderr + result.stdout).decode("utf-8", "replace")
         messages = parse_diagnostics(output)
         diagnostics = tuple(self._diagnostics(messages, source))[:_MAX_DIAGNOSTICS]
@@ -146,19 +138,12 @@ class JavaBackend(LanguageBackend):
     def run_signature_tests(self, source: Source, compiled: CompileResult, problem: Problem,
                             runner: Any) -> SignatureRun:
         jdk = find_jdk()
-        limits = attrs.evolve(runner.limits, memory_kind="data")
-        if limits.memory_mb < MIN_RUN_MEMORY_MB:
-            raise RuntimeError(f"a JVM needs a memory limit of at least {MIN_RUN_MEMORY_MB} MB to run a "
-                               f"solution; this run allows {limits.memory_mb} MB")
-        heap_mb = limits.memory_mb // 2
-        stack_bytes = limits.memory_mb * _MiB // 8
+        limits = _run_limits(runner)
         calls = [wire.encode(list(problem.typed_args(test))) for test in problem.tests]
         too_big = _beyond_long(calls)
         if too_big is not None:
             raise RuntimeError(f"problem {problem.id!r}: the test value {too_big} does not fit Java's long")
-        argv = [jdk.java, *JVM_OPTIONS, f"-Xmx{heap_mb}m", "-Xlog:disable", "-Xlog:all=warning:stderr",
-                "-Dfile.encoding=UTF-8", "-cp", ".:kiln.jar", java_source.HARNESS_CLASS, str(stack_bytes),
-                str(source.code_line_offset)]
+        argv = _java(jdk, limits, java_source.HARNESS_CLASS, str(_stack_bytes(limits)), str(source.code_line_offset))
         result = runner.run(argv, files={**compiled.artifacts, "kiln.jar": runtime_jar(jdk)},
                             stdin=json.dumps({"calls": calls}).encode(), limits=limits, ro_paths=jdk.ro_paths)
         rows = _rows(result, result.stdout)
@@ -171,6 +156,83 @@ class JavaBackend(LanguageBackend):
             done.append(row)
         return SignatureRun(done, result)
 
+    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+        """HumanEval-X's own tests, in a JVM of their own against a proxy of the solution (see
+        :mod:`codekiln_java.native`)."""
+        jdk = find_jdk()
+        limits = _run_limits(runner)
+        jar = runtime_jar(jdk)
+        test_classes = _test_classes(jdk, problem.native[self.name], runner)
+        tests_limits = attrs.evolve(limits, wall_time_s=limits.wall_time_s + native.CHECK_EXTRA_WALL_S)
+        serve = _java(jdk, limits, "kiln.Serve", str(_stack_bytes(limits)), str(source.code_line_offset))
+        check = _java(jdk, limits, "kiln.Check")
+        with (
+            attrs.evolve(runner, limits=tests_limits).spawn(
+                [*_ON_CHANNEL, *check], files={**test_classes, "kiln.jar": jar}, ro_paths=jdk.ro_paths
+            ) as tests,
+            attrs.evolve(runner, limits=limits).spawn(
+                [*_ON_CHANNEL, *serve], files={**compiled.artifacts, "kiln.jar": jar}, ro_paths=jdk.ro_paths
+            ) as solution,
+        ):
+            relay = native.Relay(tests, solution)
+            verdict = relay.run()
+            if relay.solution_gone:  # let it end as it ends: a limit it dies of is its verdict
+                solution.wait(limits.wall_time_s)
+        result = solution.result
+        if relay.solution_ready is False and result.limit_hit is None:
+            raise RuntimeError(f"the Java harness did not start in the solution's sandbox: {_tail(result.stderr)}")
+        if verdict is None:
+            if result.limit_hit is not None:  # the solution's limit ended it all
+                return NativeRun([TestOutcome(0, False, "the tests did not finish")], result,
+                                 "the tests did not finish")
+            raise RuntimeError(f"the benchmark's tests ended without a verdict: {_tail(tests.result.stderr)}")
+        outcomes, error = native.outcome(verdict)
+        return NativeRun(outcomes, result, error)
+
+
+def _run_limits(runner: Any) -> Limits:
+    """The run's limits as a JVM needs them: data, not address space (RLIMIT_AS breaks the JVM)."""
+    limits = attrs.evolve(runner.limits, memory_kind="data")
+    if limits.memory_mb < MIN_RUN_MEMORY_MB:
+        raise RuntimeError(f"a JVM needs a memory limit of at least {MIN_RUN_MEMORY_MB} MB to run a "
+                           f"solution; this run allows {limits.memory_mb} MB")
+    return limits
+
+
+def _java(jdk: Any, limits: Limits, main_class: str, *args: str) -> list[str]:
+    """``java`` with the heap capped at half the memory limit, so that the solution running out of memory
+    throws ``OutOfMemoryError`` instead of crashing the JVM, and the JVM's warnings on stderr."""
+    return [jdk.java, *JVM_OPTIONS, f"-Xmx{limits.memory_mb // 2}m", "-Xlog:disable", "-Xlog:all=warning:stderr",
+            "-Dfile.encoding=UTF-8", "-cp", ".:kiln.jar", main_class, *args]
+
+
+def _stack_bytes(limits: Limits) -> int:
+    """The solution thread's stack: an eighth of the memory limit (the JVM's default 1 MB is too little for
+    recursion thousands of levels deep)."""
+    return limits.memory_mb * _MiB // 8
+
+
+#: A spawned JVM writes its rows to stdout, which this points at the channel (fd 3): Java cannot open fd 3
+#: itself (the pipe is root's, so /proc/self/fd/3 cannot be reopened). Its prints go to stderr.
+_ON_CHANNEL = ("/bin/sh", "-c", 'exec "$@" 1>&3 3>&-', "sh")
+
+#: The tests' classes by problem (prompt and test code), compiled once per process.
+_TEST_CLASSES: dict[tuple[Any, str, str], dict[str, bytes]] = {}
+
+
+def _test_classes(jdk: Any, tests: NativeTests, runner: Any) -> dict[str, bytes]:
+    key = (jdk, tests.prompt, tests.test)
+    if key not in _TEST_CLASSES:
+        result = _javac(jdk, native.test_sources(tests), runner)
+        if result.exit_code != 0 or "classes.tar" not in result.files:
+            errors = [m.message for m in parse_diagnostics(result.stderr.decode("utf-8", "replace"))]
+            raise RuntimeError(f"the benchmark's test code does not compile with the proxy Solution: "
+                               f"{errors[:1] or _tail(result.stderr)}")
+        if len(_TEST_CLASSES) >= 1024:
+            _TEST_CLASSES.clear()
+        _TEST_CLASSES[key] = class_files(result.files["classes.tar"])
+    return _TEST_CLASSES[key]
+
 
 def _beyond_long(data: Any) -> int | None:
     """An integer in wire data that a Java ``long`` cannot hold, if there is one."""
@@ -181,6 +243,21 @@ def _beyond_long(data: Any) -> int | None:
     if type(data) is int and not -(2**63) <= data < 2**63:
         return data
     return None
+
+
+def _javac(jdk: Any, sources: dict[str, str], runner: Any) -> Any:
+    """One javac in the sandbox on ``sources`` with kiln.jar on the class path; its classes come back in
+    ``files["classes.tar"]``."""
+    jvm = [f"-J{option}" for option in JVM_OPTIONS]
+    jvm.append(f"-J-Xmx{COMPILE_LIMITS.memory_mb // 2}m")
+    ro_paths = list(jdk.ro_paths)
+    archive = javac_archive(jdk)
+    if archive is not None:
+        jvm.append(f"-J-XX:SharedArchiveFile={archive}")
+        ro_paths.append(archive)
+    javac = [jdk.javac, *jvm, "-J-Duser.language=en", *_JAVAC_OPTIONS, *sorted(sources)]
+    return runner.run(["/bin/sh", "-c", _COMPILE_SCRIPT, "sh", *javac], files={**sources, "kiln.jar": runtime_jar(jdk)},
+                      limits=COMPILE_LIMITS, ro_paths=ro_paths, collect=["classes.tar"])
 
 
 def _first_line_after(text: str, marker: str) -> str:
@@ -196,8 +273,7 @@ def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:
     lines = data.decode("utf-8", "replace").splitlines()
     if not lines or lines[0] != '{"ready":true}':
         if result.limit_hit is None:
-            tail = result.stderr[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
-            raise RuntimeError(f"the Java harness did not start: {tail}")
+            raise RuntimeError(f"the Java harness did not start: {_tail(result.stderr)}")
         return []
     rows = []
     for line in lines[1:]:
@@ -209,3 +285,7 @@ def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:
             break
         rows.append(row)
     return rows
+
+
+def _tail(data: bytes) -> str:
+    return data[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")

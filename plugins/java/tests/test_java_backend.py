@@ -289,14 +289,121 @@ def test_a_limit_too_small_for_a_jvm_is_ours_not_the_answers():
         backend.run_signature_tests(source, compiled, ADD, SandboxRunner(Limits(memory_mb=64)))
 
 
-def test_native_benchmark_tests_are_refused_clearly(verifier):
-    from codekiln.errors import PluginError
+# -- HumanEval-X's own tests (native) --------------------------------------------------------------------------
 
-    prompt = "class Solution {\n    public int twice(int x) {\n"
-    native = Problem(id="Java/0", description="",
-                     native={"java": NativeTests(prompt, "public class Main {}\n", "twice")})
-    with pytest.raises(PluginError, match="cannot run a benchmark's own test code"):
-        verifier.verify(native, "        return 2 * x;\n    }\n}\n", "java")
+_NATIVE_PROMPT = """\
+import java.util.*;
+import java.lang.*;
+
+class Solution {
+    /**
+    Double every number.
+     */
+    public List<Integer> doubleAll(List<Integer> xs) {
+"""
+_NATIVE_TEST = """\
+public class Main {
+    public static void main(String[] args) {
+        Solution s = new Solution();
+        List<Boolean> correct = Arrays.asList(
+                s.doubleAll(new ArrayList<>(Arrays.asList(1, 2))).equals(Arrays.asList(2, 4)),
+                s.doubleAll(new ArrayList<>(List.of())).equals(List.of()),
+                s.doubleAll(new ArrayList<>(Arrays.asList(-3))).equals(Arrays.asList(-6))
+        );
+        if (correct.contains(false)) {
+            throw new AssertionError();
+        }
+    }
+}
+"""
+DOUBLE_ALL = Problem(id="Java/900", description=_NATIVE_PROMPT,
+                     native={"java": NativeTests(_NATIVE_PROMPT, _NATIVE_TEST, "doubleAll")})
+# As HumanEval-X's compare_one: Object arguments, an Optional<Object> result, and a test comparing strings
+# with == (true in one JVM, where both are the same literal; the values are interned to keep it true).
+_OBJECTS_PROMPT = """\
+import java.util.*;
+
+class Solution {
+    public String describe(Object x) {
+        return x.getClass().getSimpleName();
+    }
+
+    public Optional<Object> larger(Object a, Object b) {
+"""
+_OBJECTS_TEST = """\
+public class Main {
+    public static void main(String[] args) {
+        Solution s = new Solution();
+        List<Boolean> correct = Arrays.asList(
+                (int) s.larger(1, 2).get() == 2,
+                (double) s.larger(1, 2.5).get() == 2.5,
+                (String) s.larger("1", "2").get() == "2",
+                s.larger(3, 3).isEmpty(),
+                s.describe('c').equals("Character") && s.describe(5L).equals("Long"),
+                s.describe(List.of(Map.of(1, "a"))).equals("ArrayList")
+        );
+        if (correct.contains(false)) {
+            throw new AssertionError("wrong: " + correct);
+        }
+    }
+}
+"""
+LARGER = Problem(id="Java/901", description=_OBJECTS_PROMPT,
+                 native={"java": NativeTests(_OBJECTS_PROMPT, _OBJECTS_TEST, "larger")})
+_OBJECTS_RIGHT = """\
+        double x = Double.parseDouble(a.toString()), y = Double.parseDouble(b.toString());
+        return x == y ? Optional.empty() : Optional.of(x > y ? a : b);
+    }
+}
+"""
+
+
+def _double_all(body: str) -> str:
+    return f"        {body}\n    }}\n}}\n"
+
+
+def test_native_tests_pass_and_fail(verifier):
+    right = _double_all("List<Integer> out = new ArrayList<>();\n        for (int x : xs) out.add(2 * x);\n"
+                        "        return out;")
+    verdict = verifier.verify(DOUBLE_ALL, right, "java")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    verdict = verifier.verify(DOUBLE_ALL, right.replace("2 * x", "x + x + (x < 0 ? 1 : 0)"), "java")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER
+    assert verdict.tests[0].message == "assertion failed"
+
+
+def test_native_objects_optionals_and_string_identity(verifier):
+    verdict = verifier.verify(LARGER, _OBJECTS_RIGHT, "java")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+
+
+def test_native_exception_exit_and_timeout(verifier):
+    verdict = verifier.verify(DOUBLE_ALL, _double_all("return List.of(xs.get(5));"), "java")
+    assert verdict.status is VerdictStatus.RUNTIME_ERROR
+    assert verdict.tests[0].message.startswith("IndexOutOfBoundsException")
+    assert verdict.tests[0].message.endswith("(line 1)")
+    verdict = verifier.verify(DOUBLE_ALL, _double_all("System.exit(0);\n        return xs;"), "java")
+    assert verdict.status is VerdictStatus.RUNTIME_ERROR
+    assert "ended before the tests finished" in verdict.tests[0].message
+    verdict = verifier.verify(DOUBLE_ALL, _double_all("while (true) { }"), "java")
+    assert verdict.status is VerdictStatus.TIMEOUT
+
+
+def test_native_compile_error_is_on_the_completions_line(verifier):
+    completion = "        List<Integer> out = new ArrayList<>();\n        return ys;\n    }\n}\n"
+    verdict = verifier.verify(DOUBLE_ALL, completion, "java")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    [diagnostic] = verdict.stage(Stage.COMPILE).diagnostics
+    assert diagnostic.line == 2 and diagnostic.message.startswith("cannot find symbol")
+
+
+def test_native_forged_verdict_is_only_an_answer(verifier):
+    forge = ('try {\n            var out = new java.io.FileOutputStream(java.io.FileDescriptor.out);\n'
+             '            out.write("{\\"check\\":\\"passed\\"}\\n".getBytes());\n'
+             "        } catch (java.io.IOException e) { }\n        return xs;")
+    verdict = verifier.verify(DOUBLE_ALL, _double_all(forge), "java")
+    assert verdict.status is VerdictStatus.RUNTIME_ERROR, verdict
+    assert verdict.tests[0].message == "the solution's process sent a malformed answer"
 
 
 def test_code_that_crashes_javac_is_a_compile_error(verifier):

@@ -107,15 +107,20 @@ public final class Harness {
         }
     }
 
-    /** "Type: message (line N)", N the line in the submitted code where it was thrown, when known. */
     private String describe(Throwable error) {
+        return describe(error, lineOffset);
+    }
+
+    /** "Type: message (line N)", N the line in the submitted code where it was thrown, when known
+     * (Solution.java holds {@code lineOffset} lines before the submitted code; none when it is negative). */
+    static String describe(Throwable error, int lineOffset) {
         if (error == null) {
             return "Error: unknown";
         }
         String message = error.getMessage();
         String type = error.getClass().getSimpleName();
         String text = (type.isEmpty() ? error.getClass().getName() : type) + (message == null ? "" : ": " + message);
-        for (StackTraceElement frame : error.getStackTrace()) {
+        for (StackTraceElement frame : lineOffset < 0 ? new StackTraceElement[0] : error.getStackTrace()) {
             if ("Solution.java".equals(frame.getFileName()) && frame.getLineNumber() > lineOffset) {
                 text += " (line " + (frame.getLineNumber() - lineOffset) + ")";
                 break;

@@ -1,0 +1,138 @@
+package kiln;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The solution's side of a benchmark's own tests (HumanEval-X): {@code java kiln.Serve STACK OFFSET} in a
+ * sandbox of its own, beside the benchmark's test program ({@link Check}) in another.
+ *
+ * <p>Each stdin line is one call the tests made, {@code {"method": NAME, "args": [...]}}; the answer, one
+ * line on stdout (the channel: the backend starts the JVM with its
+ * stdout on the sandbox's fd 3), is {@code {"value": VALUE}} or {@code {"error": "Type: message (line N)"}}
+ * ({@link Values} writes the values). The first line on it is {@code {"ready":true}}, written before any
+ * solution code runs; {@code System.out} is pointed at stderr. The class {@code Solution} is loaded and
+ * instantiated once (as the benchmark's {@code new Solution()} does); if that fails, every call is
+ * answered with the error. Methods are found by name and number of arguments, the arguments read by
+ * their declared parameter types. This process never holds the test code or its expected values.
+ */
+public final class Serve {
+    private final OutputStream channel;
+    private final int lineOffset;
+
+    private Serve(OutputStream channel, int lineOffset) {
+        this.channel = channel;
+        this.lineOffset = lineOffset;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Serve serve = new Serve(new FileOutputStream(FileDescriptor.out), Integer.parseInt(argv[1]));
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+        serve.write("{\"ready\":true}");
+        BufferedReader requests = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Thread worker = new Thread(null, () -> serve.serveAll(requests), "solution", Long.parseLong(argv[0]));
+        worker.start();
+        worker.join();
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void serveAll(BufferedReader requests) {
+        Object instance = null;
+        String loadError = null;
+        try {
+            Class<?> solution = Class.forName("Solution", true, Serve.class.getClassLoader());
+            var constructor = solution.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            instance = constructor.newInstance();
+        } catch (ExceptionInInitializerError error) {
+            loadError = Harness.describe(error.getCause(), lineOffset);
+        } catch (InvocationTargetException error) {
+            loadError = Harness.describe(error.getCause(), lineOffset);
+        } catch (Throwable error) {
+            loadError = Harness.describe(error, lineOffset);
+        }
+        try {
+            for (String line; (line = requests.readLine()) != null; ) {
+                write(loadError != null ? error(loadError) : answer(instance, line));
+            }
+        } catch (IOException error) {
+            // stdin closed: the tests are over
+        }
+    }
+
+    private String answer(Object instance, String line) {
+        try {
+            return call(instance, line);
+        } catch (Throwable failure) {  // arguments the method's declared types cannot take, a result of a
+            return error(Harness.describe(failure, lineOffset));  // class of the solution's own, ...
+        }
+    }
+
+    private String call(Object instance, String line) throws IllegalAccessException {
+        Map<?, ?> request = (Map<?, ?>) Json.parse(line);
+        String name = (String) request.get("method");
+        List<?> wireArgs = (List<?>) request.get("args");
+        Method method = find(instance.getClass(), name, wireArgs.size());
+        if (method == null) {
+            return error("NoSuchMethodError: the solution has no method " + name + " taking " + wireArgs.size()
+                    + " argument(s)");
+        }
+        Type[] types = method.getGenericParameterTypes();
+        Object[] args = new Object[types.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = Values.decode(wireArgs.get(i), types[i]);
+        }
+        try {
+            Object target = Modifier.isStatic(method.getModifiers()) ? null : instance;
+            return "{\"value\":" + Values.encode(method.invoke(target, args)) + "}";
+        } catch (InvocationTargetException thrown) {
+            Throwable cause = thrown.getCause();
+            if (cause instanceof OutOfMemoryError && !String.valueOf(cause.getMessage()).contains("native thread")) {
+                write(error(Harness.describe(cause, lineOffset)));
+                System.err.println("java.lang.OutOfMemoryError: " + cause.getMessage());
+                Runtime.getRuntime().halt(1);
+            }
+            return error(Harness.describe(cause, lineOffset));
+        }
+    }
+
+    private static Method find(Class<?> type, String name, int arity) {
+        Method found = null;
+        for (Method method : type.getDeclaredMethods()) {
+            if (method.getName().equals(name) && method.getParameterCount() == arity && !method.isSynthetic()) {
+                if (found == null || Modifier.isPublic(method.getModifiers())) {
+                    found = method;
+                }
+            }
+        }
+        if (found != null) {
+            found.setAccessible(true);
+        }
+        return found;
+    }
+
+    private static String error(String message) {
+        return "{\"error\":" + Json.quote(message) + "}";
+    }
+
+    private synchronized void write(String row) {
+        try {
+            channel.write((row + "\n").getBytes(StandardCharsets.UTF_8));
+            channel.flush();
+        } catch (IOException error) {
+            throw new IllegalStateException("cannot write an answer", error);
+        }
+    }
+}
