@@ -9,14 +9,25 @@ import pkgutil
 import pytest
 
 import codekiln
-import codekiln_python
+from codekiln.plugins import make_plugins
 
 # Not importable as modules: the entry point runs the CLI; the harness runs inside the sandbox.
 _SKIP = {"codekiln.__main__", "codekiln_python.harness"}
 
 
+def _packages():
+    """codekiln and every installed plugin package (the language plugins in this repository among them)."""
+    yield codekiln
+    for info in make_plugins(warn=lambda line: None).infos.values():
+        if not info.builtin:
+            package = importlib.import_module(info.module.split(":")[0].split(".")[0])
+            if hasattr(package, "__path__"):
+                yield package
+
+
 def _modules():
-    for package in (codekiln, codekiln_python):
+    for package in _packages():
+        yield package.__name__
         for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
             if info.name not in _SKIP:
                 yield info.name

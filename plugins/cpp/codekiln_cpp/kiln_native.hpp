@@ -1,0 +1,419 @@
+// Native benchmark tests (HumanEval-X) in two processes, each in a sandbox of its own (codekiln-cpp).
+//
+// The solution's program ends with `int main() { return kiln::serve(&entry); }`: it reads one argument list
+// per line on stdin and answers on fd 3 with {"value":...} or {"error":"Type: message"}.
+// The test program is the benchmark's test code, compiled with the entry function's body replaced by
+// `return kiln::call_remote(&entry, params...);`: each call goes out as a line on fd 3 and its answer comes
+// back on stdin, relayed by the verifier. When the test's main returns, an atexit handler writes
+// {"done":true} on fd 3; a failed assert aborts before. The solution never holds the test code, its
+// expected values, or any descriptor of the test program.
+//
+// Values travel as JSON, typed on both ends by the C++ types of the declaration (the Codec templates):
+// integers (char included) as numbers, floating point in its shortest exact form (NaN, Infinity,
+// -Infinity), strings, vectors, lists, sets, maps (as [key, value] pairs), pairs, tuples, optionals.
+// An include guard, not #pragma once: the precompiled header of native runs holds this text already.
+#ifndef KILN_NATIVE_HPP
+#define KILN_NATIVE_HPP
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <list>
+#include <map>
+#include <new>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+[[noreturn]] inline void malformed() { throw std::runtime_error("malformed value"); }
+
+struct Reader {
+    const std::string& text;
+    std::size_t pos = 0;
+
+    void skip() {
+        while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    }
+    bool peek(char c) {
+        skip();
+        return pos < text.size() && text[pos] == c;
+    }
+    void expect(char c) {
+        if (!peek(c)) malformed();
+        ++pos;
+    }
+    bool word(const char* w) {
+        skip();
+        std::size_t n = std::strlen(w);
+        if (text.compare(pos, n, w) != 0) return false;
+        pos += n;
+        return true;
+    }
+    std::string_view token() {  // a number's characters
+        skip();
+        std::size_t start = pos;
+        while (pos < text.size() && std::strchr("+-.0123456789eE", text[pos]) != nullptr) ++pos;
+        if (start == pos) malformed();
+        return std::string_view(text).substr(start, pos - start);
+    }
+    // Calls item() for each element of an array.
+    template <class F> void array(F item) {
+        expect('[');
+        if (peek(']')) {
+            ++pos;
+            return;
+        }
+        for (;;) {
+            item();
+            if (peek(',')) {
+                ++pos;
+                continue;
+            }
+            expect(']');
+            return;
+        }
+    }
+};
+
+template <class T, class = void> struct Codec;  // no specialisation: a type that cannot cross (compile error)
+
+inline void write_string(std::string& out, const std::string& value) {
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    for (unsigned char c : value) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '"';
+}
+
+template <> struct Codec<bool> {
+    static void write(std::string& out, bool value) { out += value ? "true" : "false"; }
+    static bool read(Reader& in) {
+        if (in.word("true")) return true;
+        if (in.word("false")) return false;
+        malformed();
+    }
+};
+
+template <class T> struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+    static void write(std::string& out, T value) {
+        char buffer[32];
+        out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+    }
+    static T read(Reader& in) {
+        std::string_view digits = in.token();
+        T value{};
+        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (error != std::errc() || end != digits.data() + digits.size()) malformed();
+        return value;
+    }
+};
+
+template <class T> struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>> {
+    static void write(std::string& out, T value) {
+        if (std::isnan(value)) {
+            out += "NaN";
+        } else if (std::isinf(value)) {
+            out += value > 0 ? "Infinity" : "-Infinity";
+        } else {
+            char buffer[64];
+            out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+        }
+    }
+    static T read(Reader& in) {
+        if (in.word("NaN")) return std::numeric_limits<T>::quiet_NaN();
+        if (in.word("Infinity")) return std::numeric_limits<T>::infinity();
+        if (in.word("-Infinity")) return -std::numeric_limits<T>::infinity();
+        std::string_view digits = in.token();
+        T value{};
+        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (error != std::errc() || end != digits.data() + digits.size()) malformed();
+        return value;
+    }
+};
+
+template <> struct Codec<std::string> {
+    static void write(std::string& out, const std::string& value) { write_string(out, value); }
+    static std::string read(Reader& in) {
+        in.expect('"');
+        std::string value;
+        const std::string& text = in.text;
+        while (in.pos < text.size() && text[in.pos] != '"') {
+            char c = text[in.pos++];
+            if (c != '\\') {
+                value += c;
+                continue;
+            }
+            if (in.pos >= text.size()) malformed();
+            char escape = text[in.pos++];
+            switch (escape) {
+                case '"': case '\\': case '/': value += escape; break;
+                case 'n': value += '\n'; break;
+                case 't': value += '\t'; break;
+                case 'r': value += '\r'; break;
+                case 'b': value += '\b'; break;
+                case 'f': value += '\f'; break;
+                case 'u': {
+                    if (in.pos + 4 > text.size()) malformed();
+                    unsigned code = 0;
+                    auto [end, error] = std::from_chars(text.data() + in.pos, text.data() + in.pos + 4, code, 16);
+                    if (error != std::errc() || end != text.data() + in.pos + 4 || code > 0x7f) malformed();
+                    value += static_cast<char>(code);  // the writer escapes control characters only
+                    in.pos += 4;
+                    break;
+                }
+                default: malformed();
+            }
+        }
+        in.expect('"');
+        return value;
+    }
+};
+
+template <class C, class T> struct SequenceCodec {
+    static void write(std::string& out, const C& value) {
+        out += '[';
+        bool first = true;
+        for (const auto& item : value) {
+            if (!first) out += ',';
+            first = false;
+            Codec<T>::write(out, static_cast<const T&>(item));
+        }
+        out += ']';
+    }
+    static C read(Reader& in) {
+        C value;
+        in.array([&] { value.insert(value.end(), Codec<T>::read(in)); });
+        return value;
+    }
+};
+
+template <class T> struct Codec<std::vector<T>> : SequenceCodec<std::vector<T>, T> {};
+template <class T> struct Codec<std::list<T>> : SequenceCodec<std::list<T>, T> {};
+template <class T> struct Codec<std::deque<T>> : SequenceCodec<std::deque<T>, T> {};
+template <class T> struct Codec<std::set<T>> : SequenceCodec<std::set<T>, T> {};
+template <class T> struct Codec<std::unordered_set<T>> : SequenceCodec<std::unordered_set<T>, T> {};
+
+template <class C, class K, class V> struct MappingCodec {
+    static void write(std::string& out, const C& value) {
+        out += '[';
+        bool first = true;
+        for (const auto& [key, item] : value) {
+            if (!first) out += ',';
+            first = false;
+            out += '[';
+            Codec<K>::write(out, key);
+            out += ',';
+            Codec<V>::write(out, item);
+            out += ']';
+        }
+        out += ']';
+    }
+    static C read(Reader& in) {
+        C value;
+        in.array([&] {
+            in.expect('[');
+            K key = Codec<K>::read(in);
+            in.expect(',');
+            V item = Codec<V>::read(in);
+            in.expect(']');
+            value.emplace(std::move(key), std::move(item));
+        });
+        return value;
+    }
+};
+
+template <class K, class V> struct Codec<std::map<K, V>> : MappingCodec<std::map<K, V>, K, V> {};
+template <class K, class V> struct Codec<std::unordered_map<K, V>> : MappingCodec<std::unordered_map<K, V>, K, V> {};
+
+template <class... T> struct Codec<std::tuple<T...>> {
+    static void write(std::string& out, const std::tuple<T...>& value) {
+        out += '[';
+        std::apply([&out](const T&... items) {
+            bool first = true;
+            ((out += first ? "" : ",", first = false, Codec<T>::write(out, items)), ...);
+        }, value);
+        out += ']';
+    }
+    static std::tuple<T...> read(Reader& in) {
+        in.expect('[');
+        std::tuple<T...> value = read_items(in, std::index_sequence_for<T...>());
+        in.expect(']');
+        return value;
+    }
+    template <std::size_t... I> static std::tuple<T...> read_items(Reader& in, std::index_sequence<I...>) {
+        std::tuple<T...> value;
+        ((I == 0 ? void() : in.expect(','), std::get<I>(value) = Codec<T>::read(in)), ...);
+        return value;
+    }
+};
+
+template <class A, class B> struct Codec<std::pair<A, B>> {
+    static void write(std::string& out, const std::pair<A, B>& value) {
+        Codec<std::tuple<A, B>>::write(out, std::tuple<A, B>(value.first, value.second));
+    }
+    static std::pair<A, B> read(Reader& in) {
+        auto [a, b] = Codec<std::tuple<A, B>>::read(in);
+        return {std::move(a), std::move(b)};
+    }
+};
+
+template <class T> struct Codec<std::optional<T>> {
+    static void write(std::string& out, const std::optional<T>& value) {
+        if (value) {
+            Codec<T>::write(out, *value);
+        } else {
+            out += "null";
+        }
+    }
+    static std::optional<T> read(Reader& in) {
+        if (in.word("null")) return std::nullopt;
+        return Codec<T>::read(in);
+    }
+};
+
+template <class T> using Plain = std::remove_cv_t<std::remove_reference_t<T>>;
+
+// -- lines on descriptors ------------------------------------------------------------------------------
+
+inline bool write_all(int fd, const std::string& data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+inline bool read_line(int fd, std::string& line) {
+    static std::string buffer;
+    for (;;) {
+        std::size_t end = buffer.find('\n');
+        if (end != std::string::npos) {
+            line.assign(buffer, 0, end);
+            buffer.erase(0, end + 1);
+            return true;
+        }
+        char chunk[65536];
+        ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+inline std::string describe_current_exception() {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    int status = 0;
+    char* readable = type != nullptr ? abi::__cxa_demangle(type->name(), nullptr, nullptr, &status) : nullptr;
+    std::string name = readable != nullptr ? readable : type != nullptr ? type->name() : "unknown exception";
+    std::free(readable);
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        return "MemoryError: " + name;
+    } catch (const std::exception& error) {
+        return name + ": " + error.what();
+    } catch (...) {
+        return name;
+    }
+}
+
+// -- the solution's side -------------------------------------------------------------------------------
+
+template <class R, class... A> int serve(R (*function)(A...)) {
+    std::string line;
+    while (read_line(0, line)) {
+        std::string answer;
+        try {
+            Reader in{line};
+            std::tuple<Plain<A>...> args = Codec<std::tuple<Plain<A>...>>::read(in);
+            answer = "{\"value\":";
+            if constexpr (std::is_void_v<R>) {
+                std::apply(function, args);
+                answer += "null";
+            } else {
+                Plain<R> result = std::apply(function, args);
+                Codec<Plain<R>>::write(answer, result);
+            }
+            answer += "}\n";
+        } catch (...) {
+            answer = "{\"error\":";
+            write_string(answer, describe_current_exception());
+            answer += "}\n";
+        }
+        if (!write_all(3, answer)) return 1;
+    }
+    return 0;
+}
+
+// -- the test program's side ---------------------------------------------------------------------------
+
+[[noreturn]] inline void give_up(const std::string& why) {
+    std::string row = "{\"error\":";
+    write_string(row, why);
+    row += "}\n";
+    write_all(3, row);
+    std::_Exit(3);
+}
+
+template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&... params) {
+    std::string request;
+    Codec<std::tuple<Plain<A>...>>::write(request, std::tuple<Plain<A>...>(params...));
+    request += '\n';
+    std::string answer;
+    if (!write_all(3, request) || !read_line(0, answer)) give_up("the solution's process ended");
+    try {
+        Reader in{answer};
+        if (!in.word("{\"value\":")) malformed();
+        if constexpr (std::is_void_v<R>) {
+            if (!in.word("null")) malformed();
+            in.expect('}');
+            return;
+        } else {
+            Plain<R> value = Codec<Plain<R>>::read(in);
+            in.expect('}');
+            if (in.pos != answer.size()) malformed();
+            return value;
+        }
+    } catch (const std::exception&) {
+        give_up("the solution's answer could not be read");
+    }
+}
+
+// Registered with atexit by the test program (only there).
+inline void say_done() { write_all(3, "{\"done\":true}\n"); }
+
+}  // namespace kiln
+
+#endif  // KILN_NATIVE_HPP

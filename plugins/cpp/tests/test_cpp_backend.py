@@ -1,0 +1,295 @@
+"""The C++ backend through the real verifier and sandbox (namespaces isolation), and its pure parts."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+
+import pytest
+
+import codekiln_cpp
+from codekiln.model import Param, Problem, Signature, Stage, TestCase, VerdictStatus
+from codekiln.sandbox import Limits
+from codekiln.types import parse_type
+from codekiln.verifier import Verifier, pipeline
+from codekiln_cpp import CppBackend, build
+from codekiln_cpp.translate import cpp_literal, cpp_type
+
+ADD = Problem(
+    id="add",
+    description="Add two integers.",
+    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+    tests=(TestCase((1, 2), 3), TestCase((-5, 5), 0), TestCase((10**12, 1), 10**12 + 1)),
+)
+
+# Every kind of the vocabulary, nested, both ways across the boundary.
+RICH = Problem(
+    id="rich",
+    description="Index words by length, with their halves, and echo the rest.",
+    signature=Signature(
+        "rich",
+        (Param("words", "list[str]"), Param("grid", "list[list[int]]"), Param("names", "dict[int, str]"),
+         Param("maybe", "optional[float]"), Param("pair", "tuple[str, bool]")),
+        "tuple[dict[int, list[tuple[str, float]]], list[list[int]], optional[str], dict[int, str], float, bool]",
+    ),
+    tests=(
+        TestCase(
+            (["ab", "c", "de"], [[1, 2], [], [-3]], {"7": "seven", "-1": "minus"}, 0.1, ["q\"\\\n\u00e9", True]),
+            [{"2": [["ab", 1.0], ["de", 1.0]], "1": [["c", 0.5]]}, [[1, 2], [], [-3]], "q\"\\\n\u00e9",
+             {"7": "seven", "-1": "minus"}, 0.30000000000000004, False],
+        ),
+        TestCase(([], [], {}, None, ["", False]), [{}, [], None, {}, -1.0, True]),
+    ),
+)
+RICH_SOLUTION = """\
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using Index = std::map<long long, std::vector<std::tuple<std::string, double>>>;
+
+std::tuple<Index, std::vector<std::vector<long long>>, std::optional<std::string>, std::map<long long, std::string>,
+           double, bool>
+rich(const std::vector<std::string>& words, std::vector<std::vector<long long>> grid,
+     std::map<long long, std::string> names, std::optional<double> maybe, std::tuple<std::string, bool> pair) {
+    Index index;
+    for (const auto& word : words) index[word.size()].emplace_back(word, word.size() / 2.0);
+    std::optional<std::string> text;
+    if (maybe) text = std::get<0>(pair);
+    double value = maybe ? *maybe + 0.2 : -1.0;
+    return {index, grid, text, names, value, !std::get<1>(pair)};
+}
+"""
+
+SCALE = Problem(
+    id="scale",
+    description="Multiply each value.",
+    signature=Signature("scale", (Param("values", "list[float]"), Param("factor", "float")), "list[float]"),
+    tests=(
+        TestCase(([1.5, -0.0, 1e300, float("inf")], 2.0), [3.0, -0.0, 2e300, float("inf")]),
+        TestCase(([float("nan"), 1.0], -1.0), [float("nan"), -1.0]),
+        TestCase(([5e-324], 1.0), [5e-324]),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256),
+                  workers=1, cache=False) as v:
+        yield v
+
+
+def test_doctests():
+    for name in ("backend", "build", "diagnostics", "translate"):
+        module = importlib.import_module(f"codekiln_cpp.{name}")
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+def test_available_and_grammar():
+    backend = CppBackend()
+    availability = backend.available()
+    assert availability.ok and availability.version.startswith("g++")
+    assert backend.tree_sitter_language() is not None
+
+
+def test_missing_compiler_gives_masked_toolchain_missing(verifier, monkeypatch):
+    monkeypatch.setattr(CppBackend, "compiler", "/nonexistent/g++")
+    monkeypatch.delitem(pipeline._availability, "cpp", raising=False)  # the pipeline probes once per worker
+    verdict = verifier.verify(ADD, "long long add(long long a, long long b) { return a + b; }", "cpp")
+    assert verdict.status is VerdictStatus.TOOLCHAIN_MISSING and verdict.masked
+    assert "apt-get install g++" in verdict.stderr_tail
+    monkeypatch.undo()
+    pipeline._availability.pop("cpp", None)
+
+
+def test_signature_stub():
+    backend = CppBackend()
+    assert backend.signature_stub(ADD) == "long long add(long long a, long long b)"
+    assert backend.signature_stub(RICH).startswith(
+        "std::tuple<std::map<long long, std::vector<std::tuple<std::string, double>>>, "
+        "std::vector<std::vector<long long>>, std::optional<std::string>, std::map<long long, std::string>, double, "
+        "bool> rich(std::vector<std::string> words, ")
+
+
+def test_literals():
+    assert cpp_literal(-(2**63), parse_type("int")) == "(-9223372036854775807LL - 1)"
+    assert cpp_literal('a"\\?\0é', parse_type("str")) == 'std::string("a\\042\\134\\077\\000\\303\\251", 7)'
+    assert cpp_literal(float("-inf"), parse_type("float")) == "-std::numeric_limits<double>::infinity()"
+    assert cpp_literal(None, parse_type("optional[list[int]]")) == "std::optional<std::vector<long long>>{}"
+    assert cpp_type(parse_type("tuple[int, str]")) == "std::tuple<long long, std::string>"
+    with pytest.raises(ValueError, match="long long"):
+        cpp_literal(2**63, parse_type("int"))
+
+
+def test_passes_and_counts_tests(verifier):
+    verdict = verifier.verify(ADD, "long long add(long long a, long long b) { return a + b; }\n", "cpp")
+    assert verdict.status is VerdictStatus.PASSED
+    assert (verdict.tests_passed, verdict.tests_total) == (3, 3)
+    assert [s.stage for s in verdict.stages] == [Stage.EXTRACT, Stage.SYNTAX, Stage.COMPILE, Stage.RUN]
+    assert all(isinstance(t.time_s, float) for t in verdict.tests)
+
+
+def test_rich_types_cross_the_boundary(verifier):
+    verdict = verifier.verify(RICH, RICH_SOLUTION, "cpp")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    wrong = RICH_SOLUTION.replace("word.size() / 2.0", "word.size() / 4.0")
+    verdict = verifier.verify(RICH, wrong, "cpp")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER
+    assert verdict.tests_passed == 1
+
+
+def test_doubles_keep_their_value(verifier):
+    code = ("#include <vector>\n"
+            "std::vector<double> scale(std::vector<double> v, double f) { for (double& x : v) x *= f; return v; }")
+    assert verifier.verify(SCALE, code, "cpp").passed
+    verdict = verifier.verify(SCALE, code.replace("x *= f", "x *= f * 1.001"), "cpp")  # beyond the tolerance
+    assert verdict.status is VerdictStatus.WRONG_ANSWER
+
+
+def test_parameters_by_value_or_reference(verifier):
+    for params in ("long long a, long long b", "const long long& a, const long long& b", "long long& a, long long& b"):
+        assert verifier.verify(ADD, f"long long add({params}) {{ return a + b; }}", "cpp").passed, params
+
+
+def test_full_solution_and_stub_continuation(verifier):
+    answer = "```c++\n#include <bits/stdc++.h>\nusing namespace std;\n\nlong long add(long long a, long long b) {\n" \
+             "    return a + b;\n}\n```"
+    assert verifier.verify(ADD, answer, "cpp").passed
+    assert verifier.verify(ADD, "    long long sum = a + b;\n    return sum;\n}\n", "cpp").passed
+    assert verifier.verify(ADD, " {\n    return a + b;\n}\n", "cpp").passed
+    verdict = verifier.verify(ADD, "    long long sum = a + b;\n    return sum + c;\n}\n", "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    assert [(d.line, d.column) for d in verdict.diagnostics] == [(2, 18)]  # lines of the submitted body
+
+
+def test_compile_error_lines_are_the_submitted_lines(verifier):
+    answer = ("Try this:\n```cpp\n#include <vector>\n\n"
+              "long long add(long long a, long long b) {\n    return a + c;\n}\n```")
+    verdict = verifier.verify(ADD, answer, "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    [diagnostic] = verdict.stage(Stage.COMPILE).diagnostics
+    assert (diagnostic.line, diagnostic.column, diagnostic.severity) == (4, 16, "error")
+    assert "'c' was not declared" in diagnostic.message
+
+
+def test_error_inside_the_standard_library_points_at_the_solution(verifier):
+    code = ("#include <map>\n#include <vector>\n\nlong long add(long long a, long long b) {\n"
+            "    std::map<std::vector<int>, int> m;\n    m.find(3);\n    return a + b;\n}\n")
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    assert {d.line for d in verdict.diagnostics} == {6}
+
+
+def test_warnings_are_kept(verifier):
+    code = "long long add(long long a, long long b) {\n    int unused;\n    return a + b;\n}\n"
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.passed
+    [warning] = verdict.stage(Stage.COMPILE).diagnostics
+    assert (warning.severity, warning.line, warning.column) == ("warning", 2, 9)
+    assert "unused variable" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("#include <vector>\nlong long add(std::vector<long long> a, long long b) { return b; }",
+         "the function must match the declared signature"),
+        ("long long plus(long long a, long long b) { return a + b; }", "'::add' has not been declared"),
+        ("long long add(long long a, long long b);", "add(long long, long long) is declared but never defined"),
+        ("int main() { return 0; }\nlong long add(long long a, long long b) { return a + b; }",
+         "the solution defines main()"),
+    ],
+)
+def test_signature_mismatches_are_compile_errors(verifier, code, message):
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    assert any(message in d.message for d in verdict.diagnostics), verdict.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ("std::vector<long long> v; return v.at(a);", VerdictStatus.RUNTIME_ERROR, "std::out_of_range: vector"),
+        ("throw 42;", VerdictStatus.RUNTIME_ERROR, "int"),
+        ("return a / (b - b);", VerdictStatus.RUNTIME_ERROR, "SIGFPE"),
+        ("return a == 7 ? 0 : add(a, b) * 2;", VerdictStatus.RUNTIME_ERROR, "SIGSEGV"),  # a stack overflow
+        ("std::vector<long long> v(1LL << 40); return v[1];", VerdictStatus.MEMORY_LIMIT,
+         "MemoryError: std::bad_alloc"),
+        ("for (;;) std::puts(\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\");", VerdictStatus.OUTPUT_LIMIT, None),
+    ],
+)
+def test_failures_while_running(verifier, body, status, message):
+    code = f"#include <cstdio>\n#include <vector>\nlong long add(long long a, long long b) {{ {body} }}\n"
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.status is status, verdict
+    if message:
+        assert verdict.tests[0].message.startswith(message) or message in verdict.tests[0].message
+
+
+def test_a_problem_without_tests_is_compiled_only(verifier):
+    problem = Problem(id="free", description="Anything that compiles.")
+    assert verifier.verify(problem, "int helper() { return 1; }\n", "cpp").passed
+    assert verifier.verify(problem, "int helper() { return x; }\n", "cpp").status is VerdictStatus.COMPILE_ERROR
+
+
+def test_a_value_cpp_cannot_hold_is_our_failure(verifier):
+    huge = Problem(id="huge", description="", signature=ADD.signature, tests=(TestCase((2**70, 1), 2**70 + 1),))
+    verdict = verifier.verify(huge, "long long add(long long a, long long b) { return a + b; }", "cpp")
+    assert verdict.status is VerdictStatus.INFRA_ERROR and verdict.masked
+
+
+def test_precompiled_header_is_used():
+    backend = CppBackend()
+    version = backend.available().version
+    for variant in ("common", "full"):
+        header = build.precompiled_header(backend.compiler, version, variant)
+        assert header is not None
+        done = subprocess.run([backend.compiler, *build.FLAGS, "-H", "-include", header, "-fsyntax-only", "-x", "c++",
+                               "-"], input="int main() {}\n", capture_output=True, text=True, check=True)
+        assert f"! {header}.gch" in done.stderr
+
+
+def test_harness_object_is_cached_per_problem(verifier):
+    from codekiln_cpp import translate
+
+    source = translate.harness_source(ADD)
+    verifier.verify(ADD, "long long add(long long a, long long b) { return a; }", "cpp")
+    assert build.cached_object(source, CppBackend.compiler, CppBackend().available().version) is not None
+
+
+def test_plugin_registers_the_backend(codekiln_plugins, register_plugin):
+    with register_plugin(codekiln_cpp):
+        backend = codekiln_plugins.languages().get("c++")
+    assert backend.name == "cpp" and backend.file_extension == ".cpp"
+    assert {"cpp", "c++", "cxx"} <= set(backend.fence_tags)
+
+
+def test_pair_converts_to_a_two_element_tuple(verifier):
+    problem = Problem(id="ends", description="First and last.",
+                      signature=Signature("ends", (Param("values", "list[int]"),), "optional[tuple[int, int]]"),
+                      tests=(TestCase(([4, 5, 6],), [4, 6]), TestCase(([],), None)))
+    code = ("#include <optional>\n#include <utility>\n#include <vector>\nusing namespace std;\n"
+            "optional<pair<long long, long long>> ends(const vector<long long>& v) {\n"
+            "    if (v.empty()) return nullopt;\n    return make_pair(v.front(), v.back());\n}\n")
+    assert verifier.verify(problem, code, "cpp").passed
+
+
+def test_every_reference_defines_the_stub():
+    from codekiln.datasets import load_dataset
+    from codekiln.plugins import make_plugins
+
+    problems = load_dataset("builtin", make_plugins(autoload=False).datasets())
+    backend = CppBackend()
+    missing = [p.id for p in problems if backend.signature_stub(p) + " {\n" not in p.references.get("cpp", "")]
+    assert missing == []
+
+
+def test_a_forged_compiler_failure_is_not_masked(verifier):
+    code = 'static_assert(false, "\\ncc1plus: out of memory allocating");\n' \
+           "long long add(long long a, long long b) { return a + b; }\n"
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR and not verdict.masked
