@@ -25,6 +25,8 @@ import attrs
 
 from codekiln.model import NativeTests, TestOutcome
 
+from .source import java_parser
+
 __all__ = ["Relay", "proxy_source", "test_sources"]
 
 #: The tests' JVM may wait on slow answers: it gets this much more wall time than the solution's, so that
@@ -32,12 +34,6 @@ __all__ = ["Relay", "proxy_source", "test_sources"]
 CHECK_EXTRA_WALL_S = 2.0
 _BOXED = {"int": "Integer", "long": "Long", "double": "Double", "float": "Float", "boolean": "Boolean",
           "char": "Character", "short": "Short", "byte": "Byte"}
-
-
-def _parser() -> Any:
-    from .source import _parser as parser
-
-    return parser()
 
 
 def proxy_source(prompt: str) -> str:
@@ -58,7 +54,7 @@ def proxy_source(prompt: str) -> str:
     <BLANKLINE>
     """
     text = (prompt + "\n}\n}\n").encode("utf-8")  # the prompt stops inside the entry point's body
-    root = _parser().parse(text).root_node
+    root = java_parser().parse(text).root_node
     imports = [node.text.decode("utf-8") for node in root.named_children if node.type == "import_declaration"]
     solution = next((node for node in root.named_children if node.type == "class_declaration"
                      and node.child_by_field_name("name").text == b"Solution"), None)

@@ -146,7 +146,8 @@ def signature_stub(problem: Problem) -> str:
 
 
 @functools.cache
-def _parser() -> Any:
+def java_parser() -> Any:
+    """A tree-sitter parser for Java (one per process)."""
     import tree_sitter
     import tree_sitter_java
 
@@ -156,7 +157,7 @@ def _parser() -> Any:
 def assemble(code: str, problem: Problem) -> JavaSource:
     """Solution.java for ``code`` (one line of imports added before it) and the harness for ``problem``."""
     data = bytearray(code.encode("utf-8"))
-    root = _parser().parse(bytes(data)).root_node
+    root = java_parser().parse(bytes(data)).root_node
     solution = None
     imports, loose = [], False
     for node in root.named_children:

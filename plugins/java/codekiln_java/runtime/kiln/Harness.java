@@ -92,19 +92,25 @@ public final class Harness {
             String value = Wire.encode(call.apply(args));
             double seconds = (System.nanoTime() - start) / 1e9;
             return "{\"value\":" + value + ",\"time\":" + seconds + "}";
-        } catch (OutOfMemoryError error) {
-            String message = String.valueOf(error.getMessage());
-            if (message.contains("native thread")) {  // too many threads: the process limit, not memory
-                return "{\"error\":" + Json.quote(describe(error)) + "}";
-            }
-            write("{\"error\":" + Json.quote(describe(error)) + "}");
-            // The verifier reads a memory limit from this line on stderr and the failed exit.
-            System.err.println("java.lang.OutOfMemoryError: " + message);
-            Runtime.getRuntime().halt(1);
-            return null;
         } catch (Throwable error) {
-            return "{\"error\":" + Json.quote(describe(error)) + "}";
+            String row = "{\"error\":" + Json.quote(describe(error)) + "}";
+            if (outOfMemory(error)) {
+                write(row);
+                dieOfMemory(error);
+            }
+            return row;
         }
+    }
+
+    /** The heap ran out (not the threads: "unable to create native thread" is the process limit). */
+    static boolean outOfMemory(Throwable error) {
+        return error instanceof OutOfMemoryError && !String.valueOf(error.getMessage()).contains("native thread");
+    }
+
+    /** Ends the run so that the verifier reads a memory limit: this line on stderr and a failed exit. */
+    static void dieOfMemory(Throwable error) {
+        System.err.println("java.lang.OutOfMemoryError: " + error.getMessage());
+        Runtime.getRuntime().halt(1);
     }
 
     private String describe(Throwable error) {

@@ -99,12 +99,12 @@ public final class Serve {
             return "{\"value\":" + Values.encode(method.invoke(target, args)) + "}";
         } catch (InvocationTargetException thrown) {
             Throwable cause = thrown.getCause();
-            if (cause instanceof OutOfMemoryError && !String.valueOf(cause.getMessage()).contains("native thread")) {
-                write(error(Harness.describe(cause, lineOffset)));
-                System.err.println("java.lang.OutOfMemoryError: " + cause.getMessage());
-                Runtime.getRuntime().halt(1);
+            String row = error(Harness.describe(cause, lineOffset));
+            if (Harness.outOfMemory(cause)) {
+                write(row);
+                Harness.dieOfMemory(cause);
             }
-            return error(Harness.describe(cause, lineOffset));
+            return row;
         }
     }
 
