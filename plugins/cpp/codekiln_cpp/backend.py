@@ -6,7 +6,7 @@
   test program: the solution's translation unit (the solution plus an adapter, see
   :mod:`codekiln_cpp.translate`) linked after the problem's harness object. The binary is the artifact.
 - Signature tests: the binary runs in a second sandbox run, under the problem's limits, and writes one
-  row per test to ``results.jsonl``; the core compares the values with the expected ones outside.
+  row per test to stdout (through a private descriptor); the core compares the values with the expected ones outside.
 - Native benchmark tests (HumanEval-X): the solution and the benchmark's test code are two programs, run in
   two sandboxes that talk only through the verifier (see :mod:`codekiln_cpp.native`).
 """
@@ -17,6 +17,7 @@ import functools
 import glob
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -38,8 +39,10 @@ _TESTER = "tester"
 _HARNESS_OBJECT = "kiln_harness.o"
 # What g++ prints when it, not the code, failed (out of memory, killed, broken installation), and the
 # status of an internal compiler error: the verdict is then masked.
-_COMPILER_FAILURES = ("out of memory", "virtual memory exhausted", "Killed signal", "terminated with signal",
-                      "cannot execute", "installation problem")
+#: Compile limits only the submitted code can make g++ reach: a compile error of the code's, never masked.
+_CODE_LIMITS = ("memory", "wall_time", "cpu_time", "file_size")
+_COMPILER_FAILURES = ("Killed signal", "terminated with signal", "cannot execute", "installation problem")
+_IFUNC = re.compile(r"\bifunc\b")
 _ICE_EXIT_STATUS = 4
 
 
@@ -134,6 +137,10 @@ class CppBackend(LanguageBackend):
     # -- compile ---------------------------------------------------------------------------------------
 
     def compile(self, source: Source, runner: Any) -> CompileResult:
+        ifunc = _IFUNC.search(source.text)
+        if ifunc:  # an ifunc resolver runs while the program is loaded, before the harness can say "ready"
+            line = source.text.count("\n", 0, ifunc.start()) + 1
+            return CompileResult(False, (Diagnostic("ifunc resolvers are not allowed in a solution", line),))
         problem = getattr(source, "problem", None)
         version = self._version or self.available().version or ""
         pch = self._pch(version, "full" if "bits/stdc++.h" in source.text else "native" if source.native else "common")
@@ -157,6 +164,9 @@ class CppBackend(LanguageBackend):
                             ro_paths=pch.ro_paths, collect=[_PROGRAM], limits=build.COMPILE_LIMITS)
         stderr = result.stderr.decode("utf-8", "replace")
         found = diagnostics.parse(stderr, entry)
+        if result.limit_hit in _CODE_LIMITS:  # a compile-time bomb (#include "/dev/zero", template blow-up)
+            budget = Diagnostic(f"compilation went past its {result.limit_hit.replace('_', ' ')} budget")
+            return CompileResult(False, (*found, budget))
         failure = _compiler_failure(result, stderr, found)
         if failure:
             return CompileResult(False, infra_error=failure)
@@ -205,7 +215,9 @@ class CppBackend(LanguageBackend):
         """Compile a program of ours (a harness, a test program) in the sandbox, once. Its inputs come from a
         dataset file, so it is trusted no more than that; its product depends on nothing else (a kind of
         program is always compiled with the same precompiled header), so it is cached by content."""
-        cached = build.cached_object(source, self.compiler, version)
+        # The headers are part of what is built: a new version of the runtime must not reuse old objects.
+        key = "\0".join([source, *(f"{name}\0{text}" for name, text in sorted(headers.items()))])
+        cached = build.cached_object(key, self.compiler, version)
         if cached is not None:
             return cached
         pch = self._pch(version, variant)
@@ -216,7 +228,7 @@ class CppBackend(LanguageBackend):
         if result.exit_code != 0 or data is None:
             why = f"{what} did not compile: {_tail(result.stderr.decode('utf-8', 'replace'))}"
             return CompileResult(False, infra_error=why)
-        build.store_object(source, self.compiler, version, data)
+        build.store_object(key, self.compiler, version, data)
         return data
 
     # -- run -------------------------------------------------------------------------------------------
@@ -226,16 +238,15 @@ class CppBackend(LanguageBackend):
     ) -> SignatureRun:
         program = compiled.artifacts[_PROGRAM]
         # Sandbox files are not executable: the system's dynamic loader runs the program.
-        result = runner.run([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: program},
-                            collect=["results.jsonl"])
-        lines = result.files.get("results.jsonl", b"").decode("utf-8", "replace").splitlines()
+        result = runner.run([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: program})
+        lines = result.stdout.decode("utf-8", "replace").splitlines()
         if not lines or lines[0] != '{"ready":true}':
             return SignatureRun([], result, _not_started(result))
         rows = []
         for line in lines[1:]:
             try:
                 row = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 break  # a torn line: the process died writing it
             if not isinstance(row, dict) or row.get("done"):
                 break
@@ -260,8 +271,6 @@ def _compiler_failure(result: Any, stderr: str, found: tuple[Diagnostic, ...]) -
     Only what the code cannot forge counts: the sandbox's own observations, the driver's exit status 4
     (an internal compiler error), and the compiler's out-of-memory or kill messages when there is no error
     diagnostic at all (a ``static_assert`` message can print any line, but not without an error)."""
-    if result.limit_hit not in (None, "output"):
-        return f"g++ was stopped at the compile budget's {result.limit_hit} limit"
     if result.signal is not None:
         return f"g++ was killed by signal {result.signal}"
     if result.exit_code == _ICE_EXIT_STATUS:

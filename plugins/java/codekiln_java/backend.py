@@ -22,6 +22,7 @@ limit, so that running out of memory throws ``OutOfMemoryError`` rather than cra
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import attrs
@@ -56,6 +57,9 @@ _MAX_DIAGNOSTICS = 20
 _CODE_LIMITS = ("cpu_time", "memory", "output", "file_size")
 _MiB = 1024 * 1024
 
+
+
+_RESERVED = re.compile(r"^\s*(?P<package>package)\s|\b(?:class|interface|enum|record)\s+kiln\b", re.MULTILINE)
 
 class JavaBackend(LanguageBackend):
     name = "java"
@@ -92,6 +96,12 @@ class JavaBackend(LanguageBackend):
     # -- compile -----------------------------------------------------------------------------------------
 
     def compile(self, source: Source, runner: Any) -> CompileResult:
+        reserved = _RESERVED.search(source.text)
+        if reserved:  # a type `kiln` would shadow the harness's package; a package could replace its classes
+            line = source.text.count("\n", 0, reserved.start()) + 1
+            what = "a package declaration" if reserved.group("package") else "a type named 'kiln'"
+            return CompileResult(False, (Diagnostic(f"{what} is not allowed in a solution (reserved for the "
+                                                    "test harness)", line),))
         jdk = find_jdk()
         if jdk is None:
             return CompileResult(False, infra_error="no JDK found")
