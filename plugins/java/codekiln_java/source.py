@@ -52,6 +52,8 @@ _JAVA_KEYWORDS = frozenset({
 })
 _TYPE_DECLARATIONS = ("class_declaration", "interface_declaration", "enum_declaration", "record_declaration",
                       "annotation_type_declaration")
+#: The java.lang types the harness names: imported one by one, so that no class of the answer shadows them.
+_HARNESS_LANG_TYPES = ("Boolean", "Double", "Exception", "Long", "Object", "String", "SuppressWarnings", "Throwable")
 _SCALARS = {"int": ("long", "Long"), "float": ("double", "Double"), "bool": ("boolean", "Boolean"),
             "str": ("String", "String")}
 
@@ -86,30 +88,41 @@ def identifier(name: str) -> str:
     return name + "_" if name in _JAVA_KEYWORDS else name
 
 
-def java_type(spec: TypeSpec, *, boxed: bool = False, qualified: bool = False) -> str:
+def java_type(spec: TypeSpec, *, boxed: bool = False) -> str:
     """The Java type of a vocabulary type: primitive where it may be, unless ``boxed`` (type arguments,
-    optional values); ``qualified`` names every class by its full name, as the harness does.
+    optional values).
 
     >>> from codekiln.types import parse_type
     >>> java_type(parse_type("dict[int, list[tuple[str, float]]]"))
     'Map<Long, List<Pair<String, Double>>>'
-    >>> java_type(parse_type("optional[int]"), qualified=True)
-    'java.lang.Long'
+    >>> java_type(parse_type("optional[int]"))
+    'Long'
     """
     name = spec.name
     if name in _SCALARS:
-        text = _SCALARS[name][1 if boxed else 0]
-        return f"java.lang.{text}" if qualified and (boxed or name == "str") else text
+        return _SCALARS[name][1 if boxed else 0]
     if name == "optional":
-        return java_type(spec.args[0], boxed=True, qualified=qualified)
-    args = ", ".join(java_type(arg, boxed=True, qualified=qualified) for arg in spec.args)
-    if name == "tuple":
+        return java_type(spec.args[0], boxed=True)
+    args = ", ".join(java_type(arg, boxed=True) for arg in spec.args)
+    return f"{_class_name(spec)}<{args}>"
+
+
+def _class_name(spec: TypeSpec) -> str:
+    if spec.name == "tuple":
         if len(spec.args) > len(TUPLE_CLASSES):
             raise ValueError(f"Java tuples have at most {len(TUPLE_CLASSES)} items, not {len(spec.args)}")
-        base = TUPLE_CLASSES[len(spec.args) - 1]
-        return f"{'org.javatuples.' if qualified else ''}{base}<{args}>"
-    base = {"list": "List", "dict": "Map"}[name]
-    return f"{'java.util.' if qualified else ''}{base}<{args}>"
+        return TUPLE_CLASSES[len(spec.args) - 1]
+    return {"list": "List", "dict": "Map"}[spec.name]
+
+
+def _imports(spec: TypeSpec) -> set[str]:
+    """The single-type imports ``java_type(spec)`` needs (besides java.lang)."""
+    found = set().union(*(_imports(arg) for arg in spec.args)) if spec.args else set()
+    if spec.name in ("list", "dict"):
+        found.add(f"java.util.{_class_name(spec)}")
+    elif spec.name == "tuple":
+        found.add(f"org.javatuples.{_class_name(spec)}")
+    return found
 
 
 def declaration(signature: Signature, *, static: bool = True) -> str:
@@ -242,40 +255,60 @@ def harness_source(signature: Signature, entry: str, static: bool) -> str:
     """The harness: decodes each test's arguments to the parameter types, calls ``entry`` with exactly those
     static types, and hands the result, typed as the return type, to ``kiln.Harness``.
 
+    Every type it names comes from a single-type import, and import declarations resolve their names as
+    packages (the answer's types are not in scope there). Qualified names in the code would not be safe:
+    an answer declaring a class ``kiln`` or ``java`` would capture ``kiln.Harness`` or ``java.util.List``
+    (in Java a type obscures a package of the same name); an answer's class ``Long`` or ``List`` is shadowed
+    by the imports.
+
     >>> from codekiln.model import Param
     >>> print(harness_source(Signature("add", (Param("a", "int"), Param("b", "int")), "int"), "add", True))
+    import java.lang.Boolean;
+    import java.lang.Double;
+    import java.lang.Exception;
+    import java.lang.Long;
+    import java.lang.Object;
+    import java.lang.String;
+    import java.lang.SuppressWarnings;
+    import java.lang.Throwable;
+    import kiln.Harness;
+    <BLANKLINE>
     final class KilnMain {
         private static final String[] PARAMETER_TYPES = {"int", "int"};
     <BLANKLINE>
         @SuppressWarnings("unchecked")
         private static Object call(Object[] a) throws Throwable {
-            long result = Solution.add((java.lang.Long) a[0], (java.lang.Long) a[1]);
+            long result = Solution.add((Long) a[0], (Long) a[1]);
             return result;
         }
     <BLANKLINE>
         public static void main(String[] args) throws Exception {
-            kiln.Harness.run(PARAMETER_TYPES, KilnMain::call, args);
+            Harness.run(PARAMETER_TYPES, KilnMain::call, args);
         }
     }
     <BLANKLINE>
     """
     types = signature.param_types()
+    imports = {"kiln.Harness", *(f"java.lang.{name}" for name in _HARNESS_LANG_TYPES)}
+    for spec in (*types, signature.return_type()):
+        imports |= _imports(spec)
     names = ", ".join(f'"{t}"' for t in types)
-    args = ", ".join(f"({java_type(t, boxed=True, qualified=True)}) a[{i}]" for i, t in enumerate(types))
+    args = ", ".join(f"({java_type(t, boxed=True)}) a[{i}]" for i, t in enumerate(types))
     target = "Solution" if static else "new Solution()"
-    result_type = java_type(signature.return_type(), qualified=True)
+    import_lines = "".join(f"import {name};\n" for name in sorted(imports))
     return f"""\
+{import_lines}
 final class {HARNESS_CLASS} {{
     private static final String[] PARAMETER_TYPES = {{{names}}};
 
     @SuppressWarnings("unchecked")
     private static Object call(Object[] a) throws Throwable {{
-        {result_type} result = {target}.{entry}({args});
+        {java_type(signature.return_type())} result = {target}.{entry}({args});
         return result;
     }}
 
     public static void main(String[] args) throws Exception {{
-        kiln.Harness.run(PARAMETER_TYPES, {HARNESS_CLASS}::call, args);
+        Harness.run(PARAMETER_TYPES, {HARNESS_CLASS}::call, args);
     }}
 }}
 """

@@ -441,3 +441,24 @@ def test_a_test_value_beyond_long_is_ours_not_the_answers(verifier):
     verdict = verifier.verify(huge, ADD_RIGHT, "java")
     assert verdict.status is VerdictStatus.INFRA_ERROR and verdict.masked
     assert "1180591620717411303424 does not fit Java's long" in verdict.stderr_tail
+
+
+def test_classes_named_like_packages_do_not_capture_the_harness(verifier, monkeypatch):
+    # In Java a type obscures a package of the same name: `kiln.Harness` written in the harness would be this
+    # answer's class. The harness imports what it names, and imports always resolve packages.
+    monkeypatch.setattr("codekiln_java.backend._RESERVED", re.compile(r"(?!x)x"))  # past the early refusal
+    fake = """\
+class kiln {
+    static class Harness {
+        static void run(String[] types, Object call, String[] args) {
+            System.out.print("{\\"ready\\":true}\\n{\\"value\\":3}\\n{\\"value\\":0}\\n{\\"value\\":1000000000001}\\n");
+            System.out.print("{\\"done\\":true}\\n");
+        }
+    }
+}
+class java { }
+class Long { }
+"""
+    verdict = verifier.verify(ADD, ADD_RIGHT.replace("a + b", "a - b") + fake, "java")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+    assert verifier.verify(ADD, ADD_RIGHT + fake, "java").passed
