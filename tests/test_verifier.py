@@ -125,3 +125,11 @@ def test_an_unavailable_isolation_level_is_refused_not_downgraded(monkeypatch, t
     finally:
         monkeypatch.undo()
         available_levels.cache_clear()
+
+
+def test_two_in_process_verifiers_keep_their_own_limits():
+    slow = "def add(a, b):\n    import time\n    time.sleep(1.5)\n    return a + b\n"
+    with Verifier(workers=1, cache=False, limits=Limits(wall_time_s=0.5)) as strict, \
+            Verifier(workers=1, cache=False, limits=Limits(wall_time_s=5.0)) as lenient:
+        assert strict.verify(ADD, slow, "python").status is VerdictStatus.TIMEOUT
+        assert lenient.verify(ADD, slow, "python").passed

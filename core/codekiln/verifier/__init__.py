@@ -59,19 +59,27 @@ def _sample_key(sample: Sample, runner: SandboxRunner) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(autoload: bool | None, block: tuple[str, ...], runner: SandboxRunner) -> None:
+def _languages(autoload: bool | None, block: tuple[str, ...]) -> Any:
     from ..plugins import make_plugins
 
-    _worker["languages"] = make_plugins(autoload=autoload, block=block, warn=lambda line: None).languages()
+    return make_plugins(autoload=autoload, block=block, warn=lambda line: None).languages()
+
+
+def _init_worker(autoload: bool | None, block: tuple[str, ...], runner: SandboxRunner) -> None:
+    _worker["languages"] = _languages(autoload, block)
     _worker["runner"] = runner
 
 
 def _verify_in_worker(sample: Sample) -> Verdict:
-    backend = _worker["languages"].get(sample.language)
+    return _verify(_worker["languages"], _worker["runner"], sample)
+
+
+def _verify(languages: Any, runner: SandboxRunner, sample: Sample) -> Verdict:
+    backend = languages.get(sample.language)
     last_error = None
     for _attempt in range(2):  # one retry: a flaky failure of ours should not cost the sample
         try:
-            return verify_one(backend, sample.problem, sample.completion, _worker["runner"])
+            return verify_one(backend, sample.problem, sample.completion, runner)
         except CodekilnError:
             raise
         except Exception as exc:
@@ -103,8 +111,8 @@ class Verifier:
         self.runner = SandboxRunner(limits or Limits(), isolation)  # an unavailable level fails here, named
         self.workers = workers or os.cpu_count() or 1
         self._init_args = (autoload, tuple(block), self.runner)
-        _init_worker(*self._init_args)  # this process too: to validate languages and for workers=1
-        self.languages = _worker["languages"]
+        # This process's own registry: to validate languages up front, and to verify when workers=1.
+        self.languages = _languages(autoload, tuple(block))
         self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
@@ -131,7 +139,7 @@ class Verifier:
         report(sum(copies[key] for key in done))
         if self.workers == 1 or len(todo) <= 1:
             for key, sample in todo.items():
-                self._store(done, key, _verify_in_worker(sample))
+                self._store(done, key, _verify(self.languages, self.runner, sample))
                 report(copies[key])
         else:
             futures = {self._submit(sample): key for key, sample in todo.items()}
