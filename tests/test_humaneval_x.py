@@ -85,3 +85,66 @@ def test_verify_judges_right_and_wrong_python_completions(tmp_path, gz):
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["status"], r["passed"]) for r in rows] == [("passed", True), ("wrong_answer", False)]
+
+
+# One small HumanEval-X file in each language, shaped like the real one (prompt = declaration + docstring,
+# a completion continues it, the test is the benchmark's own code with its expected values inside).
+_ROWS = {
+    "python": (PYTHON_ROW, "    return xs\n"),
+    "cpp": (
+        {**CPP_ROW, "task_id": "CPP/7", "test": "#undef NDEBUG\n#include<assert.h>\nint main(){\n"
+                                                "    assert(double_all({1, 2}) == vector<int>({2, 4}));\n"
+                                                "    assert(double_all({}) == vector<int>({}));\n}\n"},
+        "    return xs;\n}\n",
+    ),
+    "java": (
+        {
+            "task_id": "Java/7",
+            "prompt": "import java.util.*;\nimport java.lang.*;\n\nclass Solution {\n    /** Double every number. */\n"
+                      "    public List<Integer> doubleAll(List<Integer> xs) {\n",
+            "declaration": "import java.util.*;\nimport java.lang.*;\n\nclass Solution {\n"
+                           "    public List<Integer> doubleAll(List<Integer> xs) {\n",
+            "canonical_solution": "        List<Integer> out = new ArrayList<>();\n"
+                                  "        for (int x : xs) out.add(2 * x);\n        return out;\n    }\n}\n",
+            "test": "public class Main {\n    public static void main(String[] args) {\n"
+                    "        Solution s = new Solution();\n"
+                    "        if (!s.doubleAll(new ArrayList<>(Arrays.asList(1, 2))).equals(Arrays.asList(2, 4))) {\n"
+                    "            throw new AssertionError();\n        }\n    }\n}\n",
+            "example_test": "",
+        },
+        "        return xs;\n    }\n}\n",
+    ),
+    "javascript": (
+        {
+            "task_id": "JavaScript/7",
+            "prompt": "/* Return every number doubled. */\nconst doubleAll = (xs) => {\n",
+            "declaration": "const doubleAll = (xs) => {\n",
+            "canonical_solution": "  return xs.map((x) => 2 * x);\n}\n\n",
+            "test": "const testDoubleAll = () => {\n"
+                    "  console.assert(JSON.stringify(doubleAll([1, 2])) === JSON.stringify([2, 4]))\n"
+                    "}\n\ntestDoubleAll()\n",
+            "example_test": "",
+        },
+        "  return xs;\n}\n\n",
+    ),
+}
+
+
+@pytest.mark.slow
+def test_verify_judges_a_humaneval_x_file_in_every_language(tmp_path):
+    data = write(tmp_path / "humaneval-x.jsonl.gz", [row for row, _ in _ROWS.values()], gz=True)
+    samples = tmp_path / "samples.jsonl"
+    lines = []
+    for row, wrong in _ROWS.values():
+        lines.append({"task_id": row["task_id"], "completion": row["canonical_solution"]})
+        lines.append({"task_id": row["task_id"], "completion": wrong})
+    samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "results.jsonl"
+    result = codekiln("verify", str(samples), "--dataset", f"humaneval-x:{data}", "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["task_id"], r["passed"]) for r in rows] == [
+        (line["task_id"], index % 2 == 0) for index, line in enumerate(lines)
+    ], [(r["task_id"], r["status"]) for r in rows]
+    summary = json.loads(result.stdout)
+    assert {language: entry["passed"] for language, entry in summary.items()} == dict.fromkeys(_ROWS, 1)
