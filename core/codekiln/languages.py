@@ -15,6 +15,7 @@ values; the backend runs them where the code under test cannot reach them.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
 
     from .verifier.runner import SandboxRunner
 
-__all__ = ["Availability", "CompileResult", "LanguageBackend", "NativeRun", "SignatureRun", "Source"]
+__all__ = [
+    "Availability",
+    "CompileResult",
+    "LanguageBackend",
+    "NativeRun",
+    "SignatureRun",
+    "Source",
+    "harness_rows",
+]
 
 
 @attrs.frozen
@@ -139,3 +148,32 @@ class LanguageBackend(abc.ABC):
         """Run the benchmark's own tests for this language (``problem.native[self.name]``)."""
         raise PluginError(f"language '{self.name}' cannot run a benchmark's own test code yet "
                           f"(problem '{problem.id}'); use problems with a signature and tests")
+
+
+#: The first row a harness writes, before any submitted code runs.
+READY_ROW = '{"ready":true}'
+
+
+def harness_rows(result: Any, language: str) -> list[dict[str, Any]]:
+    """The JSON rows a harness wrote on stdout after its ready row, up to the first torn or forged one.
+
+    For harnesses that write :data:`READY_ROW` before any submitted code runs: its absence is our failure
+    (the interpreter or the harness did not start), raised so the verifier masks the sample, unless a
+    limit explains it. Everything after it comes from a process the code ran in, so nothing here raises.
+    """
+    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    if not lines or lines[0] != READY_ROW:
+        if result.limit_hit is None:
+            tail = result.stderr[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
+            raise RuntimeError(f"the {language} harness did not start: {tail}")
+        return []
+    rows = []
+    for line in lines[1:]:
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):  # torn, or forged absurdly deep: the code's doing either way
+            break
+        if not isinstance(row, dict):
+            break
+        rows.append(row)
+    return rows

@@ -28,7 +28,15 @@ from typing import Any
 import attrs
 
 from codekiln import wire
-from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.languages import (
+    Availability,
+    CompileResult,
+    LanguageBackend,
+    NativeRun,
+    SignatureRun,
+    Source,
+    harness_rows,
+)
 from codekiln.model import Diagnostic, NativeTests, Problem, TestOutcome
 from codekiln.sandbox import Limits
 
@@ -156,7 +164,7 @@ class JavaBackend(LanguageBackend):
         argv = _java(jdk, limits, java_source.HARNESS_CLASS, str(_stack_bytes(limits)), str(source.code_line_offset))
         result = runner.run(argv, files={**compiled.artifacts, "kiln.jar": runtime_jar(jdk)},
                             stdin=json.dumps({"calls": calls}).encode(), limits=limits, ro_paths=jdk.ro_paths)
-        rows = _rows(result, result.stdout)
+        rows = harness_rows(result, "Java")
         done = []
         for row in rows:
             if row.get("done"):
@@ -274,27 +282,6 @@ def _first_line_after(text: str, marker: str) -> str:
     after = text[text.index(marker):].splitlines()
     detail = next((line.strip() for line in after[1:] if line.strip().startswith("java.lang.")), "")
     return f"javac ran out of resources compiling this code{': ' + detail if detail else ''}"
-
-
-def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:
-    """The harness's JSON rows after its ready line, up to the first torn line (the process died writing).
-
-    A missing ready line is our failure (the JVM or the harness did not start), unless a limit was hit."""
-    lines = data.decode("utf-8", "replace").splitlines()
-    if not lines or lines[0] != '{"ready":true}':
-        if result.limit_hit is None:
-            raise RuntimeError(f"the Java harness did not start: {_tail(result.stderr)}")
-        return []
-    rows = []
-    for line in lines[1:]:
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError):  # torn, or forged absurdly deep: the solution's doing either way
-            break
-        if not isinstance(row, dict):
-            break
-        rows.append(row)
-    return rows
 
 
 def _tail(data: bytes) -> str:

@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from codekiln import wire
-from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.languages import (
+    Availability,
+    CompileResult,
+    LanguageBackend,
+    NativeRun,
+    SignatureRun,
+    Source,
+    harness_rows,
+)
 from codekiln.model import Diagnostic, Problem, TestOutcome
 from codekiln.types import TypeSpec
 
@@ -109,7 +117,7 @@ class PythonBackend(LanguageBackend):
         calls = [wire.encode(list(problem.typed_args(test))) for test in problem.tests]
         request = {"entry_point": problem.signature.name, "calls": calls}
         result = self._run_harness(source, runner, ["tests"], request)
-        rows = _rows(result, result.stdout)
+        rows = harness_rows(result, "Python")
         load_error = None
         calls_done = []
         for row in rows:
@@ -125,7 +133,7 @@ class PythonBackend(LanguageBackend):
         native = problem.native[self.name]
         result = self._run_harness(source, runner, ["check", native.entry_point], {"test": native.test},
                                    extra_files={"prompt.py": native.prompt})
-        verdict = next((row for row in _rows(result, result.stdout) if "check" in row), None)
+        verdict = next((row for row in harness_rows(result, "Python") if "check" in row), None)
         if verdict is None:  # the harness was killed at a limit, or the tests never finished
             return NativeRun([TestOutcome(0, False, "the tests did not finish")], result,
                              "the tests did not finish")
@@ -140,28 +148,3 @@ def _hint(spec: TypeSpec) -> str:
     if not spec.args:
         return spec.name
     return f"{spec.name}[{', '.join(_hint(a) for a in spec.args)}]"
-
-
-def _rows(result: Any, data: bytes) -> list[dict[str, Any]]:
-    """The harness's JSON rows after its ready line, up to the first torn line (the process died writing).
-
-    A missing ready line is our failure (the harness did not start), unless the run hit a limit first."""
-    lines = data.decode("utf-8", "replace").splitlines()
-    if not lines or lines[0] != '{"ready":true}':
-        if result.limit_hit is None:
-            raise RuntimeError(f"the Python harness did not start: {_tail(result.stderr)}")
-        return []
-    rows = []
-    for line in lines[1:]:
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError):  # torn, or forged absurdly deep: the solution's doing either way
-            break
-        if not isinstance(row, dict):
-            break
-        rows.append(row)
-    return rows
-
-
-def _tail(data: bytes) -> str:
-    return data[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
