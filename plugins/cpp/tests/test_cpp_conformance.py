@@ -57,13 +57,13 @@ _ATTACKS = {
         "long long add(long long a, long long b) { return a - b; }\n",
         VerdictStatus.WRONG_ANSWER,
     ),
-    "writes_results_file_directly": (
-        "#include <fcntl.h>\n#include <unistd.h>\n"
+    "forges_rows_on_every_descriptor": (
+        "#include <unistd.h>\n"
         "static int forged = [] {\n"
-        "    int fd = open(\"results.jsonl\", O_WRONLY | O_TRUNC);\n"
         "    const char rows[] = \"{\\\"ready\\\":true}\\n{\\\"passed\\\":true}\\n{\\\"passed\\\":true}\\n\"\n"
         "                        \"{\\\"passed\\\":true}\\n{\\\"done\\\":true}\\n\";\n"
-        "    if (write(fd, rows, sizeof rows - 1) > 0) _exit(0);\n"
+        "    for (int fd = 1; fd < 64; ++fd) (void)!write(fd, rows, sizeof rows - 1);\n"
+        "    _exit(0);\n"
         "    return 0;\n"
         "}();\n" + _RIGHT,
         VerdictStatus.WRONG_ANSWER,
@@ -94,7 +94,7 @@ _ATTACKS = {
         "extern \"C\" void* kiln_resolve() { _exit(0); }\n"
         "extern \"C\" long long kiln_pick(long long, long long) __attribute__((ifunc(\"kiln_resolve\")));\n"
         "long long add(long long a, long long b) { return kiln_pick(a, b); }\n",
-        VerdictStatus.RUNTIME_ERROR,
+        VerdictStatus.COMPILE_ERROR,  # refused: it would run while the program loads, before the harness
     ),
     "elf_interpreter_of_its_choosing": (
         "__attribute__((section(\".interp\"), used)) static const char interp[] = \"/nonexistent/ld.so\";\n"
