@@ -2,7 +2,8 @@
 # Set up everything codekiln needs on a fresh machine, then run the main job or the tests.
 #
 #   bash scripts/dev.sh main            set up, then run the main job on the embedded default
-#   bash scripts/dev.sh test [ARGS]     set up, then lint (ruff) and run the tests (pytest ARGS)
+#   bash scripts/dev.sh test [ARGS]     set up, then lint (ruff), run the tests (pytest ARGS), then each
+#                                       language plugin's tests with only the core and that plugin installed
 #   bash scripts/dev.sh setup           set up only
 #
 # Set-up is idempotent: toolchains missing from the machine (node, a JDK, g++, bubblewrap) are installed
@@ -48,6 +49,21 @@ setup() {
     quiet_pip "${editables[@]}"
 }
 
+plugins_alone() {
+    # Each language plugin's own tests, in an environment holding only the core and that plugin: a plugin
+    # must never lean on another one being installed.
+    for plugin in plugins/*/; do
+        [ -f "$plugin/pyproject.toml" ] || continue
+        local name venv
+        name=$(basename "$plugin")
+        venv=".venv-alone/$name"
+        echo "dev.sh: $name's tests with only the core and $name installed"
+        [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+        VENV=$venv quiet_pip -e ".[dev]" -e "$plugin"
+        "$venv/bin/python" -m pytest -q "$plugin"
+    done
+}
+
 command=${1:-}
 shift || true
 case "$command" in
@@ -62,6 +78,7 @@ case "$command" in
         setup
         "$VENV/bin/ruff" check .
         "$VENV/bin/python" -m pytest "$@"
+        plugins_alone
         ;;
     *)
         echo "usage: bash scripts/dev.sh main|test|setup [ARGS]" >&2
