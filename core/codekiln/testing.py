@@ -28,7 +28,14 @@ from codekiln.plugins import Plugins, make_plugins, registered
 from codekiln.sandbox import Limits
 from codekiln.verifier import Sample, Verifier
 
-__all__ = ["CONFORMANCE_PROBLEM", "LanguageConformance", "codekiln_plugins", "register_plugin", "sandbox_processes"]
+__all__ = [
+    "CONFORMANCE_PROBLEM",
+    "LanguageConformance",
+    "codekiln_plugins",
+    "register_plugin",
+    "sandbox_processes",
+    "uptime",
+]
 
 
 @pytest.fixture
@@ -63,21 +70,31 @@ CONFORMANCE_PROBLEM = Problem(
 _SANDBOX_UIDS = range(61000, 62000)
 
 
-def sandbox_processes() -> list[int]:
-    """Pids of processes still running under a sandbox uid: after a run there must be none.
+def uptime() -> float:
+    """Seconds since boot: the clock process start times are kept in."""
+    with open("/proc/uptime", encoding="ascii") as handle:
+        return float(handle.read().split()[0])
 
-    The check is machine-wide, so run these tests alone (not beside another process that verifies code)."""
+
+def sandbox_processes(since: float = 0.0, until: float = float("inf")) -> list[int]:
+    """Pids of live processes under a sandbox uid that started between ``since`` and ``until`` (as given by
+    :func:`uptime`): after a run there must be none of its own. The window keeps a check from counting the
+    runs of another process verifying code on the same machine at the same time."""
+    ticks = os.sysconf("SC_CLK_TCK")
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{entry}").st_uid in _SANDBOX_UIDS:
-                with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                    if handle.read().rsplit(")", 1)[-1].split()[0] != "Z":  # zombies hold nothing
-                        pids.append(int(entry))
+            if os.stat(f"/proc/{entry}").st_uid not in _SANDBOX_UIDS:
+                continue
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[-1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
+        started = int(fields[19]) / ticks
+        if fields[0] != "Z" and since - 1.0 <= started <= until + 1.0:  # zombies hold nothing
+            pids.append(int(entry))
     return pids
 
 
@@ -161,19 +178,22 @@ class LanguageConformance:
         assert verdict.status is VerdictStatus.RUNTIME_ERROR, verdict
 
     def test_infinite_loop_times_out(self, conformance_verifier):
+        since = uptime()
         verdict = self.verify(conformance_verifier, self.infinite_loop)
         assert verdict.status is VerdictStatus.TIMEOUT, verdict
-        assert not sandbox_processes()
+        assert not sandbox_processes(since, uptime())
 
     def test_attack_is_contained(self, conformance_verifier, attack):
         code, expected = self.attacks[attack]
+        since = uptime()
         verdict = self.verify(conformance_verifier, code)
+        until = uptime()
         assert not verdict.passed
         assert verdict.status is expected, verdict
         deadline = time.monotonic() + 2.0
-        while sandbox_processes() and time.monotonic() < deadline:
+        while sandbox_processes(since, until) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not sandbox_processes(), "a process of the run survived it"
+        assert not sandbox_processes(since, until), "a process of the run survived it"
         assert self.verify(conformance_verifier, self.right).passed  # the verifier still works
 
     def test_builtin_references_pass(self, conformance_verifier):
