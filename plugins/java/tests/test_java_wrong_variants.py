@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 
 from codekiln.datasets import load_dataset
@@ -125,25 +126,29 @@ def test_wrong_variant_of_every_reference_fails(verifier):
 
 
 # Return types the built-in problems do not have (tuples outside optional, floats, bools and optionals
-# inside containers, dicts nested), on a problem whose "reference" returns its argument unchanged.
-_RICH_TYPES = ("tuple[optional[float], str, bool]", "dict[int, list[tuple[str, float]]]",
-               "list[optional[bool]]", "optional[list[dict[str, optional[int]]]]", "float")
-_RICH_VALUES = ([None, "a", True], {"3": [["x", 1.5]], "-1": []}, [None, False], [{"k": None, "j": 2}], 1e300)
+# inside containers, dicts nested, non-finite floats), on problems whose "reference" returns its argument.
+_RICH = {
+    "tuple[optional[float], str, bool]": ([None, "a", True], [2.5, "", False]),
+    "dict[int, list[tuple[str, float]]]": ({"3": [["x", 1.5]], "-1": []}, {}),
+    "list[optional[bool]]": ([None, False], []),
+    "optional[list[dict[str, optional[int]]]]": ([{"k": None, "j": 2}], None, []),
+    "float": (1e300, -0.5, 0.0, float("inf"), float("-inf"), float("nan")),
+}
 
 
-def _identity_problem(type_name: str, value: object) -> Problem:
+def _identity_problem(type_name: str, values: tuple) -> Problem:
     signature = Signature("same", (Param("value", type_name),), type_name)
-    problem = Problem(id="same", description="", signature=signature, tests=(TestCase((value,), value),))
-    decl = JavaBackend().signature_stub(problem).splitlines()[-3]
-    reference = f"class Solution {{\n{decl}\n        return value;\n    }}\n}}\n"
-    return Problem(id=f"same-{type_name}", description="", signature=signature, tests=problem.tests,
-                   references={"java": reference})
+    tests = tuple(TestCase((value,), value) for value in values)
+    problem = Problem(id=f"same {type_name}", description="", signature=signature, tests=tests)
+    declaration = JavaBackend().signature_stub(problem).splitlines()[-3]
+    reference = f"class Solution {{\n{declaration}\n        return value;\n    }}\n}}\n"
+    return attrs.evolve(problem, references={"java": reference})
 
 
 def test_wrong_variants_of_rich_return_types_fail(verifier):
-    problems = [_identity_problem(t, v) for t, v in zip(_RICH_TYPES, _RICH_VALUES)]
+    problems = [_identity_problem(type_name, values) for type_name, values in _RICH.items()]
     references = verifier.verify_batch([Sample(p, p.references["java"], "java") for p in problems])
-    assert [v.status for v in references] == [VerdictStatus.PASSED] * len(problems)
+    assert {p.id: v.status for p, v in zip(problems, references)} == {p.id: VerdictStatus.PASSED for p in problems}
     verdicts = verifier.verify_batch([Sample(p, wrong_variant(p), "java") for p in problems])
-    assert {p.id: (v.status, v.diagnostics[:1]) for p, v in zip(problems, verdicts)} == \
-        {p.id: (VerdictStatus.WRONG_ANSWER, ()) for p in problems}
+    statuses = {p.id: (v.status, v.tests_passed) for p, v in zip(problems, verdicts)}
+    assert statuses == {p.id: (VerdictStatus.WRONG_ANSWER, 0) for p in problems}
