@@ -83,7 +83,7 @@ def perturber(spec: TypeSpec, methods: dict[str, tuple[str, str]]) -> str:
         body = f"return v == null ? {default_value(spec.args[0])} : {perturber(spec.args[0], methods)}(v);"
     else:
         raise ValueError(f"no perturbation for type {spec}")
-    methods[key] = (name, f"    private static {java} {name}({java} v) {{\n        {body}\n    }}\n")
+    methods[key] = (name, f"\n    private static {java} {name}({java} v) {{\n        {body}\n    }}")
     return name
 
 
@@ -120,9 +120,10 @@ def test_wrong_variant_of_every_reference_fails(verifier):
     assert len(problems) == 64
     samples = [Sample(p, wrong_variant(p), "java") for p in problems]
     verdicts = verifier.verify_batch(samples)
-    statuses = {s.problem.id: (v.status, v.tests_passed, v.diagnostics[:1], v.stderr_tail[-300:])
-                for s, v in zip(samples, verdicts)}
-    assert statuses == {p.id: (VerdictStatus.WRONG_ANSWER, 0, (), "") for p in problems}
+    # Every test of every variant fails (the change holds for every value), and only as a wrong answer.
+    failed = {s.problem.id: (v.status.value, v.tests_passed, v.diagnostics[:1], v.stderr_tail[-300:])
+              for s, v in zip(samples, verdicts) if v.status is not VerdictStatus.WRONG_ANSWER or v.tests_passed}
+    assert failed == {}
 
 
 # Return types the built-in problems do not have (tuples outside optional, floats, bools and optionals
