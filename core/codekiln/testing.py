@@ -98,6 +98,14 @@ def sandbox_processes(since: float = 0.0, until: float = float("inf")) -> list[i
     return pids
 
 
+def _assert_none_left(since: float, until: float) -> None:
+    # A second of grace: the kernel may still be tearing down what the sandbox killed.
+    deadline = time.monotonic() + 2.0
+    while sandbox_processes(since, until) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not sandbox_processes(since, until), "a process of the run survived it"
+
+
 class LanguageConformance:
     """The conformance suite for a language backend, a third party's included.
 
@@ -181,7 +189,7 @@ class LanguageConformance:
         since = uptime()
         verdict = self.verify(conformance_verifier, self.infinite_loop)
         assert verdict.status is VerdictStatus.TIMEOUT, verdict
-        assert not sandbox_processes(since, uptime())
+        _assert_none_left(since, uptime())
 
     def test_attack_is_contained(self, conformance_verifier, attack):
         code, expected = self.attacks[attack]
@@ -190,10 +198,7 @@ class LanguageConformance:
         until = uptime()
         assert not verdict.passed
         assert verdict.status is expected, verdict
-        deadline = time.monotonic() + 2.0
-        while sandbox_processes(since, until) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not sandbox_processes(since, until), "a process of the run survived it"
+        _assert_none_left(since, until)
         assert self.verify(conformance_verifier, self.right).passed  # the verifier still works
 
     def test_builtin_references_pass(self, conformance_verifier):
