@@ -38,6 +38,7 @@ __all__ = [
     "SignatureRun",
     "Source",
     "harness_rows",
+    "parse_row",
 ]
 
 
@@ -169,11 +170,18 @@ def harness_rows(result: Any, language: str) -> list[dict[str, Any]]:
         return []
     rows = []
     for line in lines[1:]:
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError):  # torn, or forged absurdly deep: the code's doing either way
-            break
-        if not isinstance(row, dict):
+        row = parse_row(line)
+        if row is None:
             break
         rows.append(row)
     return rows
+
+
+def parse_row(line: bytes | str) -> dict[str, Any] | None:
+    """One JSON object a harness or a sandboxed process wrote, or None for anything else: a torn line,
+    or one forged absurdly deep. It comes from where the code ran, so it never raises."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return row if isinstance(row, dict) else None

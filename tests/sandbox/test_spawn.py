@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -94,3 +95,13 @@ def test_an_answer_without_end_is_cut_at_the_output_limit():
     with spawn([python_for(Isolation.NAMESPACES), "-I", "-c", code], limits=limits) as proc:
         assert proc.channel.readline() == b""
     assert proc.result.limit_hit == "output"
+
+
+def test_send_reports_whether_the_command_is_still_there():
+    code = "import os, sys; os.write(3, sys.stdin.readline().encode()); sys.exit(0)"
+    with spawn([python_for(Isolation.NAMESPACES), "-I", "-c", code], isolation="namespaces") as proc:
+        assert proc.send(b"echo\n") is True
+        assert proc.channel.readline() == b"echo\n"
+        assert proc.channel.readline() == b""  # it has ended
+        time.sleep(0.2)
+        assert proc.send(b"x" * 1_000_000) is False  # a broken pipe, not an exception

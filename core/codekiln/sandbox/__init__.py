@@ -206,6 +206,15 @@ class SandboxProcess:
         self._watchdog.join(timeout)
         return not self._watchdog.is_alive()
 
+    def send(self, data: bytes) -> bool:
+        """Write ``data`` to the command's stdin and flush; False once the command is gone."""
+        try:
+            self.stdin.write(data)
+            self.stdin.flush()
+        except (OSError, ValueError):  # a broken pipe, or a stdin already closed
+            return False
+        return True
+
     def __enter__(self) -> SandboxProcess:
         return self
 

@@ -17,10 +17,10 @@ solver has no way to write, is the only pass. A failed ``assert`` aborts the tes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from codekiln.languages import parse_row
 from codekiln.model import NativeTests, TestOutcome
 
 __all__ = ["SOLVER_MAIN", "outcome", "relay", "tester_source"]
@@ -97,33 +97,19 @@ def relay(tester: Any, solver: Any) -> tuple[str, str | None]:
         if not request:
             return "tests_ended", None
         if not request.startswith(b"["):
-            row = _row(request)
+            row = parse_row(request) or {}
             if row.get("done") is True:
                 return "done", None
             return "unreadable", str(row.get("error") or "the test program failed")
-        try:
-            solver.stdin.write(request)
-            solver.stdin.flush()
-        except OSError:
+        if not solver.send(request):
             return "solver_ended", None
         answer = solver.channel.readline()
         if not answer:
             return "solver_ended", None
         if answer.startswith(b'{"error":'):
-            return "error", str(_row(answer).get("error") or "the solution failed")
-        try:
-            tester.stdin.write(answer)
-            tester.stdin.flush()
-        except OSError:
+            return "error", str((parse_row(answer) or {}).get("error") or "the solution failed")
+        if not tester.send(answer):
             return "tests_ended", None
-
-
-def _row(line: bytes) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except ValueError:
-        return {}
-    return row if isinstance(row, dict) else {}
 
 
 def outcome(ending: str, message: str | None, tester: Any, solver: Any) -> tuple[TestOutcome, Any, str | None]:

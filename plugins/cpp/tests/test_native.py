@@ -115,3 +115,21 @@ def test_a_humaneval_x_row(verifier, tmp_path):
     [problem] = HumanEvalXDataset().load(str(path))
     assert verifier.verify(problem, problem.references["cpp"], "cpp").passed
     assert verifier.verify(problem, "    return xs;\n}\n", "cpp").status is VerdictStatus.WRONG_ANSWER
+
+
+def test_an_absurdly_deep_forged_answer_is_the_codes_failure_never_ours(verifier):
+    # Written straight onto the solver's answer channel (fd 3): an "error" row nested 100000 deep. Reading
+    # it must not raise (that would mask the sample); the code's failure is scored.
+    forged = (
+        "    FILE* channel = fdopen(3, \"w\");\n"
+        "    fputs(\"{\\\"error\\\":\", channel);\n"
+        "    for (int i = 0; i < 100000; i++) fputc('[', channel);\n"
+        "    for (int i = 0; i < 100000; i++) fputc(']', channel);\n"
+        "    fputs(\"}\\n\", channel);\n"
+        "    fflush(channel);\n"
+        "    return {};\n"
+        "}\n"
+    )
+    verdict = verifier.verify(PROBLEM, forged, "cpp")
+    assert verdict.stage(Stage.COMPILE).ok, verdict
+    assert verdict.status is VerdictStatus.RUNTIME_ERROR and not verdict.masked, verdict

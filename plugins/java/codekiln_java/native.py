@@ -18,11 +18,11 @@ verdict is the tests' own last line, on a channel the solution has no access to.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import attrs
 
+from codekiln.languages import parse_row
 from codekiln.model import NativeTests, TestOutcome
 
 from .source import java_parser
@@ -103,22 +103,22 @@ class Relay:
 
     def run(self) -> dict[str, Any] | None:
         """The tests' verdict row, or None when their process ended without one."""
-        if _row(self.tests.channel.readline()) != {"ready": True}:
+        if parse_row(self.tests.channel.readline()) != {"ready": True}:
             return None
         while True:
             line = self.tests.channel.readline()
-            row = _row(line)
+            row = parse_row(line)
             if row is None or "check" in row:
                 return row
-            if not _send(self.tests, self._answer(line)):
+            if not self.tests.send(self._answer(line)):
                 return None
 
     def _answer(self, call: bytes) -> bytes:
         if self.solution_ready is None:
-            self.solution_ready = _row(self.solution.channel.readline()) == {"ready": True}
+            self.solution_ready = parse_row(self.solution.channel.readline()) == {"ready": True}
         answer = b""
         if self.solution_ready and not self.solution_gone:
-            _send(self.solution, call)
+            self.solution.send(call)
             answer = self.solution.channel.readline()
         if answer.endswith(b"\n"):
             return answer
@@ -132,20 +132,3 @@ def outcome(verdict: dict[str, Any]) -> tuple[list[TestOutcome], str | None]:
     status = verdict.get("check")
     return [TestOutcome(0, status == "passed", None if message is None else str(message))], (
         str(message) if status == "error" else None)
-
-
-def _send(process: Any, data: bytes) -> bool:
-    try:
-        process.stdin.write(data)
-        process.stdin.flush()
-    except (OSError, ValueError):  # the process is gone (its pipe broken, or already closed)
-        return False
-    return True
-
-
-def _row(line: bytes) -> dict[str, Any] | None:
-    try:
-        row = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return row if isinstance(row, dict) else None

@@ -37,7 +37,15 @@ from typing import Any
 import attrs
 
 from codekiln import wire
-from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.languages import (
+    Availability,
+    CompileResult,
+    LanguageBackend,
+    NativeRun,
+    SignatureRun,
+    Source,
+    parse_row,
+)
 from codekiln.model import Diagnostic, Problem, TestOutcome
 from codekiln.types import TypeSpec
 
@@ -243,46 +251,29 @@ class _Relay:
 
     def run(self, request: dict[str, str]) -> dict[str, Any] | None:
         """The verdict row, or None when the test process ended without one."""
-        if _parse_row(self.tests.channel.readline()) != {"ready": True}:
+        if parse_row(self.tests.channel.readline()) != {"ready": True}:
             return None
-        if not _send(self.tests, json.dumps(request).encode() + b"\n"):
+        if not self.tests.send(json.dumps(request).encode() + b"\n"):
             return None
         while True:
             line = self.tests.channel.readline()
-            row = _parse_row(line)
+            row = parse_row(line)
             if row is None or "check" in row:
                 return row
-            if not _send(self.tests, self._answer(line)):
+            if not self.tests.send(self._answer(line)):
                 return None
 
     def _answer(self, call: bytes) -> bytes:
         if self.solution_ready is None:
-            self.solution_ready = _parse_row(self.solution.channel.readline()) == {"ready": True}
+            self.solution_ready = parse_row(self.solution.channel.readline()) == {"ready": True}
         answer = b""
         if self.solution_ready:
-            _send(self.solution, call)  # if it is gone, what it said before (a load error) may still be there
+            self.solution.send(call)  # if it is gone, what it said before (a load error) may still be there
             answer = self.solution.channel.readline()
         if answer.endswith(b"\n"):
             return answer
         self.solution_gone = True
         return b'{"gone":true}\n'
-
-
-def _send(proc: Any, data: bytes) -> bool:
-    try:
-        proc.stdin.write(data)
-        proc.stdin.flush()
-    except (OSError, ValueError):  # the process is gone (its pipe broken, or already closed)
-        return False
-    return True
-
-
-def _parse_row(line: bytes) -> dict[str, Any] | None:
-    try:
-        row = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return row if isinstance(row, dict) else None
 
 
 def _node_limits(limits: Any) -> Any:
@@ -333,7 +324,7 @@ def _rows(result: Any, lines: list[str]) -> list[dict[str, Any]]:
         return []
     rows = []
     for line in lines[1:]:
-        row = _parse_row(line.encode())
+        row = parse_row(line.encode())
         if row is not None:
             rows.append(row)
     return rows
