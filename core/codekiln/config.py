@@ -29,6 +29,7 @@ __all__ = [
     "Config",
     "CurriculumConfig",
     "DataConfig",
+    "EvalConfig",
     "GRPOConfig",
     "GenerationConfig",
     "ModelConfig",
@@ -51,6 +52,8 @@ class ModelConfig:
     path: str | None = None
     #: Where the embedded default model and other downloads-free artefacts are cached.
     cache_dir: str = "~/.cache/codekiln"
+    #: Parameter dtype for training: "auto" is bfloat16 on a GPU that supports it, float32 on CPU.
+    dtype: Literal["auto", "float32", "bfloat16"] = "auto"
 
 
 @attrs.frozen
@@ -60,6 +63,8 @@ class DataConfig:
     languages: list[str] = attrs.field(factory=lambda: ["python"])
     max_difficulty: int = attrs.field(default=5, validator=[attrs.validators.ge(1), attrs.validators.le(5)])
     validation_fraction: float = attrs.field(default=0.2, validator=_fraction)
+    #: Fail on the first malformed dataset row instead of skipping it (skips are always counted and shown).
+    strict: bool = False
 
 
 @attrs.frozen
@@ -93,6 +98,8 @@ class GenerationConfig:
     top_p: float = attrs.field(default=1.0, validator=_fraction)
     top_k: int = attrs.field(default=0, validator=_non_negative)
     stop: list[str] = attrs.field(factory=list)
+    #: Fraction of GPU memory vLLM may take (colocated with training, so keep it well under 1).
+    gpu_memory_utilization: float = attrs.field(default=0.3, validator=_fraction)
 
 
 @attrs.frozen
@@ -101,6 +108,11 @@ class SFTConfig:
     epochs: int = attrs.field(default=3, validator=_non_negative)
     batch_size: int = attrs.field(default=8, validator=_positive)
     learning_rate: float = attrs.field(default=1e-3, validator=_positive)
+    #: Concatenate examples into full-length rows (packing) instead of padding each one.
+    packing: bool = False
+    #: Longest training example in tokens; longer ones are cut (and counted).
+    max_length: int = attrs.field(default=512, validator=_positive)
+    warmup_steps: int = attrs.field(default=0, validator=_non_negative)
 
 
 @attrs.frozen
@@ -121,6 +133,27 @@ class GRPOConfig:
     max_grad_norm: float = attrs.field(default=1.0, validator=_positive)
     #: Drop groups whose rewards are all equal and draw new prompts (dynamic sampling).
     filter_equal_groups: bool = False
+    #: How many extra rounds of prompts dynamic sampling may draw to refill a step.
+    max_refill_rounds: int = attrs.field(default=2, validator=_non_negative)
+    #: Leave completions cut off at max_new_tokens out of the loss.
+    mask_truncated: bool = False
+    #: Samples per forward/backward pass; gradients are accumulated over the batch.
+    micro_batch_size: int = attrs.field(default=8, validator=_positive)
+    lr_schedule: Literal["constant", "linear", "cosine"] = "constant"
+    warmup_steps: int = attrs.field(default=0, validator=_non_negative)
+    #: Save a checkpoint every this many steps (and always at the end); 0 saves only at the end.
+    checkpoint_every: int = attrs.field(default=5, validator=_non_negative)
+
+
+@attrs.frozen
+class EvalConfig:
+    #: Evaluate pass rate before SFT, after SFT and after GRPO.
+    enabled: bool = True
+    #: Which problems: "train", "validation" or "all" of the selected ones.
+    split: Literal["train", "validation", "all"] = "all"
+    #: Completions per problem and language (pass@k is reported for k up to this).
+    samples: int = attrs.field(default=1, validator=_positive)
+    temperature: float = attrs.field(default=0.0, validator=_non_negative)
 
 
 @attrs.frozen
@@ -137,6 +170,8 @@ def _default_rewards() -> dict[str, float]:
 class Config:
     seed: int = 0
     run_dir: str = "runs/latest"
+    #: "auto" picks CUDA when available.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
     model: ModelConfig = attrs.field(factory=ModelConfig)
     data: DataConfig = attrs.field(factory=DataConfig)
     sandbox: SandboxConfig = attrs.field(factory=SandboxConfig)
@@ -149,6 +184,7 @@ class Config:
     generation: GenerationConfig = attrs.field(factory=GenerationConfig)
     sft: SFTConfig = attrs.field(factory=SFTConfig)
     grpo: GRPOConfig = attrs.field(factory=GRPOConfig)
+    eval: EvalConfig = attrs.field(factory=EvalConfig)
     plugins: PluginsConfig = attrs.field(factory=PluginsConfig)
 
 
