@@ -31,7 +31,9 @@ def test_plugins_json_lists_the_builtins_and_what_they_registered():
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert set(BUILTIN_PLUGINS) <= set(rows)
-    assert rows["builtin.rewards"]["registered"]["rewards"] == ["all_tests", "compiles", "syntax", "tests"]
+    assert rows["builtin.rewards"]["registered"]["rewards"] == [
+        "all_tests", "compiles", "format", "length", "syntax", "tests"]
+    assert rows["builtin.efficiency"]["registered"]["rewards"] == ["efficiency"]
     assert rows["builtin.datasets"]["registered"]["datasets"] == ["builtin", "humaneval", "humaneval-x", "jsonl"]
     assert rows["builtin.rewards"]["distribution"] == "codekiln"
     assert rows["builtin.rewards"]["version"] == __version__
@@ -49,7 +51,7 @@ def test_plugins_table_is_readable():
     result = codekiln("plugins")
     assert result.returncode == 0
     line = next(line for line in result.stdout.splitlines() if line.startswith("builtin.rewards"))
-    assert f"codekiln {__version__}" in line and "rewards: all_tests, compiles, syntax, tests" in line
+    assert f"codekiln {__version__}" in line and "rewards: all_tests, compiles, format, length, syntax, tests" in line
 
 
 @pytest.mark.parametrize("args", [["--help"], ["plugins"], ["config", "show"]])

@@ -35,6 +35,7 @@ __all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "make_pl
 #: blocked by name like any other plugin.
 BUILTIN_PLUGINS = {
     "builtin.rewards": "codekiln.builtin.rewards",
+    "builtin.efficiency": "codekiln.builtin.efficiency",
     "builtin.curricula": "codekiln.builtin.curricula",
     "builtin.datasets": "codekiln.builtin.datasets",
     "builtin.jsonl_logger": "codekiln.builtin.jsonl_logger",

@@ -1,7 +1,9 @@
-"""Built-in rewards read from verification verdicts: ``syntax``, ``compiles``, ``tests``, ``all_tests``.
+"""Built-in rewards read from verification verdicts: ``syntax``, ``compiles``, ``tests``, ``all_tests``;
+this plugin also registers ``format`` and ``length`` (:mod:`codekiln.builtin.shape`).
 
-Each takes the batch's ``verdicts`` column and abstains (None) on a masked verdict (the failure was ours,
-not the model's) and where the verdict says nothing about the question asked.
+The verdict rewards take the batch's ``verdicts`` column (the calling convention is in
+:mod:`codekiln.rewards`) and abstain (None) on a masked verdict (the failure was ours, not the model's) and
+where the verdict says nothing about the question asked.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 from codekiln import hookimpl
 from codekiln.model import Stage, Verdict, VerdictStatus
 from codekiln.rewards import Reward
+
+from .shape import FormatReward, LengthReward
 
 _NOT_JUDGED = {VerdictStatus.TOOLCHAIN_MISSING, VerdictStatus.INFRA_ERROR}
 
@@ -97,5 +101,5 @@ class AllTestsReward(_VerdictReward):
 
 @hookimpl
 def codekiln_register_rewards(registry):
-    for reward in (SyntaxReward, CompilesReward, TestsReward, AllTestsReward):
+    for reward in (SyntaxReward, CompilesReward, TestsReward, AllTestsReward, FormatReward, LengthReward):
         registry.register(reward)

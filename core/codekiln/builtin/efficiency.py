@@ -1,0 +1,182 @@
+"""The built-in ``efficiency`` reward: how fast a passing solution runs next to the problem's reference.
+
+Both programs go through the same steps the verifier takes (the language backend's ``assemble``,
+``compile`` and test run, in the core sandbox at the same isolation and limits) on the same tests, each run
+``repeats`` times. The figure compared is the median CPU time (user + system) of the test run, which the
+kernel counts outside the code: load on the machine does not stretch it as it does wall time, and the code
+cannot forge it the way it could rebind a harness's own per-test clock. It includes the runtime's start-up
+(about 15 ms for Python, 70 ms for the JVM here), the same for both programs, so only differences that are
+large next to it show; with the floor this keeps noise on fast code from swinging the reward.
+
+The formula is in :func:`efficiency_score`; ``docs/rewards/efficiency.md`` explains the choices.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from codekiln import hookimpl
+from codekiln.errors import CodekilnError
+from codekiln.model import Problem, Verdict
+from codekiln.rewards import Reward
+from codekiln.sandbox import Isolation
+
+__all__ = ["EfficiencyReward", "Measurement", "efficiency_score"]
+
+
+@attrs.frozen
+class Measurement:
+    """The medians of a program's test runs: CPU milliseconds and peak resident memory in MiB."""
+
+    time_ms: float
+    memory_mb: float
+
+
+def efficiency_score(reference: Measurement, solution: Measurement, *, floor_ms: float, floor_mb: float,
+                     memory_weight: float) -> float:
+    """``(1 - memory_weight) * time_score + memory_weight * memory_score``, where
+
+    ``time_score = min(1, max(reference_ms, floor_ms) / max(solution_ms, floor_ms))`` and ``memory_score``
+    is the same ratio of peak memory with ``floor_mb``. A solution as fast as the reference, or faster,
+    scores 1; one ten times slower scores 0.1.
+
+    >>> reference = Measurement(time_ms=20.0, memory_mb=10.0)
+    >>> efficiency_score(reference, Measurement(80.0, 10.0), floor_ms=10.0, floor_mb=32.0, memory_weight=0.0)
+    0.25
+    >>> efficiency_score(Measurement(2.0, 10.0), Measurement(5.0, 10.0), floor_ms=10.0, floor_mb=32.0,
+    ...                  memory_weight=0.0)
+    1.0
+    """
+    time_score = min(1.0, max(reference.time_ms, floor_ms) / max(solution.time_ms, floor_ms))
+    memory_score = min(1.0, max(reference.memory_mb, floor_mb) / max(solution.memory_mb, floor_mb))
+    return (1.0 - memory_weight) * time_score + memory_weight * memory_score
+
+
+class EfficiencyReward(Reward):
+    """Run time (and, weighted by ``memory_weight``, peak memory) of a passing solution relative to the
+    problem's reference solution in the same language; see :func:`efficiency_score`.
+
+    Abstains unless the verdict passed (and is not masked) and the problem has a reference in the
+    completion's language; also where the reference itself fails to compile or a measurement fails on our
+    side. The reference's measurement is cached per (problem id, language).
+
+    Parameters: ``repeats`` runs of each program (the median counts), ``floor_ms`` and ``floor_mb`` (smaller
+    figures count as these), ``memory_weight`` in [0, 1], and the sandbox's ``isolation``, ``time_limit_s``
+    and ``memory_mb`` (set them as the ``sandbox`` section; a problem's own limits apply on top, as in the
+    verifier). Sets ``last_details``: ``efficiency/solution_ms``, ``efficiency/reference_ms``,
+    ``efficiency/solution_mb``, ``efficiency/reference_mb``.
+    """
+
+    name = "efficiency"
+
+    def __init__(self, repeats: int = 3, floor_ms: float = 10.0, floor_mb: float = 32.0,
+                 memory_weight: float = 0.0, isolation: str = "namespaces", time_limit_s: float = 10.0,
+                 memory_mb: int = 1024) -> None:
+        if not _is_number(repeats) or repeats != int(repeats) or repeats < 1:
+            raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+        for param, value in (("floor_ms", floor_ms), ("floor_mb", floor_mb), ("time_limit_s", time_limit_s),
+                             ("memory_mb", memory_mb)):
+            if not _is_number(value) or value <= 0:
+                raise ValueError(f"{param} must be a positive number, got {value!r}")
+        if not _is_number(memory_weight) or not 0.0 <= memory_weight <= 1.0:
+            raise ValueError(f"memory_weight must be a number in [0, 1], got {memory_weight!r}")
+        Isolation.parse(isolation)  # an unknown level fails at construction, naming the levels
+        self.params = {"repeats": int(repeats), "floor_ms": float(floor_ms), "floor_mb": float(floor_mb),
+                       "memory_weight": float(memory_weight), "isolation": isolation,
+                       "time_limit_s": float(time_limit_s), "memory_mb": int(memory_mb)}
+        self._references: dict[tuple[str, str], Measurement | None] = {}
+        self._languages: Any = None
+        self._runner: Any = None
+        self.last_details: list[dict[str, float]] | None = None
+
+    # Picklable: the language registry and the sandbox runner are rebuilt where the reward lands.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"params": self.params, "references": self._references}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["params"])
+        self._references = state["references"]
+
+    def __call__(self, completions: Sequence[str], *, problems: Sequence[Problem], languages: Sequence[str],
+                 verdicts: Sequence[Verdict], codes: Sequence[str], **ignored: Any) -> list[float | None]:
+        scores: list[float | None] = []
+        details: list[dict[str, float]] = []
+        for problem, language, verdict, code in zip(problems, languages, verdicts, codes, strict=True):
+            reference = self._reference(problem, language) if verdict.passed and not verdict.masked else None
+            solution = self.measure(problem, language, code) if reference is not None else None
+            if solution is None:
+                scores.append(None)
+                details.append({})
+                continue
+            scores.append(efficiency_score(reference, solution, floor_ms=self.params["floor_ms"],
+                                           floor_mb=self.params["floor_mb"],
+                                           memory_weight=self.params["memory_weight"]))
+            details.append({"efficiency/solution_ms": solution.time_ms, "efficiency/reference_ms": reference.time_ms,
+                            "efficiency/solution_mb": solution.memory_mb,
+                            "efficiency/reference_mb": reference.memory_mb})
+        self.last_details = details
+        return scores
+
+    def _reference(self, problem: Problem, language: str) -> Measurement | None:
+        code = problem.references.get(language)
+        if code is None:
+            return None
+        key = (problem.id, language)
+        if key not in self._references:
+            self._references[key] = self.measure(problem, language, code)
+        return self._references[key]
+
+    def measure(self, problem: Problem, language: str, code: str) -> Measurement | None:
+        """Compile ``code`` once and run the problem's tests ``repeats`` times; None when it does not compile
+        or a run fails on our side."""
+        backend = self._backend(language)
+        runner = self._sandbox_runner().with_problem_limits(problem.time_limit_s, problem.memory_limit_mb)
+        times, memories = [], []
+        try:
+            source = backend.assemble(code, problem)
+            compiled = backend.compile(source, runner)
+            if not compiled.ok or compiled.infra_error:
+                return None
+            for _ in range(self.params["repeats"]):
+                if source.native:
+                    run: Any = backend.run_native_tests(source, compiled, problem, runner)
+                else:
+                    run = backend.run_signature_tests(source, compiled, problem, runner)
+                times.append(run.sandbox.cpu_time_s * 1000.0)
+                memories.append(run.sandbox.peak_memory_mb)
+        except CodekilnError:
+            raise
+        except Exception:  # a failure of ours (a harness that did not start): no figure, no judgement
+            return None
+        return Measurement(statistics.median(times), statistics.median(memories))
+
+    def _backend(self, language: str) -> Any:
+        if self._languages is None:
+            from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
+
+            # The trainer reported any plugin failure already; a missing language still fails, named.
+            self._languages = make_plugins(warn=lambda line: None).languages()
+        return self._languages.get(language)
+
+    def _sandbox_runner(self) -> Any:
+        if self._runner is None:
+            from codekiln.sandbox import Limits
+            from codekiln.verifier.runner import SandboxRunner
+
+            limit = self.params["time_limit_s"]
+            limits = Limits(wall_time_s=limit, cpu_time_s=limit, memory_mb=self.params["memory_mb"])
+            self._runner = SandboxRunner(limits, self.params["isolation"])  # an unavailable level fails here
+        return self._runner
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@hookimpl
+def codekiln_register_rewards(registry):
+    registry.register(EfficiencyReward)

@@ -1,0 +1,168 @@
+"""Built-in rewards on the shape of an answer rather than its behaviour: ``format`` and ``length``.
+
+Registered by the ``builtin.rewards`` plugin (:mod:`codekiln.builtin.rewards`). The scoring tables are in
+``docs/rewards/format-length.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from codekiln.errors import ConfigError
+from codekiln.rewards import Reward
+
+__all__ = ["FencedBlock", "FormatReward", "LengthReward", "fenced_blocks"]
+
+# The fence grammar of codekiln.extract (CommonMark's, minus indented code): an opening line of three or
+# more backticks or tildes with an optional info string; the closing line repeats the character at least as
+# many times and holds nothing else.
+_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.MULTILINE)
+
+
+@attrs.frozen
+class FencedBlock:
+    """One fenced block: its language tag (the info string's first word, lower case), body and whether it
+    was closed (a block cut off by the end of generation is not)."""
+
+    tag: str
+    body: str
+    closed: bool
+
+
+def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
+    """The fenced blocks of ``text``, and the text outside them.
+
+    >>> blocks, outside = fenced_blocks("Sure:\\n```python\\nx = 1\\n```\\n")
+    >>> blocks, outside.strip()
+    ([FencedBlock(tag='python', body='x = 1\\n', closed=True)], 'Sure:')
+    """
+    blocks: list[FencedBlock] = []
+    outside: list[str] = []
+    pos = 0
+    while opening := _FENCE_OPEN.search(text, pos):
+        outside.append(text[pos : opening.start()])
+        fence = opening.group("fence")
+        body_start = opening.end() + 1
+        closing = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
+        end = closing.search(text, body_start)
+        tag = opening.group("info").strip().lower().split(" ")[0]
+        blocks.append(FencedBlock(tag, text[body_start : end.start()] if end else text[body_start:], end is not None))
+        if end is None:
+            return blocks, "".join(outside)
+        pos = end.end()
+    outside.append(text[pos:])
+    return blocks, "".join(outside)
+
+
+class FormatReward(Reward):
+    """Whether the answer is code in the expected shape: one closed block fenced for the language.
+
+    An answer scores 0.0 when it holds no code for the language: empty, a fence left open (generation
+    stopped inside it), only blocks tagged for another language, or no fence when ``require_fence``. Else
+    it starts at 1.0 and loses 0.5 per fault, down to 0.0:
+
+    - several fenced blocks (of any language);
+    - its code block has no language tag;
+    - text outside the blocks, when ``allow_prose`` is false.
+
+    A bare answer (no fence: code continuing a prompt stub) scores 1.0 unless ``require_fence``. Never
+    abstains. Each language's fence tags come from its backend (``py`` means python, ``c++`` cpp).
+
+    >>> reward = FormatReward(allow_prose=False)
+    >>> one = "```python\\nx = 1\\n```"
+    >>> reward([one, "Here:\\n" + one, "```\\nx = 1\\n```", "```js\\nx\\n```"], languages=["python"] * 4)
+    [1.0, 0.5, 0.5, 0.0]
+    """
+
+    name = "format"
+
+    def __init__(self, require_fence: bool = False, allow_prose: bool = True) -> None:
+        for param, value in (("require_fence", require_fence), ("allow_prose", allow_prose)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{param} must be true or false, got {value!r}")
+        self.require_fence = require_fence
+        self.allow_prose = allow_prose
+        self._tags: dict[str, frozenset[str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"require_fence": self.require_fence, "allow_prose": self.allow_prose}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    def __call__(self, completions: Sequence[str], *, languages: Sequence[str], **ignored: Any) -> list[float | None]:
+        return [self.score(text, self._fence_tags(language)) for text, language in zip(completions, languages)]
+
+    def score(self, text: str, tags: frozenset[str]) -> float:
+        blocks, outside = fenced_blocks(text)
+        if not blocks:
+            return 1.0 if text.strip() and not self.require_fence else 0.0
+        ours = [b for b in blocks if b.tag in tags]
+        code = ours or [b for b in blocks if not b.tag]
+        if not all(b.closed for b in blocks) or not "".join(b.body for b in code).strip():
+            return 0.0
+        faults = (len(blocks) > 1) + (not ours) + (not self.allow_prose and bool(outside.strip()))
+        return max(0.0, 1.0 - 0.5 * faults)
+
+    def _fence_tags(self, language: str) -> frozenset[str]:
+        if language not in self._tags:
+            from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
+
+            # The trainer reported any plugin failure already; a missing language still fails, named.
+            registry = make_plugins(warn=lambda line: None).languages()
+            for name in registry.names():
+                backend = registry.get(name)
+                self._tags[name] = frozenset(t.lower() for t in (backend.fence_tags or (name, *backend.aliases)))
+            if language not in self._tags:
+                registry.get(language)  # raises: unknown language, with the available ones
+        return self._tags[language]
+
+
+class LengthReward(Reward):
+    """An overlong-answer penalty with a soft buffer (DAPO's): 0 up to ``max - buffer`` tokens, then linear
+    down to -1 at ``max``; -1 from ``max`` on, and for a completion cut off at ``max_new_tokens``.
+
+    ``max_tokens`` defaults to the ``max_new_tokens`` column, ``buffer`` to a quarter of the maximum (a
+    buffer longer than the maximum starts the penalty at the first token). Never abstains.
+
+    >>> reward = LengthReward(max_tokens=100, buffer=20)
+    >>> reward(["a"] * 4, completion_lengths=[80, 90, 95, 100], max_new_tokens=512)
+    [0.0, -0.5, -0.75, -1.0]
+    """
+
+    name = "length"
+    range = (-1.0, 0.0)
+
+    def __init__(self, max_tokens: int | None = None, buffer: int | None = None) -> None:
+        if max_tokens is not None and (not _is_int(max_tokens) or max_tokens <= 0):
+            raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+        if buffer is not None and (not _is_int(buffer) or buffer < 0):
+            raise ValueError(f"buffer must be an integer >= 0, got {buffer!r}")
+        self.max_tokens = max_tokens
+        self.buffer = buffer
+
+    def __call__(self, completions: Sequence[str], *, completion_lengths: Sequence[int],
+                 max_new_tokens: int | None = None, **ignored: Any) -> list[float | None]:
+        limit = self.max_tokens or max_new_tokens
+        if limit is None:
+            raise ConfigError("reward 'length' needs reward_params.length.max_tokens, or the max_new_tokens column")
+        buffer = limit // 4 if self.buffer is None else self.buffer
+        start = max(0, limit - buffer)
+        scores: list[float | None] = []
+        for length in completion_lengths:
+            truncated = max_new_tokens is not None and length >= max_new_tokens
+            if truncated or length >= limit:
+                scores.append(-1.0)
+            elif length <= start:
+                scores.append(0.0)
+            else:
+                scores.append((start - length) / (limit - start))
+        return scores
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,127 @@
+"""The ``efficiency`` reward: its formula by hand, and the real path through the sandbox in Python and C++.
+
+The end-to-end tests compare a solution with a deliberately slow one (a busy loop worth tens of times the
+reference's run); the margins are wide, so no assertion depends on how fast this machine is.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import attrs
+import pytest
+
+from codekiln.builtin.efficiency import EfficiencyReward, Measurement, efficiency_score
+from codekiln.errors import CodekilnError
+from codekiln.model import Param, Problem, Signature, TestCase, Verdict, VerdictStatus
+
+PROBLEM = Problem(
+    id="sum_list",
+    description="Return the sum of the values.",
+    signature=Signature("sum_list", (Param("values", "list[int]"),), "int"),
+    tests=(TestCase(([1, 2, 3],), 6), TestCase(([],), 0), TestCase(([-4, 4, 10],), 10)),
+    references={
+        "python": "def sum_list(values: list[int]) -> int:\n    return sum(values)\n",
+        "cpp": "#include <vector>\n\nlong long sum_list(std::vector<long long> values) {\n"
+               "    long long total = 0;\n    for (long long v : values) total += v;\n    return total;\n}\n",
+    },
+)
+# Correct, and busy for a few hundred milliseconds of CPU per run: tens of times the reference.
+SLOW = {
+    "python": "def sum_list(values: list[int]) -> int:\n    spin = 0\n    for i in range(1_500_000):\n"
+              "        spin += i\n    return sum(values)\n",
+    "cpp": "#include <vector>\n\nlong long sum_list(std::vector<long long> values) {\n"
+           "    volatile long long spin = 0;\n    for (long long i = 0; i < 60000000; ++i) spin += i;\n"
+           "    long long total = 0;\n    for (long long v : values) total += v;\n    return total;\n}\n",
+}
+
+
+def passed(language: str) -> Verdict:
+    return Verdict(VerdictStatus.PASSED, language, tests_passed=3, tests_total=3)
+
+
+def score(reward, problem, language, codes, verdicts=None):
+    verdicts = verdicts or [passed(language)] * len(codes)
+    return reward(["(completion)"] * len(codes), problems=[problem] * len(codes), languages=[language] * len(codes),
+                  verdicts=verdicts, codes=codes, completion_lengths=[1] * len(codes), max_new_tokens=8)
+
+
+# -- the formula, by hand -----------------------------------------------------------------------------------
+
+FLOORS = {"floor_ms": 10.0, "floor_mb": 32.0}
+
+
+@pytest.mark.parametrize(
+    ("reference", "solution", "memory_weight", "expected"),
+    [
+        ((20.0, 40.0), (20.0, 40.0), 0.0, 1.0),  # as fast as the reference
+        ((20.0, 40.0), (10.0, 40.0), 0.0, 1.0),  # faster: capped at 1
+        ((20.0, 40.0), (80.0, 40.0), 0.0, 0.25),  # four times slower
+        ((3.0, 40.0), (5.0, 40.0), 0.0, 1.0),  # both under the floor: 10 / 10
+        ((3.0, 40.0), (40.0, 40.0), 0.0, 0.25),  # the reference counts as 10 ms: 10 / 40
+        ((20.0, 40.0), (40.0, 160.0), 0.5, 0.375),  # 0.5 * (20 / 40) + 0.5 * (40 / 160)
+        ((20.0, 8.0), (20.0, 64.0), 0.25, 0.875),  # 0.75 * 1 + 0.25 * (32 / 64): memory floored at 32
+        ((20.0, 40.0), (400.0, 20.0), 1.0, 1.0),  # memory alone, and less of it than the reference
+    ],
+)
+def test_score_formula_by_hand(reference, solution, memory_weight, expected):
+    got = efficiency_score(Measurement(*reference), Measurement(*solution), memory_weight=memory_weight, **FLOORS)
+    assert got == pytest.approx(expected)
+
+
+# -- the real path ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["python", "cpp"])
+def test_slow_solution_scores_clearly_below_the_reference(language):
+    reward = EfficiencyReward(repeats=3)
+    reference_score, slow_score = score(reward, PROBLEM, language, [PROBLEM.references[language], SLOW[language]])
+    assert reference_score > 0.6
+    assert slow_score < 0.3
+    reference_details, slow_details = reward.last_details
+    assert reference_details["efficiency/reference_ms"] == slow_details["efficiency/reference_ms"]  # cached
+    assert slow_details["efficiency/solution_ms"] > 4 * slow_details["efficiency/reference_ms"]
+    assert set(reward._references) == {("sum_list", language)}
+
+
+def test_abstains_without_a_passing_verdict_or_a_reference():
+    reward = EfficiencyReward(repeats=1)
+    code = PROBLEM.references["python"]
+    verdicts = [Verdict(VerdictStatus.WRONG_ANSWER, "python", tests_passed=1, tests_total=3),
+                Verdict(VerdictStatus.PASSED, "python", masked=True), passed("python")]
+    no_reference = attrs.evolve(PROBLEM, references={"cpp": PROBLEM.references["cpp"]})
+    assert score(reward, PROBLEM, "python", [code, code], verdicts[:2]) == [None, None]
+    assert score(reward, no_reference, "python", [code]) == [None]
+    assert reward.last_details == [{}]
+    assert reward._references == {}  # nothing was measured
+
+
+def test_abstains_when_the_reference_does_not_compile():
+    broken = attrs.evolve(PROBLEM, id="broken_reference", references={"cpp": "long long sum_list( {\n"})
+    reward = EfficiencyReward(repeats=1)
+    assert score(reward, broken, "cpp", [PROBLEM.references["cpp"]]) == [None]
+    assert reward._references == {("broken_reference", "cpp"): None}
+
+
+def test_pickles_without_its_runner_and_keeps_its_cache():
+    reward = EfficiencyReward(repeats=1, floor_ms=25.0)
+    score(reward, PROBLEM, "python", [PROBLEM.references["python"]])
+    assert reward._runner is not None and reward._languages is not None
+    copy = pickle.loads(pickle.dumps(reward))
+    assert (copy._runner, copy._languages) == (None, None)
+    assert copy._references == reward._references and copy.params["floor_ms"] == 25.0
+    assert score(copy, PROBLEM, "python", [PROBLEM.references["python"]]) == [pytest.approx(1.0, abs=0.5)]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"repeats": 0}, "repeats must be a positive integer, got 0"),
+        ({"floor_ms": -1}, "floor_ms must be a positive number"),
+        ({"memory_weight": 1.5}, r"memory_weight must be a number in \[0, 1\], got 1.5"),
+        ({"isolation": "jail"}, "unknown isolation level 'jail'; available: none, process, namespaces"),
+    ],
+)
+def test_bad_params_fail_at_construction(params, message):
+    with pytest.raises((ValueError, CodekilnError), match=message):
+        EfficiencyReward(**params)
