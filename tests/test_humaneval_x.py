@@ -68,8 +68,15 @@ def test_language_and_entry_point_come_from_the_row(tmp_path):
     ],
 )
 def test_malformed_rows_are_named(tmp_path, row, message):
+    path = write(tmp_path / "x.jsonl", [PYTHON_ROW, row])
+    skipping = HumanEvalXDataset()
+    assert [p.id for p in skipping.load(str(path))] == ["Python/0"]
+    [skip] = skipping.skipped
+    assert skip.where == f"{path}:2" and skip.reason.startswith(message)
+    strict = HumanEvalXDataset()
+    strict.strict = True
     with pytest.raises(DataError, match=r"x\.jsonl:2: " + message.replace("(", r"\(").replace(")", r"\)")):
-        HumanEvalXDataset().load(str(write(tmp_path / "x.jsonl", [PYTHON_ROW, row])))
+        strict.load(str(path))
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["jsonl", "jsonl.gz"])

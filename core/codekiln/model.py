@@ -74,7 +74,9 @@ class NativeTests:
     """Test material written for one language, as imported benchmarks ship it (HumanEval, HumanEval-X).
 
     ``prompt`` is what the model continues; ``test`` is the benchmark's test code; ``entry_point`` the
-    function under test; ``declaration`` the prompt without its docstring, where the benchmark has one.
+    function under test; ``declaration`` the prompt without its docstring, where the benchmark has one;
+    ``stop_tokens`` the strings at which the benchmark stops generating (MultiPL-E's), the completion
+    ending before the first of them.
     """
 
     __test__ = False
@@ -83,6 +85,7 @@ class NativeTests:
     test: str
     entry_point: str
     declaration: str | None = None
+    stop_tokens: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -99,6 +102,9 @@ class Problem:
     tags: tuple[str, ...] = ()
     time_limit_s: float | None = None
     memory_limit_mb: int | None = None
+    #: Requirements on the solution's form (``max_lines``, ``required_docstring``, ``type_hints``), read by
+    #: the ``constraints`` reward; they override that reward's configured values key by key.
+    constraints: Mapping[str, Any] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         if self.tests and self.signature is None:
