@@ -39,6 +39,9 @@ BUILTIN_PLUGINS = {
     "builtin.curricula": "codekiln.builtin.curricula",
     "builtin.datasets": "codekiln.builtin.datasets",
     "builtin.jsonl_logger": "codekiln.builtin.jsonl_logger",
+    "builtin.tensorboard": "codekiln.builtin.tensorboard_logger",
+    "builtin.wandb": "codekiln.builtin.wandb_logger",
+    "builtin.mlflow": "codekiln.builtin.mlflow_logger",
 }
 
 _REGISTRIES: dict[str, tuple[str, type[Registry]]] = {
