@@ -24,10 +24,10 @@ from types import ModuleType
 import pytest
 
 from codekiln.config import load_config
-from codekiln.curricula import Outcome
+from codekiln.curricula import Outcome, Task
 from codekiln.datasets import load_dataset
 from codekiln.docgen import hook_names, render_hook_reference
-from codekiln.errors import DataError, RegistryError
+from codekiln.errors import ConfigError, DataError, RegistryError
 from codekiln.languages import Availability, CompileResult, Source
 from codekiln.model import Diagnostic, Problem, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins, registered
@@ -190,22 +190,28 @@ def test_curriculum_example(plugins):
     with registered(plugins, example):
         curricula = plugins.curricula()
     problems = [Problem(id=f"p{i}", description="", difficulty=d) for i, d in enumerate((1, 1, 2, 4))]
-    curriculum = curricula.create(config.curriculum.name, problems=problems, seed=3, **config.curriculum.params)
+    tasks = [Task(problem, language) for problem in problems for language in ("cpp", "python")]
+    curriculum = curricula.create(config.curriculum.name, tasks=tasks, seed=3, **config.curriculum.params)
     assert curriculum.promote_at == 0.9
 
     def difficulties(n: int = 50) -> set[int]:
-        return {p.difficulty for p in curriculum.select(n)}
+        return {task.problem.difficulty for task in curriculum.select(n)}
 
     assert difficulties() == {1}
     curriculum.update([Outcome("p0", "python", 0.5)])  # below promote_at: stays
     assert difficulties() == {1}
     curriculum.update([Outcome("p0", "python", 1.0), Outcome("p1", "cpp", 0.8)])  # mean 0.9
     assert difficulties() == {1, 2}
+    assert curriculum.metrics() == {"curriculum/level": 2}
+    assert curriculum.describe() == "difficulty ≤ 2"
 
     # A curriculum restored from a (JSON) checkpoint draws exactly what the original would have.
-    restored = curricula.create("easy_first", problems=problems, seed=99)
+    restored = curricula.create("easy_first", tasks=tasks, seed=99)
     restored.load_state_dict(json.loads(json.dumps(curriculum.state_dict())))
-    assert [p.id for p in restored.select(20)] == [p.id for p in curriculum.select(20)]
+    assert [task.key for task in restored.select(20)] == [task.key for task in curriculum.select(20)]
+
+    with pytest.raises(ConfigError, match=r"^curriculum 'easy_first': promote_at: must be between 0 and 1, got 2$"):
+        curricula.create("easy_first", tasks=tasks, promote_at=2)
 
 
 def test_dataset_example(plugins):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codekiln import hookimpl
-from codekiln.curricula import Curriculum
+from codekiln.curricula import Curriculum, Task
 from codekiln.datasets import DatasetLoader, load_dataset
 from codekiln.errors import RegistryError
 from codekiln.languages import Availability, CompileResult, LanguageBackend
@@ -54,7 +54,7 @@ class FirstCurriculum(Curriculum):
     name = "toy_first"
 
     def select(self, n):
-        return self.problems[:n]
+        return self.tasks[:n]
 
 
 class ToyDataset(DatasetLoader):
@@ -100,10 +100,10 @@ def test_hook_codekiln_register_rewards(codekiln_plugins, register_plugin):
 
 
 def test_hook_codekiln_register_curricula(codekiln_plugins, register_plugin):
-    problems = [Problem(id=str(i), description="") for i in range(3)]
+    tasks = [Task(Problem(id=str(i), description=""), "python") for i in range(3)]
     with register_plugin(ToyPlugin(), name="toy"):
-        curriculum = codekiln_plugins.curricula().create("toy_first", problems=problems, seed=0)
-        assert [p.id for p in curriculum.select(2)] == ["0", "1"]
+        curriculum = codekiln_plugins.curricula().create("toy_first", tasks=tasks, seed=0)
+        assert [task.key for task in curriculum.select(2)] == ["0/python", "1/python"]
 
 
 def test_hook_codekiln_register_datasets(codekiln_plugins, register_plugin):
