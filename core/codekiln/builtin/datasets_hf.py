@@ -11,6 +11,7 @@ imported, so a dataset that is not on this machine is one clear error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -78,10 +79,11 @@ def _open(source: str, split: str | None, config: str | None) -> Any:
         raise DataError(_INSTALL) from None
     saved = Path(source)
     try:
-        if saved.is_dir() and any((saved / f).is_file() for f in ("state.json", "dataset_dict.json")):
-            table = datasets.load_from_disk(str(saved))
-        else:
-            table = datasets.load_dataset(source, config, split=split)
+        with _offline(datasets):
+            if saved.is_dir() and any((saved / f).is_file() for f in ("state.json", "dataset_dict.json")):
+                table = datasets.load_from_disk(str(saved))
+            else:
+                table = datasets.load_dataset(source, config, split=split)
     except Exception as exc:  # datasets raises many kinds (FileNotFoundError, DatasetNotFoundError, ...)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"hf:{source}: cannot load the dataset offline ({reason})") from None
@@ -93,3 +95,17 @@ def _open(source: str, split: str | None, config: str | None) -> Any:
             raise DataError(f"hf:{source}: choose a split with ?split=NAME; it has {', '.join(splits)}")
         table = table[split]
     return table
+
+
+@contextlib.contextmanager
+def _offline(datasets: Any) -> Iterator[None]:
+    """Offline mode for this load even when ``datasets`` was imported before the variable was set (it reads
+    it once, at import); the caller's setting is restored afterwards."""
+    from huggingface_hub import constants
+
+    before = datasets.config.HF_HUB_OFFLINE, constants.HF_HUB_OFFLINE
+    datasets.config.HF_HUB_OFFLINE = constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        datasets.config.HF_HUB_OFFLINE, constants.HF_HUB_OFFLINE = before
