@@ -28,6 +28,7 @@ from .model import Diagnostic, Problem, TestOutcome
 if TYPE_CHECKING:
     import tree_sitter
 
+    from .code_profile import CodeProfile
     from .verifier.runner import SandboxRunner
 
 __all__ = [
@@ -142,6 +143,11 @@ class LanguageBackend(abc.ABC):
         what the solution must define for the signature tests to find it (name, parameter and return
         types as this backend translates them)."""
         raise NotImplementedError(f"language '{self.name}' does not render signatures")
+
+    def code_profile(self) -> CodeProfile | None:
+        """How this language's tree-sitter tree reads for the ``quality``, ``constraints`` and ``security``
+        rewards (:class:`codekiln.code_profile.CodeProfile`); None (the default) makes them abstain."""
+        return None
 
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner

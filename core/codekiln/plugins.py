@@ -35,6 +35,9 @@ __all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "make_pl
 #: blocked by name like any other plugin.
 BUILTIN_PLUGINS = {
     "builtin.rewards": "codekiln.builtin.rewards",
+    "builtin.quality": "codekiln.builtin.quality",
+    "builtin.constraints": "codekiln.builtin.constraints",
+    "builtin.security": "codekiln.builtin.security",
     "builtin.efficiency": "codekiln.builtin.efficiency",
     "builtin.curricula": "codekiln.builtin.curricula",
     "builtin.datasets": "codekiln.builtin.datasets",

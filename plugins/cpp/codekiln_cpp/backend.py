@@ -26,10 +26,12 @@ from typing import Any, ClassVar, NamedTuple
 
 import attrs
 
+from codekiln.code_profile import CodeProfile
 from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
 from codekiln.model import Diagnostic, Problem
 
 from . import build, diagnostics, native, translate
+from .profile import PROFILE
 
 _HERE = Path(__file__).parent
 _RUNTIME = (_HERE / "kiln_runtime.hpp").read_text(encoding="utf-8")
@@ -79,6 +81,9 @@ class CppBackend(LanguageBackend):
         import tree_sitter_cpp
 
         return tree_sitter.Language(tree_sitter_cpp.language())
+
+    def code_profile(self) -> CodeProfile:
+        return PROFILE
 
     def available(self) -> Availability:
         try:

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from codekiln import wire
+from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
     CompileResult,
@@ -44,6 +45,7 @@ from . import native
 from . import source as java_source
 from .javac import class_files, parse_diagnostics
 from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, runtime_jar
+from .profile import PROFILE
 
 __all__ = ["COMPILE_LIMITS", "MIN_RUN_MEMORY_MB", "JavaBackend"]
 
@@ -79,6 +81,9 @@ class JavaBackend(LanguageBackend):
         import tree_sitter_java
 
         return tree_sitter.Language(tree_sitter_java.language())
+
+    def code_profile(self) -> CodeProfile:
+        return PROFILE
 
     def available(self) -> Availability:
         try:

@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 
 from codekiln import wire
+from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
     CompileResult,
@@ -48,6 +49,8 @@ from codekiln.languages import (
 )
 from codekiln.model import Diagnostic, Problem, TestOutcome
 from codekiln.types import TypeSpec
+
+from .profile import PROFILE
 
 __all__ = ["JavaScriptBackend", "camel_case"]
 
@@ -127,6 +130,9 @@ class JavaScriptBackend(LanguageBackend):
         import tree_sitter_javascript
 
         return tree_sitter.Language(tree_sitter_javascript.language())
+
+    def code_profile(self) -> CodeProfile:
+        return PROFILE
 
     def available(self) -> Availability:
         node = _node()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from codekiln import wire
+from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
     CompileResult,
@@ -38,6 +39,8 @@ from codekiln.languages import (
 )
 from codekiln.model import Diagnostic, Problem, TestOutcome
 from codekiln.types import TypeSpec
+
+from .profile import PROFILE
 
 _HERE = Path(__file__).parent
 #: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
@@ -71,6 +74,9 @@ class PythonBackend(LanguageBackend):
         import tree_sitter_python
 
         return tree_sitter.Language(tree_sitter_python.language())
+
+    def code_profile(self) -> CodeProfile:
+        return PROFILE
 
     def available(self) -> Availability:
         if not os.access(PYTHON, os.X_OK):

@@ -1,0 +1,96 @@
+"""How C++'s tree-sitter tree reads for the quality, constraints and security rewards.
+
+C++ has no single naming convention (the standard library uses snake_case, Google's style PascalCase
+functions, many code bases camelCase): functions may be snake_case, camelCase or PascalCase, variables
+snake_case or camelCase (or UPPER_CASE constants), types PascalCase or snake_case; only mixtures such as
+``get_Value`` fail. A function is documented by a comment ending on the line just before it (or before its
+``template`` line). Type hints: C++ declares types, except where ``auto`` asks the compiler to deduce a
+parameter's type or a return type without a trailing ``-> T``: each such ``auto`` counts as undeclared.
+Security findings: spawning processes (``system``, ``popen``, ``fork``, the ``exec*`` family), raw system
+calls (``syscall``), deleting files (``unlink``, ``rmdir``, one-argument ``remove``, ``filesystem::remove``),
+loading code (``dlopen``).
+"""
+
+from __future__ import annotations
+
+from codekiln.code_profile import CodeProfile, SecurityRule
+
+BRANCHES = """
+[(if_statement) (for_statement) (for_range_loop) (while_statement) (do_statement) (catch_clause)
+ (conditional_expression)] @branch
+(case_statement value: (_)) @branch
+(binary_expression operator: ["&&" "||" "and" "or"]) @branch
+"""
+
+# Declarators wrap names in pointers and references (``int* f()``, ``const T& x``) and qualify them
+# (``Foo::bar``): one pattern per combination, because tree-sitter 0.26 mismatches alternations nested
+# inside a pattern.
+_FUNCTION_NAMES = ("(identifier) @function.name", "(field_identifier) @function.name",
+                   "(qualified_identifier name: (identifier) @function.name)")
+_WRAPPED = ("{}", "(pointer_declarator declarator: {})", "(reference_declarator {})")
+
+NAMES = "\n".join(
+    "(function_definition declarator: " + wrapper.format(f"(function_declarator declarator: {name})") + ")"
+    for wrapper in _WRAPPED
+    for name in _FUNCTION_NAMES
+) + """
+(class_specifier name: (type_identifier) @type.name)
+(struct_specifier name: (type_identifier) @type.name)
+(init_declarator declarator: (identifier) @variable.name)
+(declaration declarator: (identifier) @variable.name)
+(field_declaration declarator: (field_identifier) @variable.name)
+(parameter_declaration declarator: (identifier) @variable.name)
+(parameter_declaration declarator: (reference_declarator (identifier) @variable.name))
+(parameter_declaration declarator: (pointer_declarator declarator: (identifier) @variable.name))
+(for_range_loop declarator: (identifier) @variable.name)
+(for_range_loop declarator: (reference_declarator (identifier) @variable.name))
+"""
+
+# A trailing return type is a child, not a field, so the query cannot negate it: the declarator's text
+# tells instead (a ``)`` followed by ``->`` before any ``(``: ``f(int a) const -> int``).
+UNTYPED = """
+(parameter_declaration type: (placeholder_type_specifier) @untyped)
+(function_definition type: (placeholder_type_specifier) @untyped
+  declarator: (function_declarator) @declarator (#not-match? @declarator "[)][^(]*->"))
+"""
+
+_CALL = '(call_expression function: (identifier) @fn (#match? @fn "^({names})$")) @finding'
+_STD_CALL = ('(call_expression function: (qualified_identifier name: (identifier) @fn) '
+             '(#match? @fn "^({names})$")) @finding')
+_PROCESS = "system|popen|fork|vfork|execl|execlp|execle|execv|execvp|execvpe|posix_spawn|posix_spawnp"
+
+
+def _calls(name: str, severity: str, names: str) -> tuple[SecurityRule, SecurityRule]:
+    """``names`` called plainly (``system(...)``) and qualified (``std::system(...)``)."""
+    return (SecurityRule(name, severity, _CALL.format(names=names)),
+            SecurityRule(name, severity, _STD_CALL.format(names=names)))
+
+
+SECURITY = (
+    *_calls("process_spawn", "high", _PROCESS),
+    *_calls("syscall", "high", "syscall"),
+    *_calls("native_code", "high", "dlopen"),
+    *_calls("file_delete", "medium", "unlink|unlinkat|rmdir|remove_all"),
+    # ``remove`` with one argument is <cstdio>'s file deletion; ``std::remove(first, last, value)`` is the
+    # <algorithm> one, and harmless.
+    SecurityRule("file_delete", "medium", '(call_expression function: (identifier) @fn (#eq? @fn "remove") '
+                                          "arguments: (argument_list . (_) .)) @finding"),
+    SecurityRule("file_delete", "medium", "(call_expression function: (qualified_identifier name: (identifier) "
+                                          '@fn) (#eq? @fn "remove") arguments: (argument_list . (_) .)) @finding'),
+)
+
+PROFILE = CodeProfile(
+    function_types={"function_definition", "lambda_expression"},
+    block_types={"compound_statement"},
+    comment_types={"comment"},
+    branches=BRANCHES,
+    names=NAMES,
+    functions="(function_definition) @function",
+    naming={"function": ("snake_case", "camelCase", "PascalCase"), "variable": ("snake_case", "camelCase",
+            "UPPER_CASE"), "type": ("PascalCase", "snake_case")},
+    max_line_length=100,
+    doc_wrappers={"template_declaration"},
+    untyped=UNTYPED,
+    static_types=True,
+    security=SECURITY,
+)

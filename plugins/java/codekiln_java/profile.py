@@ -1,0 +1,58 @@
+"""How Java's tree-sitter tree reads for the quality, constraints and security rewards.
+
+Names follow the Java conventions: methods and variables camelCase (variables may be UPPER_CASE
+constants), types PascalCase; constructors carry their class's name and are not checked. A method or
+constructor is documented by a comment (``/** ... */`` or ``//``) ending on the line just before it.
+Java declares every parameter and return type, so the ``type_hints`` constraint is always met. Security
+findings: spawning processes (``Runtime.exec``, ``ProcessBuilder``), deleting files (``Files.delete``,
+``Files.deleteIfExists``, ``File.delete``), loading native code (``System.load``/``loadLibrary``).
+"""
+
+from __future__ import annotations
+
+from codekiln.code_profile import CodeProfile, SecurityRule
+
+BRANCHES = """
+[(if_statement) (for_statement) (enhanced_for_statement) (while_statement) (do_statement) (catch_clause)
+ (ternary_expression)] @branch
+(switch_label (_)) @branch
+(binary_expression operator: ["&&" "||"]) @branch
+"""
+
+NAMES = """
+(method_declaration name: (identifier) @function.name)
+(class_declaration name: (identifier) @type.name)
+(interface_declaration name: (identifier) @type.name)
+(enum_declaration name: (identifier) @type.name)
+(record_declaration name: (identifier) @type.name)
+(variable_declarator name: (identifier) @variable.name)
+(formal_parameter name: (identifier) @variable.name)
+(catch_formal_parameter name: (identifier) @variable.name)
+(enhanced_for_statement name: (identifier) @variable.name)
+(lambda_expression parameters: (identifier) @variable.name)
+"""
+
+SECURITY = (
+    SecurityRule("process_spawn", "high", '(method_invocation object: (method_invocation name: (identifier) @g '
+                                          '(#eq? @g "getRuntime")) name: (identifier) @m (#eq? @m "exec")) '
+                                          '@finding'),
+    SecurityRule("process_spawn", "high", '(object_creation_expression type: (type_identifier) @t '
+                                          '(#eq? @t "ProcessBuilder")) @finding'),
+    SecurityRule("file_delete", "medium", '(method_invocation name: (identifier) @m '
+                                          '(#match? @m "^(delete|deleteIfExists|deleteOnExit)$")) @finding'),
+    SecurityRule("native_code", "high", '(method_invocation object: (identifier) @o (#eq? @o "System") '
+                                        'name: (identifier) @m (#match? @m "^(load|loadLibrary)$")) @finding'),
+)
+
+PROFILE = CodeProfile(
+    function_types={"method_declaration", "constructor_declaration", "lambda_expression"},
+    block_types={"block"},
+    comment_types={"line_comment", "block_comment"},
+    branches=BRANCHES,
+    names=NAMES,
+    functions="[(method_declaration) (constructor_declaration)] @function",
+    naming={"function": ("camelCase",), "variable": ("camelCase", "UPPER_CASE"), "type": ("PascalCase",)},
+    max_line_length=100,
+    static_types=True,
+    security=SECURITY,
+)

@@ -1,0 +1,59 @@
+"""How Python's tree-sitter tree reads for the quality, constraints and security rewards.
+
+Names follow PEP 8: functions and variables snake_case (variables may be UPPER_CASE constants), classes
+PascalCase. A function is documented by a docstring, the first statement of its body. Type hints: every
+parameter except ``self``/``cls`` and the return type are annotated. Security is Python's own linter,
+bandit, which the core runs.
+"""
+
+from __future__ import annotations
+
+from codekiln.code_profile import CodeProfile
+
+BRANCHES = """
+[(if_statement) (elif_clause) (for_statement) (while_statement) (except_clause) (conditional_expression)
+ (for_in_clause) (if_clause) (case_clause) (boolean_operator)] @branch
+"""
+
+NAMES = """
+(function_definition name: (identifier) @function.name)
+(class_definition name: (identifier) @type.name)
+(parameters (identifier) @variable.name)
+(lambda_parameters (identifier) @variable.name)
+(default_parameter name: (identifier) @variable.name)
+(typed_parameter (identifier) @variable.name)
+(typed_default_parameter name: (identifier) @variable.name)
+(list_splat_pattern (identifier) @variable.name)
+(dictionary_splat_pattern (identifier) @variable.name)
+(assignment left: (identifier) @variable.name)
+(assignment left: (pattern_list (identifier) @variable.name))
+(assignment left: (tuple_pattern (identifier) @variable.name))
+(for_statement left: (identifier) @variable.name)
+(for_statement left: (pattern_list (identifier) @variable.name))
+"""
+
+DOCSTRING = "(function_definition body: (block . (expression_statement (string)))) @documented"
+
+_NOT_SELF = '(#not-match? @untyped "^(self|cls)$")'
+UNTYPED = f"""
+(function_definition !return_type) @untyped
+(parameters ((identifier) @untyped {_NOT_SELF}))
+(lambda_parameters (identifier) @untyped)
+(default_parameter name: (identifier) @untyped)
+(list_splat_pattern (identifier) @untyped)
+(dictionary_splat_pattern (identifier) @untyped)
+"""
+
+PROFILE = CodeProfile(
+    function_types={"function_definition", "lambda"},
+    block_types={"block"},
+    comment_types={"comment"},
+    branches=BRANCHES,
+    names=NAMES,
+    functions="(function_definition) @function",
+    naming={"function": ("snake_case",), "variable": ("snake_case", "UPPER_CASE"), "type": ("PascalCase",)},
+    max_line_length=79,
+    docstring=DOCSTRING,
+    untyped=UNTYPED,
+    security_scanner="bandit",
+)
