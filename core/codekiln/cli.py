@@ -107,6 +107,39 @@ _isolation_option = click.option(
 )
 
 
+_strict_option = click.option("--strict", is_flag=True,
+                              help="Fail at the first malformed dataset row instead of skipping it.")
+
+
+@cli.group("datasets", invoke_without_command=True)
+@click.pass_context
+def datasets_group(ctx: click.Context) -> None:
+    """List the registered datasets: name, how to name it, plugin, description."""
+    if ctx.invoked_subcommand is not None:
+        return
+    registry = plugins_from(ctx).datasets()
+    rows = []
+    for name in registry.names():
+        loader = registry.get(name)
+        usage = f"{name}:PATH" if loader.needs_path else name
+        summary = (loader.__doc__ or "").strip().split("\n\n", 1)[0]
+        rows.append((name, usage, registry.owner(name), " ".join(summary.split())))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + f"  {row[3]}")
+
+
+@datasets_group.command("show")
+@click.argument("spec", metavar="NAME")
+@_strict_option
+@click.pass_context
+def datasets_show(ctx: click.Context, spec: str, strict: bool) -> None:
+    """Count the problems of dataset NAME (or FORMAT:PATH) per language and per difficulty."""
+    from .datasets import format_counts, read_dataset
+
+    click.echo(format_counts(read_dataset(spec, plugins_from(ctx).datasets(), strict=strict)))
+
+
 @cli.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--lang", "language", required=True, help="Language of the code (python, cpp, ...).")
@@ -136,13 +169,14 @@ def check_command(ctx: click.Context, file: str, language: str, problem_ref: str
 @cli.command("verify")
 @click.argument("samples_path", metavar="SAMPLES.jsonl", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dataset", required=True, help="NAME, FORMAT:PATH or a problem file: builtin, humaneval, ...")
+@_strict_option
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write one result row per sample here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Worker processes; 0 = one per core.")
 @_isolation_option
 @click.pass_context
-def verify_command(ctx: click.Context, samples_path: str, dataset: str, out_path: str | None, as_json: bool,
-                   workers: int, isolation: str) -> None:
+def verify_command(ctx: click.Context, samples_path: str, dataset: str, strict: bool, out_path: str | None,
+                   as_json: bool, workers: int, isolation: str) -> None:
     """Verify a file of samples (task_id, completion, optional language); print pass counts per language."""
     from pathlib import Path
 
@@ -153,7 +187,7 @@ def verify_command(ctx: click.Context, samples_path: str, dataset: str, out_path
     from .samples import read_samples, summarize, write_results
     from .verifier import Verifier
 
-    problems = load_dataset(dataset, plugins_from(ctx).datasets())
+    problems = load_dataset(dataset, plugins_from(ctx).datasets(), strict=strict)
     samples = read_samples(Path(samples_path), problems)
     root = ctx.find_root().obj
     with Verifier(isolation=isolation, workers=workers, autoload=root["autoload"], block=root["block"]) as verifier, \
@@ -163,6 +197,28 @@ def verify_command(ctx: click.Context, samples_path: str, dataset: str, out_path
         write_results(Path(out_path), samples, verdicts)
     summary = summarize(samples, verdicts)
     click.echo(json.dumps(summary, indent=2) if as_json else format_summary(summary))
+
+
+@cli.command("train")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="A YAML config file.")
+@click.option("--resume", is_flag=True, help="Continue the run in run_dir from its last checkpoint.")
+@click.option("--overwrite", is_flag=True, help="Delete what run_dir holds and start afresh.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to the run directory).")
+@click.argument("overrides", nargs=-1)
+@click.pass_context
+def train_command(ctx: click.Context, config_path: str | None, resume: bool, overwrite: bool, no_progress: bool,
+                  overrides: tuple[str, ...]) -> None:
+    """Train: evaluate, SFT, evaluate, GRPO, evaluate. With no arguments, the embedded default model on the
+    built-in problems. OVERRIDES are dotted keys: grpo.steps=10 data.languages=[python,cpp]."""
+    from .config import load_config
+    from .train.trainer import train
+
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite contradict each other: choose one")
+    config = load_config(config_path, overrides)
+    plugins = plugins_from(ctx, tuple(config.plugins.block))
+    result = train(config, plugins, resume=resume, overwrite=overwrite, show_progress=not no_progress)
+    click.echo(f"run directory: {result.run_dir}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,84 @@
+"""Checkpoints: everything a killed run needs to continue as if it had never stopped.
+
+A checkpoint is a directory ``RUN_DIR/checkpoints/step-NNNNNN/`` holding the model and tokenizer in Hugging
+Face format, the optimiser and learning-rate scheduler states, the random number generators, and
+``state.json`` (phase, step counters, the curriculum's state, evaluations so far). It is written under a
+temporary name and renamed when complete, so a run killed mid-write leaves no half checkpoint behind: the
+newest directory that exists is always whole.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+__all__ = ["latest_checkpoint", "load_checkpoint", "save_checkpoint"]
+
+_PREFIX = "step-"
+_KEEP = 2  # older checkpoints are pruned; the final model is saved separately
+
+
+def save_checkpoint(run_dir: Path, step: int, *, model: Any, tokenizer: Any, optimizer: Any, scheduler: Any,
+                    state: dict[str, Any]) -> Path:
+    import torch
+
+    folder = Path(run_dir) / "checkpoints"
+    final = folder / f"{_PREFIX}{step:06d}"
+    partial = folder / f".partial-{step:06d}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    model.save_pretrained(partial / "model", safe_serialization=True)
+    tokenizer.save_pretrained(partial / "model")
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler else None,
+                "rng": _rng_state()}, partial / "training.pt")
+    (partial / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    for old in _checkpoints(folder)[:-_KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    found = _checkpoints(Path(run_dir) / "checkpoints")
+    return found[-1] if found else None
+
+
+def load_checkpoint(path: Path, *, optimizer: Any, scheduler: Any) -> dict[str, Any]:
+    """Restore the optimiser, scheduler and RNGs in place; return ``state.json``. The model weights are
+    loaded by the caller from ``path / "model"`` (it builds the model from them)."""
+    import torch
+
+    saved = torch.load(path / "training.pt", weights_only=False)
+    optimizer.load_state_dict(saved["optimizer"])
+    if scheduler is not None and saved["scheduler"] is not None:
+        scheduler.load_state_dict(saved["scheduler"])
+    _set_rng_state(saved["rng"])
+    return json.loads((path / "state.json").read_text(encoding="utf-8"))
+
+
+def _checkpoints(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(_PREFIX))
+
+
+def _rng_state() -> dict[str, Any]:
+    import torch
+
+    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    import torch
+
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,0 +1,470 @@
+"""``codekiln train``: evaluate, SFT, evaluate, GRPO, evaluate — with a run directory that survives a kill.
+
+The run directory holds the effective config, metrics (JSONL and TensorBoard, written by logger plugins),
+checkpoints, the model after SFT (``sft_model/``, also the KL reference), the final model (``final/``), a
+plot and a markdown summary. Every rank of a ``torchrun`` job runs this same function; rank 0 alone writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..config import Config, ModelConfig, config_to_yaml
+from ..curricula import Task
+from ..datasets import load_dataset
+from ..errors import ConfigError, DataError, ToolchainMissing
+from ..model import Problem
+from ..rewards import RewardSet
+from ..sandbox import Limits
+from ..verifier import Verifier
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .distributed import init_world
+
+__all__ = ["TrainResult", "train"]
+
+
+@attrs.frozen
+class TrainResult:
+    run_dir: Path
+    evaluations: dict[str, dict[str, float]]
+    final_model: Path | None
+
+
+def train(config: Config, plugins: Any, *, resume: bool = False, overwrite: bool = False,
+          show_progress: bool = True) -> TrainResult:
+    """Run the configured training; see the module docstring."""
+    run = _Run(config, plugins, resume=resume, overwrite=overwrite, show_progress=show_progress)
+    try:
+        return run.execute()
+    finally:
+        run.close()
+
+
+class _Run:
+    def __init__(self, config: Config, plugins: Any, *, resume: bool, overwrite: bool, show_progress: bool) -> None:
+        import torch
+
+        from .policy import resolve_device
+
+        self.config = config
+        self.plugins = plugins
+        self.show_progress = show_progress
+        self.started = time.perf_counter()
+        device = resolve_device(config.device)
+        self.world = init_world(device.type)
+        if device.type == "cuda" and self.world.distributed:
+            device = torch.device("cuda", self.world.rank % torch.cuda.device_count())
+            torch.cuda.set_device(device)
+        self.device = device
+        self.run_dir = Path(config.run_dir)
+        self._check_config()
+        self.checkpoint = self._prepare_run_dir(resume, overwrite)
+        random.seed(config.seed)
+        torch.manual_seed(config.seed)
+        self.train_tasks, self.validation_tasks = self._tasks()
+        self.verifier = Verifier(isolation=config.sandbox.isolation, workers=config.verifier.workers,
+                                 cache=config.verifier.cache, block=tuple(config.plugins.block),
+                                 limits=Limits(wall_time_s=config.sandbox.wall_time_s,
+                                               cpu_time_s=config.sandbox.cpu_time_s,
+                                               memory_mb=config.sandbox.memory_mb))
+        self.rewards = RewardSet.from_config(config, plugins.rewards())
+        self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
+        self.policy = self._load_policy()
+        self.generator = self._generator()
+        self._prompts: dict[str, tuple[str, list[str]]] = {}
+
+    # -- set-up -------------------------------------------------------------------------------------------------
+
+    def _check_config(self) -> None:
+        grpo = self.config.grpo
+        if grpo.enabled and grpo.group_size < 2:
+            raise ConfigError(f"grpo.group_size is {grpo.group_size}: GRPO compares completions within a group, "
+                              "so it needs at least 2")
+        if grpo.enabled and grpo.prompts_per_step < self.world.size:
+            raise ConfigError(f"grpo.prompts_per_step ({grpo.prompts_per_step}) is less than the number of "
+                              f"processes ({self.world.size}): every process needs at least one group per step")
+
+    def _prepare_run_dir(self, resume: bool, overwrite: bool) -> Path | None:
+        checkpoint = latest_checkpoint(self.run_dir)
+        if resume:
+            if checkpoint is None and self.world.is_main:
+                print(f"codekiln: no checkpoint in {self.run_dir} yet; starting the run afresh", file=sys.stderr)
+            return checkpoint
+        if self.run_dir.exists() and any(self.run_dir.iterdir()):
+            if not overwrite:
+                raise ConfigError(f"run directory {self.run_dir} already holds a run: continue it with --resume, "
+                                  f"replace it with --overwrite, or pick another with run_dir=PATH")
+            if self.world.is_main:
+                shutil.rmtree(self.run_dir)
+        self.world.barrier()
+        return None
+
+    def _tasks(self) -> tuple[list[Task], list[Task]]:
+        config = self.config
+        languages = [self._language(name) for name in config.data.languages]
+        problems = load_dataset(config.data.dataset, self.plugins.datasets(), strict=config.data.strict)
+        chosen = [p for p in problems if p.difficulty is None or p.difficulty <= config.data.max_difficulty]
+        tasks = [Task(p, language) for p in chosen for language in languages if _supports(p, language)]
+        if not tasks:
+            raise DataError(f"no problems left to train on: dataset '{config.data.dataset}' has {len(problems)} "
+                            f"problem(s), none in {', '.join(languages)} with difficulty ≤ "
+                            f"{config.data.max_difficulty} (see data.languages and data.max_difficulty)")
+        ids = sorted({t.problem.id for t in tasks})
+        random.Random(config.seed).shuffle(ids)
+        held_out = set(ids[: int(len(ids) * config.data.validation_fraction)])
+        train = [t for t in tasks if t.problem.id not in held_out]
+        if not train:
+            raise DataError(f"data.validation_fraction {config.data.validation_fraction} leaves no problem to "
+                            "train on")
+        return train, [t for t in tasks if t.problem.id in held_out]
+
+    def _language(self, name: str) -> str:
+        backend = self.plugins.languages().get(name)  # a missing plugin fails here, naming what to install
+        availability = backend.available()
+        if not availability.ok:
+            raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
+        return backend.name
+
+    def _load_policy(self) -> Any:
+        from .policy import load_policy
+
+        if self.checkpoint is not None:
+            model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=self.config.model.cache_dir,
+                                       dtype=self.config.model.dtype)
+            return load_policy(model_config, device=self.device)
+        return load_policy(self.config.model, device=self.device)
+
+    def _generator(self) -> Any:
+        from .generation import make_generator
+
+        return make_generator(self.config.generation.backend, self.policy,
+                              gpu_memory_utilization=self.config.generation.gpu_memory_utilization,
+                              seed=self.config.seed)
+
+    def close(self) -> None:
+        for resource in ("generator", "verifier"):
+            if hasattr(self, resource):
+                getattr(self, resource).close()
+        if hasattr(self, "world"):
+            self.world.close()
+
+    # -- the run ------------------------------------------------------------------------------------------------
+
+    def execute(self) -> TrainResult:
+        if self.checkpoint is not None:
+            self.state = self._read_checkpoint_state()
+        elif self.world.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.world.is_main:
+            (self.run_dir / "config.yaml").write_text(config_to_yaml(self.config), encoding="utf-8")
+            _truncate_log(self.run_dir / "metrics.jsonl", self.state["global_step"])
+            _truncate_log(self.run_dir / "curriculum.jsonl", self.state["grpo_step"])
+            self._notify("codekiln_training_started", config=self.config)
+        if self.state["phase"] == "start":
+            self._evaluate("before_sft")
+            if self.config.sft.enabled:
+                self._sft()
+                self._evaluate("after_sft")
+            self._save_sft_model()
+            self.state["phase"] = "grpo"
+            self._checkpoint()
+        if self.state["phase"] == "grpo":
+            if self.config.grpo.enabled and self.state["grpo_step"] < self.config.grpo.steps:
+                self._grpo()
+            self._evaluate("after_grpo")
+            self.state["phase"] = "done"
+        final = self._finish()
+        return TrainResult(self.run_dir, dict(self.state["evaluations"]), final)
+
+    def _read_checkpoint_state(self) -> dict[str, Any]:
+        # The optimiser and scheduler are restored where they are built (SFT is over by the first checkpoint).
+        import json
+
+        state = json.loads((self.checkpoint / "state.json").read_text(encoding="utf-8"))
+        if self.world.is_main:
+            print(f"codekiln: resuming {self.run_dir} from {self.checkpoint.name} ({state['phase']}, "
+                  f"GRPO step {state['grpo_step']})", file=sys.stderr)
+        return state
+
+    # -- evaluation -----------------------------------------------------------------------------------------------
+
+    def _eval_tasks(self) -> list[Task]:
+        split = self.config.eval.split
+        return {"train": self.train_tasks, "validation": self.validation_tasks,
+                "all": self.train_tasks + self.validation_tasks}[split]
+
+    def _evaluate(self, name: str) -> None:
+        from .evaluate import evaluate
+
+        if not self.config.eval.enabled or name in self.state["evaluations"]:
+            return
+        tasks = self.world.shard(self._eval_tasks())
+        prompts = [self._prompt(t) for t in tasks]
+        with self._precision():
+            metrics, groups = evaluate(tasks, [p for p, _ in prompts], [s for _, s in prompts],
+                                       generator=self.generator, verifier=self.verifier,
+                                       samples=self.config.eval.samples, temperature=self.config.eval.temperature,
+                                       max_new_tokens=self.config.generation.max_new_tokens, seed=self.config.seed)
+        metrics = self._merge_evaluation(metrics, groups)
+        self.state["evaluations"][name] = metrics
+        if self.world.is_main:
+            self._notify("codekiln_evaluation_finished", name=name, metrics=metrics)
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if k.startswith("pass_rate"))
+            print(f"codekiln: {name}: {shown}", file=sys.stderr)
+
+    def _merge_evaluation(self, metrics: dict[str, float], groups: list[list[Any]]) -> dict[str, float]:
+        """Every rank evaluated a shard: recompute the rates over all of them."""
+        from .metrics import verdict_rates
+
+        if not self.world.distributed:
+            merged = dict(metrics)
+        else:
+            verdicts = [r.verdict for part in self.world.gather(groups) for g in part for r in g]
+            merged = verdict_rates(verdicts)
+        validation = {t.key for t in self.validation_tasks}
+        every = [(r.task.key in validation, r.verdict) for part in self.world.gather(groups) for g in part for r in g]
+        for label, wanted in (("train", False), ("validation", True)):
+            chosen = [v.passed for held_out, v in every if held_out == wanted and not v.masked]
+            if chosen:
+                merged[f"{label}_pass_rate"] = sum(chosen) / len(chosen)
+        return merged
+
+    # -- SFT --------------------------------------------------------------------------------------------------
+
+    def _sft(self) -> None:
+        import torch
+        from tqdm import tqdm
+
+        from . import objectives
+        from .prompts import sft_example
+        from .sft import sft_epoch, tokenize_examples, validation_loss
+
+        sft = self.config.sft
+        examples, cut = tokenize_examples(self._sft_pairs(self.train_tasks, sft_example), self.policy.tokenizer,
+                                          sft.max_length)
+        validation, _ = tokenize_examples(self._sft_pairs(self.validation_tasks, sft_example),
+                                          self.policy.tokenizer, sft.max_length)
+        if not examples:
+            raise DataError("SFT has no examples: none of the training problems has a reference solution in "
+                            f"{', '.join(self.config.data.languages)} (set sft.enabled=false to skip SFT)")
+        if cut and self.world.is_main:
+            print(f"codekiln: {cut} SFT example(s) longer than sft.max_length={sft.max_length} were cut",
+                  file=sys.stderr)
+        model = self._trainable(self.policy.model)
+        optimizer = torch.optim.AdamW(self.policy.model.parameters(), lr=sft.learning_rate, weight_decay=0.0)
+        steps_per_epoch = -(-len(examples) // sft.batch_size)
+        total = max(1, steps_per_epoch * sft.epochs // self.world.size)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, objectives.lr_lambda("linear" if sft.warmup_steps else "constant", sft.warmup_steps, total))
+        bar = tqdm(total=total, desc="SFT", unit="step", disable=not self._bar(), file=sys.stderr)
+
+        def on_step(metrics: dict[str, float]) -> None:
+            self._log(metrics)
+            bar.update(1)
+            bar.set_postfix(loss=f"{metrics['sft/loss']:.3f}")
+
+        with bar:
+            for epoch in range(sft.epochs):
+                with self._precision():
+                    sft_epoch(model, examples, config=sft, optimizer=optimizer, scheduler=scheduler,
+                              pad_id=self.policy.tokenizer.pad_token_id, device=self.device, epoch=epoch,
+                              seed=self.config.seed, world=self.world, on_step=on_step)
+                    loss = validation_loss(self.policy.model, validation, config=sft,
+                                           pad_id=self.policy.tokenizer.pad_token_id, device=self.device)
+                if loss is not None:
+                    self._log({"sft/val_loss": loss, "sft/epoch": float(epoch + 1)}, advance=False)
+        self.generator.sync_weights(self.policy.model)
+
+    def _sft_pairs(self, tasks: list[Task], sft_example: Any) -> list[tuple[str, str]]:
+        pairs = []
+        for task in tasks:
+            backend = self.plugins.languages().get(task.language)
+            pair = sft_example(task.problem, task.language, backend, self.policy.tokenizer, self._format())
+            if pair is not None:
+                pairs.append(pair)
+        return pairs
+
+    # -- GRPO -------------------------------------------------------------------------------------------------
+
+    def _grpo(self) -> None:
+        import torch
+        from tqdm import tqdm
+
+        from . import objectives
+        from .grpo import GRPOStep
+
+        grpo = self.config.grpo
+        curriculum = self.plugins.curricula().create(self.config.curriculum.name, tasks=self.train_tasks,
+                                                     seed=self.config.seed, **self.config.curriculum.params)
+        optimizer = torch.optim.AdamW(self.policy.model.parameters(), lr=grpo.learning_rate, weight_decay=0.0)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, objectives.lr_lambda(grpo.lr_schedule, grpo.warmup_steps, grpo.steps))
+        if self.checkpoint is not None and self.state["grpo_step"] > 0:
+            load_checkpoint(self.checkpoint, optimizer=optimizer, scheduler=scheduler)
+            curriculum.load_state_dict(self.state["curriculum"])
+        elif self.checkpoint is not None:
+            load_checkpoint(self.checkpoint, optimizer=torch.optim.AdamW(self.policy.model.parameters()),
+                            scheduler=None)  # the RNGs; the SFT optimiser is done with
+        step_runner = GRPOStep(
+            config=self.config, model=self._trainable(self.policy.model), policy_model=self.policy.model,
+            tokenizer=self.policy.tokenizer, generator=self.generator, verifier=self.verifier,
+            rewards=self.rewards, curriculum=curriculum, optimizer=optimizer, scheduler=scheduler,
+            device=self.device, world=self.world, prompt_for=self._prompt, reference_model=self._reference())
+        start = self.state["grpo_step"]
+        bar = tqdm(total=grpo.steps, initial=start, desc="GRPO", unit="step", disable=not self._bar(),
+                   file=sys.stderr)
+        with bar:
+            for step in range(start + 1, grpo.steps + 1):
+                with self._precision():
+                    metrics = step_runner.run(step)
+                self._log(metrics)
+                self._log_choices(step, curriculum, step_runner.last_choices)
+                self.state["grpo_step"] = step
+                bar.update(1)
+                bar.set_postfix(reward=f"{metrics['reward/total']:.3f}", passed=f"{metrics.get('pass_rate', 0):.2f}",
+                                kl=f"{metrics.get('kl', 0.0):.4f}")
+                if step == grpo.steps or (grpo.checkpoint_every and step % grpo.checkpoint_every == 0):
+                    self.state["curriculum"] = curriculum.state_dict()
+                    self._checkpoint(optimizer, scheduler)
+
+    def _reference(self) -> Any:
+        """A frozen copy of the model after SFT, only when the KL term is on (no copy costs memory otherwise)."""
+        if self.config.grpo.kl_coef == 0:
+            return None
+        from .policy import load_policy
+
+        model_config = ModelConfig(path=str(self.run_dir / "sft_model"), cache_dir=self.config.model.cache_dir)
+        reference = load_policy(model_config, device=self.device).model
+        reference.eval()
+        reference.requires_grad_(False)
+        return reference
+
+    def _log_choices(self, step: int, curriculum: Any, chosen: list[str]) -> None:
+        if self.world.is_main:
+            import json
+
+            with open(self.run_dir / "curriculum.jsonl", "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"step": step, "chosen": chosen, "describe": curriculum.describe(),
+                                         **curriculum.metrics()}) + "\n")
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+
+    def _format(self) -> str:
+        """Decided once per run and kept in the checkpoint: a resumed run loads the model from the checkpoint
+        (no longer "the embedded default") but must keep prompting as before."""
+        if "prompt_format" not in self.state:
+            fmt = self.config.generation.prompt_format
+            if fmt == "auto":
+                has_template = bool(getattr(self.policy.tokenizer, "chat_template", None))
+                fmt = "chat" if has_template and not self.policy.is_default else "completion"
+            self.state["prompt_format"] = fmt
+        return self.state["prompt_format"]
+
+    def _prompt(self, task: Task) -> tuple[str, list[str]]:
+        from .prompts import default_stop, problem_prompt, render_prompt
+
+        if task.key not in self._prompts:
+            backend = self.plugins.languages().get(task.language)
+            native = task.language in task.problem.native
+            request = problem_prompt(task.problem, task.language, backend)
+            text = render_prompt(self.policy.tokenizer, request, language=task.language, fmt=self._format(),
+                                 native=native)
+            stops = list(dict.fromkeys([*default_stop(self._format(), native), *self.config.generation.stop]))
+            self._prompts[task.key] = (text, stops)
+        return self._prompts[task.key]
+
+    def _trainable(self, model: Any) -> Any:
+        if not self.world.distributed:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    def _precision(self) -> contextlib.AbstractContextManager:
+        import torch
+
+        bf16 = self.device.type == "cuda" and self.config.model.dtype in ("auto", "bfloat16") \
+            and torch.cuda.is_bf16_supported()
+        return torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+
+    def _bar(self) -> bool:
+        return self.show_progress and self.world.is_main
+
+    def _log(self, metrics: dict[str, float], *, advance: bool = True) -> None:
+        if advance:
+            self.state["global_step"] += 1
+        if self.world.is_main:
+            self._notify("codekiln_step_finished", step=self.state["global_step"], metrics=metrics)
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        self.plugins.notify(hook, run_dir=self.run_dir, **kwargs)
+
+    def _checkpoint(self, optimizer: Any = None, scheduler: Any = None) -> None:
+        import torch
+
+        if self.world.is_main:
+            path = save_checkpoint(self.run_dir, self.state["global_step"], model=self.policy.model,
+                                   tokenizer=self.policy.tokenizer,
+                                   optimizer=optimizer or torch.optim.AdamW(self.policy.model.parameters()),
+                                   scheduler=scheduler, state=self.state)
+            self._notify("codekiln_checkpoint_saved", step=self.state["global_step"], path=path)
+        self.world.barrier()
+
+    def _save_sft_model(self) -> None:
+        from .policy import save_policy
+
+        if self.world.is_main:
+            save_policy(self.policy, self.run_dir / "sft_model")
+        self.world.barrier()
+
+    def _finish(self) -> Path | None:
+        from .policy import save_policy
+        from .report import write_plot, write_summary
+
+        if not self.world.is_main:
+            return None
+        final = self.run_dir / "final"
+        save_policy(self.policy, final)
+        rows = _metric_rows(self.run_dir / "metrics.jsonl")
+        write_plot([r for r in rows if "reward/total" in r], self.run_dir / "plot.png")
+        facts = {"model": self.config.model.path or "embedded default", "dataset": self.config.data.dataset,
+                 "languages": ", ".join(self.config.data.languages), "train tasks": len(self.train_tasks),
+                 "validation tasks": len(self.validation_tasks), "GRPO steps": self.state["grpo_step"],
+                 "generation": self.generator.name, "device": str(self.device), "processes": self.world.size,
+                 "wall time (s, this session)": round(time.perf_counter() - self.started, 1)}
+        summary = write_summary(self.run_dir / "summary.md", evaluations=self.state["evaluations"],
+                                metrics_rows=[r for r in rows if "reward/total" in r], facts=facts)
+        self._notify("codekiln_training_finished", metrics=self.state["evaluations"].get("after_grpo", {}))
+        print(f"codekiln: run finished; summary: {summary}", file=sys.stderr)
+        return final
+
+
+def _truncate_log(path: Path, last_step: int) -> None:
+    """A resumed run re-logs the steps after its checkpoint: drop the killed run's rows for them."""
+    import json
+
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(line for line in lines if line.strip() and json.loads(line)["step"] <= last_step),
+                        encoding="utf-8")
+
+
+def _supports(problem: Problem, language: str) -> bool:
+    return problem.signature is not None or language in problem.native
+
+
+def _metric_rows(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+

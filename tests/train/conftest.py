@@ -1,0 +1,37 @@
+"""Shared settings for the trainer's end-to-end tests: a tiny run on the embedded default model."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory):
+    """One cache directory for the embedded default model, built once for the whole test session."""
+    return tmp_path_factory.mktemp("codekiln-cache")
+
+
+@pytest.fixture
+def tiny_run(model_cache, tmp_path):
+    """Dotted overrides for a run of a couple of minutes at most: easy Python problems, short completions."""
+
+    def overrides(*extra: str, run_dir=None) -> list[str]:
+        return [
+            f"run_dir={run_dir or tmp_path / 'run'}",
+            f"model.cache_dir={model_cache}",
+            "data.languages=[python]",
+            "data.max_difficulty=1",
+            "data.validation_fraction=0.25",
+            "sandbox.isolation=process",
+            "verifier.workers=2",
+            "sft.epochs=1",
+            "grpo.steps=2",
+            "grpo.prompts_per_step=2",
+            "grpo.group_size=2",
+            "grpo.checkpoint_every=1",
+            "generation.max_new_tokens=24",
+            "generation.backend=hf",
+            *extra,
+        ]
+
+    return overrides

@@ -1,0 +1,148 @@
+"""The trainer end to end on the embedded default: the run directory, resume after SIGKILL, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codekiln.config import load_config
+from codekiln.errors import CodekilnError, ConfigError, DataError
+from codekiln.plugins import make_plugins
+from codekiln.train.trainer import train
+
+GRPO_KEYS = {
+    "reward/total", "reward/all_tests", "reward/tests", "reward/compiles", "reward/syntax",
+    "pass_rate", "pass_rate/python", "compile_rate/python", "syntax_error_rate/python", "timeout_rate/python",
+    "kl", "clip_fraction", "entropy", "completion_length/mean", "tokens_per_s",
+    "time/generate", "time/verify", "time/train", "lr",
+}
+
+
+def _rows(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def _run(overrides, **kwargs):
+    return train(load_config(None, overrides), make_plugins(), show_progress=False, **kwargs)
+
+
+def test_two_grpo_steps_write_a_complete_run_directory(tiny_run, tmp_path):
+    result = _run(tiny_run())
+    run_dir = result.run_dir
+
+    assert set(result.evaluations) == {"before_sft", "after_sft", "after_grpo"}
+    for metrics in result.evaluations.values():
+        assert 0.0 <= metrics["pass_rate/python"] <= 1.0
+        assert metrics["problems"] == 12  # difficulty-1 problems, train and validation ("all")
+
+    rows = _rows(run_dir)
+    sft_rows = [r for r in rows if "sft/loss" in r]
+    grpo_rows = [r for r in rows if "reward/total" in r]
+    assert sft_rows and len(grpo_rows) == 2
+    assert GRPO_KEYS <= set(grpo_rows[0]), GRPO_KEYS - set(grpo_rows[0])
+    assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
+    assert [r["grpo/step"] for r in grpo_rows] == [1.0, 2.0]
+
+    assert load_config(run_dir / "config.yaml").grpo.steps == 2
+    assert list((run_dir / "tensorboard").iterdir())
+    assert (run_dir / "plot.png").read_bytes().startswith(b"\x89PNG")
+    summary = (run_dir / "summary.md").read_text()
+    for name in ("before_sft", "after_sft", "after_grpo"):
+        assert name in summary
+    evaluations = [json.loads(line)["name"] for line in (run_dir / "evaluations.jsonl").read_text().splitlines()]
+    assert evaluations == ["before_sft", "after_sft", "after_grpo"]
+    choices = [json.loads(line) for line in (run_dir / "curriculum.jsonl").read_text().splitlines()]
+    assert [c["step"] for c in choices] == [1, 2]
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(run_dir / "final")
+    tokenizer = AutoTokenizer.from_pretrained(run_dir / "final")
+    assert model.config.hidden_size // model.config.num_attention_heads >= 32
+    assert tokenizer.decode(tokenizer("def f(x):\n    return x")["input_ids"]) == "def f(x):\n    return x"
+
+
+def _comparable(rows: list[dict]) -> list[dict]:
+    """The metrics a resumed run must reproduce: everything but clocks and speeds."""
+    drop = ("time", "tokens_per_s", "sft/tokens_per_s")
+    return [{k: v for k, v in row.items() if not k.startswith(drop)} for row in rows]
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_path):
+    steps = ["grpo.steps=4", "grpo.checkpoint_every=2", "eval.enabled=false"]
+    uninterrupted = _run(tiny_run(*steps, run_dir=tmp_path / "whole")).run_dir
+
+    killed_dir = tmp_path / "killed"
+    command = [sys.executable, "-m", "codekiln", "train", "--no-progress", *tiny_run(*steps, run_dir=killed_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not _grpo_checkpoint(killed_dir, 2):
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no checkpoint at GRPO step 2 within 10 minutes"
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert not (killed_dir / "final").exists()
+
+    _run(tiny_run(*steps, run_dir=killed_dir), resume=True)
+    assert _comparable(_rows(killed_dir)) == _comparable(_rows(uninterrupted))
+    assert (killed_dir / "final" / "config.json").exists()
+
+
+def _grpo_checkpoint(run_dir: Path, step: int) -> bool:
+    folder = run_dir / "checkpoints"
+    if not folder.is_dir():
+        return False
+    for checkpoint in folder.glob("step-*"):
+        state = json.loads((checkpoint / "state.json").read_text())
+        if state["grpo_step"] >= step:
+            return True
+    return False
+
+
+def test_an_existing_run_directory_is_not_overwritten_silently(tiny_run, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="already holds a run: continue it with --resume"):
+        _run(tiny_run())
+    assert (run_dir / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("override", "error", "message"), [
+    ("model.path=/no/such/model", ConfigError, "no such directory"),
+    ("data.languages=[cobol]", CodekilnError, "unknown language 'cobol'"),
+    ("grpo.group_size=1", ConfigError, "needs at least 2"),
+])
+def test_bad_input_fails_with_one_clear_line(tiny_run, override, error, message):
+    with pytest.raises(error, match=message) as caught:
+        _run(tiny_run(override))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_dataset_empty_after_filtering_is_refused(tiny_run, tmp_path):
+    problems = tmp_path / "hard.jsonl"
+    problems.write_text(json.dumps({
+        "id": "hard_one", "description": "Return x.", "difficulty": 5,
+        "signature": {"name": "ident", "params": [{"name": "x", "type": "int"}], "returns": "int"},
+        "tests": [{"args": [1], "expected": 1}],
+    }) + "\n")
+    with pytest.raises(DataError, match="no problems left to train on"):
+        _run(tiny_run(f"data.dataset=jsonl:{problems}"))
+
+
+def test_the_cli_prints_one_line_for_a_missing_model(tiny_run):
+    process = subprocess.run([sys.executable, "-m", "codekiln", "train", *tiny_run("model.path=/no/such/model")],
+                             capture_output=True, text=True)
+    assert process.returncode == 2
+    assert process.stderr.strip().count("\n") == 0, process.stderr
+    assert "model.path" in process.stderr
