@@ -1,0 +1,435 @@
+"""GRPO training throughput: codekiln's trainer against TRL's ``GRPOTrainer``, on CPU, in one run.
+
+Both frameworks train the same model on the same prompts with the same group size, generation budget,
+learning rate, loss and reward, for the same number of steps, one after the other in this process, and the
+table gives samples (completions) per second and generated tokens per second, and codekiln's rate divided by
+TRL's.
+
+What is the same on both sides:
+
+- the model: the embedded default (``codekiln.train.policy.default_model_dir``: a byte-level BPE tokenizer
+  trained on the built-in problems and a randomly initialised 3-layer Qwen2), loaded fresh from its directory
+  by each side, float32 on the CPU;
+- the prompts: ``--prompts-pool`` built-in Python problems of difficulty 1, rendered exactly as codekiln's
+  trainer renders them (:func:`codekiln.train.prompts.render_prompt`, completion format: the request and an
+  opened fence). codekiln reads them from a temporary ``jsonl:`` dataset (no validation split); TRL gets the
+  same texts as the ``prompt`` column of a ``datasets.Dataset`` and the problem ids in a ``problem_id`` column;
+- each step: ``--prompts`` prompts × ``--group-size`` completions of at most ``--max-new-tokens`` tokens,
+  sampled at temperature 1 (no top-p, no top-k), one optimiser step (AdamW, constant learning rate, no weight
+  decay, gradient norm clipped to 1) on micro-batches of ``--micro-batch`` samples; no KL term and so no
+  reference model; the clipped surrogate with epsilon 0.2 / 0.28, advantages scaled by the group's standard
+  deviation, the loss averaged over every completion token of the step (TRL's ``loss_type="dapo"``,
+  codekiln's ``loss_aggregation="token"``); one update per batch, so neither side computes old log-probs;
+- the reward: codekiln's default reward set (``all_tests`` 1.0, ``tests`` 0.5, ``compiles`` 0.2,
+  ``syntax`` 0.1: a random model earns something from the syntax and compile parts, so groups are not all
+  equal) on verdicts from :class:`codekiln.verifier.Verifier` at the same isolation level, limits, worker
+  count and cache setting. On the TRL side a reward function (:class:`CodekilnReward`) maps each completion
+  back to its problem through the ``problem_id`` column, verifies the batch and scores it with the same
+  :class:`codekiln.rewards.RewardSet`, so the cost of rewarding is the same work on both sides.
+
+What differs (printed under the table too):
+
+- generation: both use Hugging Face ``generate`` with the KV cache (codekiln's ``generation.backend=hf``);
+  codekiln stops a completion at the closing code fence, TRL only at an end-of-sequence token (its
+  ``generate`` call passes no tokenizer, so stop strings cannot be used). The token counts are each side's own,
+  so tokens/s stays comparable; samples/s favours the side whose completions end sooner. With the random
+  default model almost every completion runs to ``--max-new-tokens`` on both sides.
+- codekiln verifies the first half of a step's groups while it generates the second half (verification runs
+  in separate processes); TRL generates the whole batch, then calls the reward function.
+- the bookkeeping around the step: TRL's ``Trainer`` loop, accelerate and its metrics; codekiln's metrics,
+  curriculum and logger plugins.
+
+The measurement. "loop s" is the time of the training steps themselves: codekiln's ``time/step`` summed over
+its ``metrics.jsonl`` rows (generation, verification, rewards, update, inside ``GRPOStep.run``); for TRL, a
+``TrainerCallback`` that adds up each optimiser step from ``on_step_begin`` to ``on_step_end`` (generation,
+rewards, forward and backward passes, optimiser step). samples/s and tokens/s are computed on it, and the
+ratio compares those. "call s" is the whole call, for the record: codekiln's ``train()`` (model load,
+verifier, the final checkpoint, the summary and plot), TRL's ``GRPOTrainer(...)`` and ``train()``. Tokens are
+the generated completion tokens: codekiln's ``completion_length/mean`` × samples per step, summed over steps;
+TRL's ``completion_ids`` lengths as its reward function receives them (the same figure as its logged
+``completions/mean_length``). The phase split gives codekiln's ``time/generate``, ``time/verify`` (the wait
+for verdicts after generation ended) and ``time/train``; for TRL, the time in its generation method (a
+subclass times ``_generate_single_turn``) and in the reward function (verification and rewards).
+
+    .venv/bin/python benchmarks/grpo_vs_trl.py [--steps S] [--prompts P] [--group-size G] [--max-new-tokens T]
+                                               [--repeat N] [--json] [--only codekiln|trl]
+
+``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too).
+The verifier's pool uses forkserver, whose workers import this module again as ``__mp_main__``: nothing but
+imports and definitions may run at module level, and the heavy imports (torch, transformers, trl) happen
+inside functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import codekiln
+import codekiln.datasets
+import codekiln.plugins
+from codekiln.config import Config, load_config
+from codekiln.model import Problem
+from codekiln.rewards import RewardSet
+from codekiln.sandbox import Limits
+from codekiln.serde import to_json
+from codekiln.verifier import Sample, Verifier
+
+LANGUAGE = "python"
+DIFFICULTY = 1
+SEED = 0
+LEARNING_RATE = 1e-4
+
+
+class Measurement:
+    """One framework's runs; the fastest loop is reported."""
+
+    def __init__(self, framework: str) -> None:
+        self.framework = framework
+        self.runs: list[dict[str, Any]] = []
+
+    def add(self, run: dict[str, Any]) -> None:
+        self.runs.append(run)
+
+    @property
+    def best(self) -> dict[str, Any]:
+        return min(self.runs, key=lambda run: run["loop_s"])
+
+    @property
+    def median_loop_s(self) -> float:
+        return statistics.median(run["loop_s"] for run in self.runs)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"framework": self.framework, "best": self.best, "median_loop_s": self.median_loop_s,
+                "runs": self.runs}
+
+
+# -- the shared set-up --------------------------------------------------------------------------------------
+
+
+class Setup:
+    """The model directory, the problems and the prompts both frameworks train on."""
+
+    def __init__(self, workdir: Path, pool_size: int) -> None:
+        from codekiln.train.policy import default_model_dir
+        from codekiln.train.prompts import default_stop, problem_prompt, render_prompt
+
+        self.workdir = workdir
+        self.model_dir = default_model_dir(workdir / "cache")
+        plugins = codekiln.plugins.make_plugins()
+        backend = plugins.languages().get(LANGUAGE)
+        problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())
+        chosen = [p for p in problems if p.difficulty == DIFFICULTY and p.signature is not None]
+        if len(chosen) < pool_size:
+            raise SystemExit(f"only {len(chosen)} built-in problems of difficulty {DIFFICULTY}; "
+                             f"--prompts-pool must be at most that")
+        self.problems: list[Problem] = chosen[:pool_size]
+        tokenizer = _tokenizer(self.model_dir)
+        self.prompts = [render_prompt(tokenizer, problem_prompt(p, LANGUAGE, backend), language=LANGUAGE,
+                                      fmt="completion", native=False) for p in self.problems]
+        self.stop = default_stop("completion", native=False)
+        self.dataset_file = workdir / "problems.jsonl"
+        self.dataset_file.write_text("".join(json.dumps(to_json(p)) + "\n" for p in self.problems),
+                                     encoding="utf-8")
+
+
+def _tokenizer(model_dir: Path) -> Any:
+    import transformers
+
+    return transformers.AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+
+
+def codekiln_config(setup: Setup, args: argparse.Namespace, run_dir: Path) -> Config:
+    return load_config(None, [
+        f"seed={SEED}", "device=cpu", f"run_dir={run_dir}", f"model.path={setup.model_dir}",
+        f"data.dataset=jsonl:{setup.dataset_file}", f"data.languages=[{LANGUAGE}]", "data.validation_fraction=0",
+        "sft.enabled=false", "eval.enabled=false", "generation.backend=hf", "generation.prompt_format=completion",
+        f"generation.max_new_tokens={args.max_new_tokens}", "generation.temperature=1.0", "generation.top_p=1.0",
+        "generation.top_k=0", f"grpo.steps={args.steps}", f"grpo.prompts_per_step={args.prompts}",
+        f"grpo.group_size={args.group_size}", f"grpo.learning_rate={LEARNING_RATE}", "grpo.kl_coef=0",
+        "grpo.loss_aggregation=token", "grpo.scale_rewards=true", "grpo.updates_per_batch=1",
+        "grpo.max_grad_norm=1.0", "grpo.lr_schedule=constant", f"grpo.micro_batch_size={args.micro_batch}",
+        "grpo.checkpoint_every=0",
+    ])
+
+
+# -- codekiln -----------------------------------------------------------------------------------------------
+
+
+def run_codekiln(setup: Setup, args: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    from codekiln.train.trainer import train
+
+    config = codekiln_config(setup, args, run_dir)
+    plugins = codekiln.plugins.make_plugins()
+    started = time.perf_counter()
+    train(config, plugins, overwrite=True, show_progress=False)
+    call_s = time.perf_counter() - started
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    steps = [row for row in rows if "grpo/step" in row]
+    if len(steps) != args.steps:
+        raise RuntimeError(f"codekiln logged {len(steps)} GRPO steps, expected {args.steps}")
+    per_step = args.prompts * args.group_size
+    phases = {name: sum(row[f"time/{name}"] for row in steps) for name in ("generate", "verify", "train")}
+    loop_s = sum(row["time/step"] for row in steps)
+    phases["other"] = loop_s - sum(phases.values())
+    return {
+        "steps": len(steps), "samples": per_step * len(steps),
+        "tokens": round(sum(row["completion_length/mean"] * per_step for row in steps)),
+        "loop_s": loop_s, "call_s": call_s, "phases_s": phases,
+        "reward_mean": statistics.fmean(row["reward/total"] for row in steps),
+    }
+
+
+# -- TRL ----------------------------------------------------------------------------------------------------
+
+
+class CodekilnReward:
+    """A TRL reward function: verifies each completion with codekiln's :class:`Verifier` and scores it with
+    codekiln's :class:`RewardSet`, as codekiln's trainer does. It finds each completion's problem through the
+    dataset's ``problem_id`` column, and counts the samples, tokens and seconds it sees."""
+
+    __name__ = "codekiln"
+
+    def __init__(self, problems: Sequence[Problem], verifier: Verifier, rewards: RewardSet, *,
+                 max_new_tokens: int, eos_ids: Sequence[int]) -> None:
+        self.problems = {p.id: p for p in problems}
+        self.verifier, self.rewards = verifier, rewards
+        self.max_new_tokens, self.eos_ids = max_new_tokens, set(eos_ids)
+        self.samples = self.tokens = 0
+        self.seconds = 0.0
+
+    def __call__(self, completions: list[str], completion_ids: list[list[int]], problem_id: list[str],
+                 **ignored: Any) -> list[float | None]:
+        started = time.perf_counter()
+        problems = [self.problems[i] for i in problem_id]
+        verdicts = self.verifier.verify_batch([Sample(p, text, LANGUAGE) for p, text in zip(problems, completions)])
+        backend = self.verifier.languages.get(LANGUAGE)
+        lengths = [len(ids) for ids in completion_ids]
+        breakdowns = self.rewards(
+            completions, problems=problems, languages=[LANGUAGE] * len(completions), verdicts=verdicts,
+            codes=[backend.extract(text, p) for p, text in zip(problems, completions)], completion_lengths=lengths,
+            truncated=[n >= self.max_new_tokens and ids[-1] not in self.eos_ids
+                       for n, ids in zip(lengths, completion_ids)],
+            max_new_tokens=self.max_new_tokens)
+        self.samples += len(completions)
+        self.tokens += sum(lengths)
+        self.seconds += time.perf_counter() - started
+        # Masked samples are left out of the loss, as in codekiln: TRL ignores a None (NaN) reward.
+        return [None if v.masked or b.masked else b.total for v, b in zip(verdicts, breakdowns)]
+
+
+def _verifier(config: Config) -> Verifier:
+    """The verifier codekiln's trainer builds from the same config."""
+    return Verifier(isolation=config.sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
+                    block=tuple(config.plugins.block),
+                    limits=Limits(wall_time_s=config.sandbox.wall_time_s, cpu_time_s=config.sandbox.cpu_time_s,
+                                  memory_mb=config.sandbox.memory_mb))
+
+
+def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
+    import datasets
+    import torch
+    import transformers
+    import trl
+
+    config = codekiln_config(setup, args, out_dir / "unused")  # the verifier and reward settings
+    started = time.perf_counter()
+    torch.manual_seed(SEED)
+    model = transformers.AutoModelForCausalLM.from_pretrained(setup.model_dir, dtype=torch.float32,
+                                                              local_files_only=True)
+    tokenizer = _tokenizer(setup.model_dir)
+    eos = model.generation_config.eos_token_id
+    eos_ids = list(eos) if isinstance(eos, list | tuple) else [eos]
+    dataset = datasets.Dataset.from_dict({"prompt": setup.prompts, "problem_id": [p.id for p in setup.problems]})
+    grpo_config = trl.GRPOConfig(
+        output_dir=str(out_dir), seed=SEED, use_cpu=True, bf16=False, report_to="none", save_strategy="no",
+        eval_strategy="no", logging_steps=1, disable_tqdm=True, dataloader_num_workers=0,
+        max_steps=args.steps, per_device_train_batch_size=args.micro_batch,
+        gradient_accumulation_steps=args.prompts * args.group_size // args.micro_batch,
+        num_generations=args.group_size, max_completion_length=args.max_new_tokens, temperature=1.0, top_p=1.0,
+        top_k=0, learning_rate=LEARNING_RATE, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
+        max_grad_norm=1.0, optim="adamw_torch", beta=0.0, num_iterations=1, epsilon=0.2, epsilon_high=0.28,
+        loss_type="dapo", scale_rewards="group", remove_unused_columns=False, log_completions=False,
+    )
+    step_times: list[float] = []
+    generate_s = [0.0]
+
+    class StepClock(transformers.TrainerCallback):
+        """Times each optimiser step, from before its first micro-batch to after the optimiser step."""
+
+        def on_step_begin(self, *_: Any, **__: Any) -> None:
+            self.started = time.perf_counter()
+
+        def on_step_end(self, *_: Any, **__: Any) -> None:
+            step_times.append(time.perf_counter() - self.started)
+
+    class TimedGRPOTrainer(trl.GRPOTrainer):
+        def _generate_single_turn(self, *call_args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return super()._generate_single_turn(*call_args, **kwargs)
+            finally:
+                generate_s[0] += time.perf_counter() - began
+
+    with _verifier(config) as verifier:
+        reward = CodekilnReward(setup.problems, verifier, RewardSet.from_config(config, _plugins().rewards()),
+                                max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
+        trainer = TimedGRPOTrainer(model=model, reward_funcs=[reward], args=grpo_config, train_dataset=dataset,
+                                   processing_class=tokenizer, callbacks=[StepClock()])
+        trainer.remove_callback(transformers.PrinterCallback)  # its per-step dicts would fill stdout
+        trainer.train()
+    call_s = time.perf_counter() - started
+    logged = [row for row in trainer.state.log_history if "completions/mean_length" in row]
+    expected = args.steps * args.prompts * args.group_size
+    if len(step_times) != args.steps or reward.samples != expected:
+        raise RuntimeError(f"TRL ran {len(step_times)} steps and {reward.samples} samples, expected {args.steps} "
+                           f"and {expected}")
+    loop_s = sum(step_times)
+    phases = {"generate": generate_s[0], "reward": reward.seconds}
+    phases["other"] = loop_s - sum(phases.values())
+    return {
+        "steps": len(step_times), "samples": reward.samples, "tokens": reward.tokens, "loop_s": loop_s,
+        "call_s": call_s, "phases_s": phases,
+        "logged_tokens": round(sum(row["completions/mean_length"] for row in logged)
+                               * args.prompts * args.group_size),
+        "reward_mean": statistics.fmean(row["reward"] for row in logged) if logged else None,
+    }
+
+
+def _plugins() -> Any:
+    return codekiln.plugins.make_plugins()
+
+
+# -- the report ---------------------------------------------------------------------------------------------
+
+DIFFERENCES = (
+    "Both sides: the same model directory, prompts, group size, token budget, sampling, learning rate, loss "
+    "(token-averaged clipped surrogate, no KL), micro-batches and reward (codekiln's Verifier + RewardSet).",
+    "Stopping: codekiln ends a completion at the closing code fence; TRL's generate() gets no tokenizer, so it "
+    "stops only at an end-of-sequence token. Each side's own token count is used.",
+    "Overlap: codekiln verifies the first half of a step's groups while it generates the second half; TRL "
+    "generates the whole batch, then rewards it.",
+    "loop s = the training steps only (codekiln: sum of time/step; TRL: on_step_begin..on_step_end). "
+    "call s = the whole call, with model loading and set-up (and codekiln's final checkpoint and summary).",
+)
+
+
+def _environment() -> dict[str, Any]:
+    import torch
+    import transformers
+    import trl
+
+    return {"python": platform.python_version(), "codekiln": codekiln.__version__, "torch": torch.__version__,
+            "transformers": transformers.__version__, "trl": trl.__version__, "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "machine": platform.machine()}
+
+
+def _print_report(results: list[Measurement], args: argparse.Namespace, env: dict[str, Any]) -> None:
+    print(f"GRPO on CPU: {args.steps} steps x {args.prompts} prompts x {args.group_size} completions, at most "
+          f"{args.max_new_tokens} new tokens, micro-batch {args.micro_batch}; best of {args.repeat}")
+    print("  " + ", ".join(f"{key} {value}" for key, value in env.items()))
+    header = ["framework", "steps", "samples", "tokens", "loop s", "samples/s", "tokens/s", "vs TRL", "call s",
+              "reward"]
+    if args.repeat > 1:
+        header.insert(5, "median s")
+    trl_result = next((r for r in results if r.framework == "TRL"), None)
+    rows = [header]
+    for result in results:
+        best = result.best
+        samples_rate, tokens_rate = best["samples"] / best["loop_s"], best["tokens"] / best["loop_s"]
+        if trl_result is not None and result is not trl_result:
+            reference = trl_result.best
+            ratio = (f"{samples_rate / (reference['samples'] / reference['loop_s']):.2f}x / "
+                     f"{tokens_rate / (reference['tokens'] / reference['loop_s']):.2f}x")
+        else:
+            ratio = "-"
+        row = [result.framework, str(best["steps"]), str(best["samples"]), str(best["tokens"]),
+               f"{best['loop_s']:.1f}", f"{samples_rate:.2f}", f"{tokens_rate:.1f}", ratio, f"{best['call_s']:.1f}",
+               f"{best['reward_mean']:.3f}" if best["reward_mean"] is not None else "-"]
+        if args.repeat > 1:
+            row.insert(5, f"{result.median_loop_s:.1f}")
+        rows.append(row)
+    _print_rows(rows)
+    print("vs TRL = codekiln's samples/s / TRL's, then tokens/s / TRL's (rates on loop s).")
+    print()
+    print("Where the loop time goes (s, best run):")
+    for result in results:
+        phases = result.best["phases_s"]
+        print(f"  {result.framework:<9} " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items()))
+    print("  codekiln: verify = the wait for verdicts after generation ended; other = rewards, tokenizing, metrics.")
+    print("  TRL: reward = the reward function (verification + RewardSet); other = log-probs, forward/backward, "
+          "optimiser, bookkeeping.")
+    print()
+    for line in DIFFERENCES:
+        print(f"note: {line}")
+
+
+def _print_rows(rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=6, help="GRPO steps (default 6)")
+    parser.add_argument("--prompts", type=int, default=4, help="prompts per step (default 4)")
+    parser.add_argument("--group-size", type=int, default=8, help="completions per prompt (default 8)")
+    parser.add_argument("--max-new-tokens", type=int, default=96, help="generation budget (default 96)")
+    parser.add_argument("--micro-batch", type=int, default=8, help="samples per forward/backward pass (default 8)")
+    parser.add_argument("--prompts-pool", type=int, default=8,
+                        help=f"how many built-in problems of difficulty {DIFFICULTY} the prompts come from (default 8)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the best of N runs (default 1)")
+    parser.add_argument("--only", choices=("codekiln", "trl"), help="run one framework only")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    for name in ("steps", "prompts", "group_size", "max_new_tokens", "micro_batch", "prompts_pool", "repeat"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.group_size < 2:
+        parser.error("--group-size must be at least 2: GRPO compares completions within a group")
+    if args.prompts > args.prompts_pool:
+        parser.error("--prompts must be at most --prompts-pool: each step asks for that many different prompts")
+    if (args.prompts * args.group_size) % args.micro_batch:
+        parser.error("--prompts x --group-size must be a multiple of --micro-batch (TRL accumulates whole "
+                     "micro-batches)")
+
+    measurements = {name: Measurement(name) for name in ("codekiln", "TRL")
+                    if args.only is None or args.only == name.lower()}
+    with tempfile.TemporaryDirectory(prefix="grpo-vs-trl-") as tmp:
+        setup = Setup(Path(tmp), args.prompts_pool)
+        # The frameworks take turns within each repeat, so a burst of load hurts one run of each.
+        for attempt in range(args.repeat):
+            for name, measurement in measurements.items():
+                where = Path(tmp) / f"{name.lower()}-{attempt}"
+                run = run_codekiln(setup, args, where) if name == "codekiln" else run_trl(setup, args, where)
+                measurement.add(run)
+                print(f"{name}, run {attempt + 1}: {run['loop_s']:.1f} s loop, {run['call_s']:.1f} s call",
+                      file=sys.stderr)
+    env = _environment()
+    results = list(measurements.values())
+    if args.json:
+        print(json.dumps({"environment": env, "settings": vars(args), "results": [r.as_json() for r in results],
+                          "notes": list(DIFFERENCES), "wall_seconds": time.perf_counter() - started}, indent=2))
+        return 0
+    _print_report(results, args, env)
+    print()
+    print(f"whole run: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
