@@ -7,6 +7,7 @@ never import torch. A :class:`~codekiln.errors.CodekilnError` is printed as one 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -122,8 +123,8 @@ def datasets_group(ctx: click.Context) -> None:
     for name in registry.names():
         loader = registry.get(name)
         usage = f"{name}:PATH" if loader.needs_path else name
-        summary = (loader.__doc__ or "").strip().split("\n\n", 1)[0]
-        rows.append((name, usage, registry.owner(name), " ".join(summary.split())))
+        first_sentence = re.split(r"(?<=\.)\s", " ".join((loader.__doc__ or "-").split()), maxsplit=1)[0]
+        rows.append((name, usage, registry.owner(name), first_sentence.replace("``", "")))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + f"  {row[3]}")
@@ -197,28 +198,6 @@ def verify_command(ctx: click.Context, samples_path: str, dataset: str, strict: 
         write_results(Path(out_path), samples, verdicts)
     summary = summarize(samples, verdicts)
     click.echo(json.dumps(summary, indent=2) if as_json else format_summary(summary))
-
-
-@cli.command("train")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="A YAML config file.")
-@click.option("--resume", is_flag=True, help="Continue the run in run_dir from its last checkpoint.")
-@click.option("--overwrite", is_flag=True, help="Delete what run_dir holds and start afresh.")
-@click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to the run directory).")
-@click.argument("overrides", nargs=-1)
-@click.pass_context
-def train_command(ctx: click.Context, config_path: str | None, resume: bool, overwrite: bool, no_progress: bool,
-                  overrides: tuple[str, ...]) -> None:
-    """Train: evaluate, SFT, evaluate, GRPO, evaluate. With no arguments, the embedded default model on the
-    built-in problems. OVERRIDES are dotted keys: grpo.steps=10 data.languages=[python,cpp]."""
-    from .config import load_config
-    from .train.trainer import train
-
-    if resume and overwrite:
-        raise click.UsageError("--resume and --overwrite contradict each other: choose one")
-    config = load_config(config_path, overrides)
-    plugins = plugins_from(ctx, tuple(config.plugins.block))
-    result = train(config, plugins, resume=resume, overwrite=overwrite, show_progress=not no_progress)
-    click.echo(f"run directory: {result.run_dir}")
 
 
 def main(argv: list[str] | None = None) -> None:

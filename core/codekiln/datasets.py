@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,7 +27,7 @@ from .serde import load_problem_file
 if TYPE_CHECKING:
     from .registry import DatasetRegistry
 
-__all__ = ["DatasetLoader", "LoadedDataset", "Skip", "load_dataset", "read_dataset"]
+__all__ = ["DatasetLoader", "LoadedDataset", "Skip", "format_counts", "load_dataset", "read_dataset"]
 
 #: How many skip reasons the summary line shows.
 SHOWN_REASONS = 3
@@ -150,6 +151,27 @@ def read_dataset(spec: str, registry: DatasetRegistry, *, strict: bool = False) 
     if not loaded.problems:
         raise DataError(f"dataset {spec} holds no problems" + (f"; {loaded.skip_line()}" if loaded.skipped else ""))
     return loaded
+
+
+def format_counts(loaded: LoadedDataset) -> str:
+    """The problems of a dataset counted per language and per difficulty, and the skip line if any.
+
+    A problem counts once for each language it has native tests in; one with a language-neutral signature
+    and tests counts as ``any`` (every language plugin translates it).
+    """
+    languages: Counter[str] = Counter()
+    for problem in loaded.problems:
+        languages.update(problem.languages())
+        if problem.signature is not None and problem.tests:
+            languages["any"] += 1
+    difficulties = Counter(problem.difficulty for problem in loaded.problems)
+    lines = [f"{loaded.spec}: {len(loaded.problems)} problems", "per language:"]
+    lines += [f"  {language:<12} {count}" for language, count in sorted(languages.items())]
+    lines.append("per difficulty:")
+    lines += [f"  {difficulty:<12} {count}" for difficulty, count in sorted(difficulties.items())]
+    if loaded.skipped:
+        lines.append(loaded.skip_line())
+    return "\n".join(lines)
 
 
 def _to_stderr(line: str) -> None:

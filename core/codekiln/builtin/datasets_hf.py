@@ -38,8 +38,10 @@ def _formats() -> dict[str, Callable[[Any], Problem]]:
 
 
 class HfDataset(DatasetLoader):
-    """A Hugging Face dataset on this machine (``save_to_disk`` folder, data files or cache), in any row format:
-    ``hf:SOURCE?format=mbpp&split=test&FIELD=COLUMN`` (``pip install 'codekiln[hf]'``)."""
+    """A Hugging Face dataset on this machine (saved to disk, data files or cache) in any row format.
+
+    Named ``hf:SOURCE?format=mbpp&split=test&FIELD=COLUMN``; needs ``pip install 'codekiln[hf]'``.
+    """
 
     name = "hf"
 
