@@ -200,6 +200,28 @@ def verify_command(ctx: click.Context, samples_path: str, dataset: str, strict: 
     click.echo(json.dumps(summary, indent=2) if as_json else format_summary(summary))
 
 
+@cli.command("train")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="A YAML config file.")
+@click.option("--resume", is_flag=True, help="Continue the run in run_dir from its last checkpoint.")
+@click.option("--overwrite", is_flag=True, help="Delete what run_dir holds and start afresh.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (logs still go to the run directory).")
+@click.argument("overrides", nargs=-1)
+@click.pass_context
+def train_command(ctx: click.Context, config_path: str | None, resume: bool, overwrite: bool, no_progress: bool,
+                  overrides: tuple[str, ...]) -> None:
+    """Train: evaluate, SFT, evaluate, GRPO, evaluate. With no arguments, the embedded default model on the
+    built-in problems. OVERRIDES are dotted keys: grpo.steps=10 data.languages=[python,cpp]."""
+    from .config import load_config
+    from .train.trainer import train
+
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite contradict each other: choose one")
+    config = load_config(config_path, overrides)
+    plugins = plugins_from(ctx, tuple(config.plugins.block))
+    result = train(config, plugins, resume=resume, overwrite=overwrite, show_progress=not no_progress)
+    click.echo(f"run directory: {result.run_dir}")
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="codekiln")
 
