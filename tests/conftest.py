@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
+
+# The W&B and MLflow loggers switch on from the environment; a developer's own settings must not make the
+# tests start real runs (tests/test_loggers.py sets them where it means to).
+for _switch in ("WANDB_PROJECT", "MLFLOW_TRACKING_URI"):
+    os.environ.pop(_switch, None)
 
 
 @pytest.fixture(scope="session")
