@@ -8,6 +8,7 @@ deletion). Penalties per finding by severity and the per-language rules are in `
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -87,11 +88,11 @@ class SecurityReward(CodeReward):
         return self._bandit_findings(program)
 
     def _bandit_findings(self, program: str) -> list[Finding] | None:
-        from bandit.core import meta_ast, metrics, node_visitor
+        with warnings.catch_warnings():  # importing bandit calls stevedore with a deprecated argument
+            warnings.filterwarnings("ignore", message="The verify_requirements argument")
+            from bandit.core import config, manager, meta_ast, metrics, node_visitor
 
         if getattr(self, "_bandit", None) is None:
-            from bandit.core import config, manager
-
             # Built once: loading bandit's plugins is the slow part. ``ignore_nosec``: a ``# nosec`` comment
             # is the model's to write, so it must not silence a finding.
             self._bandit = manager.BanditManager(config.BanditConfig(), "file", ignore_nosec=True,

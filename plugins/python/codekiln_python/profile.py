@@ -2,8 +2,8 @@
 
 Names follow PEP 8: functions and variables snake_case (variables may be UPPER_CASE constants), classes
 PascalCase. A function is documented by a docstring, the first statement of its body. Type hints: every
-parameter except ``self``/``cls`` and the return type are annotated. Security is Python's own linter,
-bandit, which the core runs.
+parameter of a ``def`` except ``self``/``cls``, and its return type, are annotated (a ``lambda`` cannot
+be). Security is Python's own linter, bandit, which the core runs.
 """
 
 from __future__ import annotations
@@ -38,10 +38,9 @@ _NOT_SELF = '(#not-match? @untyped "^(self|cls)$")'
 UNTYPED = f"""
 (function_definition !return_type) @untyped
 (parameters ((identifier) @untyped {_NOT_SELF}))
-(lambda_parameters (identifier) @untyped)
-(default_parameter name: (identifier) @untyped)
-(list_splat_pattern (identifier) @untyped)
-(dictionary_splat_pattern (identifier) @untyped)
+(parameters (default_parameter name: (identifier) @untyped))
+(parameters (list_splat_pattern (identifier) @untyped))
+(parameters (dictionary_splat_pattern (identifier) @untyped))
 """
 
 PROFILE = CodeProfile(
