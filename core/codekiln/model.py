@@ -243,8 +243,8 @@ class RewardBreakdown:
 
     The total is the weighted mean over the components that did not abstain; an abstaining component is
     left out rather than counted as 0. ``details`` keeps sub-metrics (e.g. the parts of ``quality``).
-    ``masked`` is true when no component with a positive weight had a value: the total (0.0) means nothing
-    and the sample is left out of the loss, like a masked verdict.
+    ``masked`` is true when the sample's verdict was masked or no component with a positive weight had a
+    value: the total (0.0) means nothing and the sample is left out of the loss.
     """
 
     components: Mapping[str, float | None]

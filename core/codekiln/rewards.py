@@ -32,8 +32,9 @@ Composition
 Calling it returns one :class:`~codekiln.model.RewardBreakdown` per completion: every component's value,
 the weights, and the total, the weighted mean over the components that did not abstain. An abstaining
 component is left out, not counted as 0. A weight of 0 computes and logs a reward without letting it count.
-When no component with a positive weight has a value, the sample is ``masked`` (total 0.0): the trainer
-leaves it out of the loss, as it does a masked verdict.
+A breakdown is ``masked`` (total 0.0) when its verdict is masked (verification failed on our side) or when
+no component with a positive weight has a value: either way the trainer leaves the sample out of the loss
+rather than score it 0.
 
 >>> from codekiln.model import Verdict, VerdictStatus
 >>> class Shouty(Reward):
@@ -98,8 +99,12 @@ class RewardSet:
         self.weights = {name: float(weights[name]) for name in rewards}
 
     @classmethod
-    def from_config(cls, config: Config, registry: RewardRegistry) -> RewardSet:
-        """The rewards ``config.rewards`` names, built with their ``config.reward_params``."""
+    def from_config(cls, config: Config, registry: RewardRegistry, *, languages: Any = None) -> RewardSet:
+        """The rewards ``config.rewards`` names, built with their ``config.reward_params``.
+
+        ``languages``, a language registry, is handed to each reward with a ``bind_languages`` method, so
+        rewards that need language backends use the trainer's (and its block list) instead of building one.
+        """
         unused = sorted(set(config.reward_params) - set(config.rewards))
         if unused:
             raise ConfigError(f"config key 'reward_params.{unused[0]}': no reward '{unused[0]}' in 'rewards'; "
@@ -111,6 +116,8 @@ class RewardSet:
             except RegistryError as exc:
                 raise ConfigError(f"config key 'rewards.{name}': {exc}") from None
             rewards[name] = _build(name, reward_class, config.reward_params.get(name, {}))
+            if languages is not None and callable(getattr(rewards[name], "bind_languages", None)):
+                rewards[name].bind_languages(languages)
         return cls(rewards, config.rewards)
 
     @property
@@ -122,19 +129,24 @@ class RewardSet:
         for column, values in columns.items():
             if isinstance(values, Sequence) and not isinstance(values, str | bytes) and len(values) != size:
                 raise ValueError(f"column '{column}' has {len(values)} entries for {size} completions")
+        verdicts = columns.get("verdicts")
+        if verdicts is None:
+            verdicts = [None] * size
         values: dict[str, list[float | None]] = {}
         details: list[dict[str, float]] = [{} for _ in range(size)]
         for name, reward in self.rewards.items():
             values[name] = _checked_values(name, reward, _call(name, reward, completions, columns), size)
             for sample, extra in zip(details, _checked_details(name, reward, size)):
                 sample.update(extra)
-        return [self._breakdown({name: values[name][i] for name in self.rewards}, details[i]) for i in range(size)]
+        return [self._breakdown({name: values[name][i] for name in self.rewards}, details[i],
+                                bool(getattr(verdicts[i], "masked", False))) for i in range(size)]
 
-    def _breakdown(self, components: dict[str, float | None], details: dict[str, float]) -> RewardBreakdown:
+    def _breakdown(self, components: dict[str, float | None], details: dict[str, float],
+                   verdict_masked: bool) -> RewardBreakdown:
         counted = [(self.weights[name], value) for name, value in components.items()
                    if value is not None and self.weights[name] > 0]
         total_weight = sum(weight for weight, _ in counted)
-        if total_weight == 0:
+        if total_weight == 0 or verdict_masked:
             return RewardBreakdown(components, dict(self.weights), 0.0, details, masked=True)
         total = sum(weight * value for weight, value in counted) / total_weight
         return RewardBreakdown(components, dict(self.weights), total, details)

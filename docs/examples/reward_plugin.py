@@ -1,7 +1,9 @@
 """A reward plugin whose reward takes a parameter and abstains where it has nothing to say.
 
 Shown in docs/howto/reward-plugin.md. ``reward_params: {short_answer: {max_chars: 200}}`` in the config
-reaches the constructor.
+reaches the constructor. The trainer calls the reward with every column of the calling convention
+(``problems``, ``languages``, ``verdicts``, ``codes``, ``completion_lengths``, ``max_new_tokens``); it takes
+the one it reads and ignores the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class ShortAnswerReward(Reward):
         self.max_chars = max_chars
 
     def __call__(
-        self, completions: Sequence[str], *, verdicts: Sequence[Verdict] | None = None, **columns: Any
+        self, completions: Sequence[str], *, verdicts: Sequence[Verdict] | None = None, **ignored: Any
     ) -> list[float | None]:
         scores: list[float | None] = [self._score(len(text)) for text in completions]
         if verdicts is not None:

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from codekiln.config import load_config
-from codekiln.errors import ConfigError, PluginError
+from codekiln.errors import ConfigError, PluginError, RegistryError
 from codekiln.model import RewardBreakdown, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
 from codekiln.registry import RewardRegistry
@@ -63,6 +63,13 @@ def test_total_is_the_weighted_mean_of_the_components_that_did_not_abstain():
     assert got[1] == RewardBreakdown({"a": 0.0, "b": None}, {"a": 3.0, "b": 1.0}, 0.0)
     assert got[2].components == {"a": None, "b": None}
     assert rewards.names == ["a", "b"]
+
+
+def test_a_masked_verdict_masks_the_breakdown_whatever_the_components_say():
+    verdicts = [Verdict(VerdictStatus.INFRA_ERROR, "cpp", masked=True), Verdict(VerdictStatus.PASSED, "cpp")]
+    masked, judged = RewardSet({"a": Fixed([0.5, 0.5])}, {"a": 1.0})(["x", "y"], verdicts=verdicts)
+    assert (masked.components, masked.total, masked.masked) == ({"a": 0.5}, 0.0, True)
+    assert (judged.total, judged.masked) == (0.5, False)
 
 
 def test_a_zero_weight_reward_is_logged_but_does_not_count():
@@ -171,3 +178,13 @@ def test_from_config_errors_are_one_line_naming_the_key(overrides, message):
 def test_default_config_builds_from_the_builtins():
     rewards = RewardSet.from_config(load_config(None), make_plugins(autoload=False).rewards())
     assert rewards.weights == {"all_tests": 1.0, "tests": 0.5, "compiles": 0.2, "syntax": 0.1}
+
+
+def test_from_config_binds_the_trainers_language_registry():
+    # A registry without the language plugins: the bound rewards see no python, proving they use it.
+    plugins = make_plugins(autoload=False)
+    config = load_config(None, ["rewards={format: 1, efficiency: 0}"])
+    rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
+    assert rewards.rewards["efficiency"]._languages is not None
+    with pytest.raises(RegistryError, match="unknown language 'python'"):
+        rewards(["```python\nx\n```"], languages=["python"])

@@ -7,13 +7,17 @@ reference's run); the margins are wide, so no assertion depends on how fast this
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import attrs
 import pytest
 
 from codekiln.builtin.efficiency import EfficiencyReward, Measurement, efficiency_score
+from codekiln.config import load_config
 from codekiln.errors import CodekilnError
 from codekiln.model import Param, Problem, Signature, TestCase, Verdict, VerdictStatus
+from codekiln.plugins import make_plugins
+from codekiln.rewards import RewardSet
 
 PROBLEM = Problem(
     id="sum_list",
@@ -125,3 +129,13 @@ def test_pickles_without_its_runner_and_keeps_its_cache():
 def test_bad_params_fail_at_construction(params, message):
     with pytest.raises((ValueError, CodekilnError), match=message):
         EfficiencyReward(**params)
+
+
+def test_documented_config_builds_the_reward():
+    config = load_config(Path(__file__).parents[2] / "docs" / "examples" / "reward_efficiency.yaml")
+    rewards = RewardSet.from_config(config, make_plugins(autoload=False).rewards())
+    assert rewards.weights["efficiency"] == 0.3
+    assert rewards.rewards["efficiency"].params == {
+        "repeats": 5, "floor_ms": 20.0, "floor_mb": 32.0, "memory_weight": 0.0, "isolation": "namespaces",
+        "time_limit_s": 10.0, "memory_mb": 1024,
+    }

@@ -93,6 +93,10 @@ class EfficiencyReward(Reward):
         self._runner: Any = None
         self.last_details: list[dict[str, float]] | None = None
 
+    def bind_languages(self, languages: Any) -> None:
+        """Use this language registry (the trainer's, with its block list) instead of building one."""
+        self._languages = languages
+
     # Picklable: the language registry and the sandbox runner are rebuilt where the reward lands.
     def __getstate__(self) -> dict[str, Any]:
         return {"params": self.params, "references": self._references}

@@ -86,8 +86,14 @@ class FormatReward(Reward):
                 raise ValueError(f"{param} must be true or false, got {value!r}")
         self.require_fence = require_fence
         self.allow_prose = allow_prose
+        self.bind_languages(None)
+
+    def bind_languages(self, languages: Any) -> None:
+        """Read fence tags from this language registry (the trainer's) instead of building one."""
+        self._languages = languages
         self._tags: dict[str, frozenset[str]] = {}
 
+    # Picklable: the registry is rebuilt (or bound again) where the reward lands.
     def __getstate__(self) -> dict[str, Any]:
         return {"require_fence": self.require_fence, "allow_prose": self.allow_prose}
 
@@ -98,6 +104,7 @@ class FormatReward(Reward):
         return [self.score(text, self._fence_tags(language)) for text, language in zip(completions, languages)]
 
     def score(self, text: str, tags: frozenset[str]) -> float:
+        """The score of one answer, given its language's fence tags (lower case)."""
         blocks, outside = fenced_blocks(text)
         if not blocks:
             return 1.0 if text.strip() and not self.require_fence else 0.0
@@ -110,15 +117,14 @@ class FormatReward(Reward):
 
     def _fence_tags(self, language: str) -> frozenset[str]:
         if language not in self._tags:
-            from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
+            if self._languages is None:
+                from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
 
-            # The trainer reported any plugin failure already; a missing language still fails, named.
-            registry = make_plugins(warn=lambda line: None).languages()
-            for name in registry.names():
-                backend = registry.get(name)
-                self._tags[name] = frozenset(t.lower() for t in (backend.fence_tags or (name, *backend.aliases)))
-            if language not in self._tags:
-                registry.get(language)  # raises: unknown language, with the available ones
+                # The trainer reported any plugin failure already; a missing language still fails, named.
+                self._languages = make_plugins(warn=lambda line: None).languages()
+            backend = self._languages.get(language)
+            tags = backend.fence_tags or (backend.name, *backend.aliases)  # as LanguageBackend.extract reads them
+            self._tags[language] = frozenset(tag.lower() for tag in tags)
         return self._tags[language]
 
 
