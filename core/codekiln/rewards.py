@@ -75,7 +75,8 @@ _RANGE_SLACK = 1e-9
 
 
 class Reward:
-    """Subclass, set ``name`` (and ``range`` if not [0, 1]), implement ``__call__``."""
+    """Subclass, set ``name`` (and ``range`` if not [0, 1]), implement ``__call__`` (the calling convention
+    above); optionally set ``last_details`` in it."""
 
     name: ClassVar[str]
     #: The documented range of values this reward returns.
@@ -126,9 +127,9 @@ class RewardSet:
 
     def __call__(self, completions: Sequence[str], **columns: Any) -> list[RewardBreakdown]:
         size = len(completions)
-        for column, values in columns.items():
-            if isinstance(values, Sequence) and not isinstance(values, str | bytes) and len(values) != size:
-                raise ValueError(f"column '{column}' has {len(values)} entries for {size} completions")
+        for column, entries in columns.items():
+            if isinstance(entries, Sequence) and not isinstance(entries, str | bytes) and len(entries) != size:
+                raise ValueError(f"column '{column}' has {len(entries)} entries for {size} completions")
         verdicts = columns.get("verdicts")
         if verdicts is None:
             verdicts = [None] * size
@@ -183,7 +184,7 @@ def _call(name: str, reward: Reward, completions: Sequence[str], columns: Mappin
 
 def _checked_values(name: str, reward: Reward, values: Any, size: int) -> list[float | None]:
     if not isinstance(values, Sequence) or isinstance(values, str | bytes) or len(values) != size:
-        got = f"{len(values)} values" if isinstance(values, Sequence) else type(values).__name__
+        got = f"{len(values)} value(s)" if isinstance(values, Sequence) else type(values).__name__
         raise PluginError(f"reward '{name}' returned {got} for {size} completions")
     low, high = getattr(reward, "range", Reward.range)
     checked: list[float | None] = []

@@ -108,7 +108,7 @@ def test_columns_reach_every_reward_and_the_set_pickles():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ([1.0], "reward 'bad' returned 1 values for 2 completions"),
+        ([1.0], r"reward 'bad' returned 1 value\(s\) for 2 completions"),
         ([0.5, 2.0], r"reward 'bad' returned 2.0 for completion 1; expected None or a number in \[-1.0, 1.0\]"),
         ([math.nan, 0.0], "reward 'bad' returned nan for completion 0"),
         ([True, 0.0], "reward 'bad' returned True for completion 0"),
