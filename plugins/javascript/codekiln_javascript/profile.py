@@ -38,6 +38,7 @@ NAMES = """
 (rest_pattern (identifier) @variable.name)
 (arrow_function parameter: (identifier) @variable.name)
 (catch_clause parameter: (identifier) @variable.name)
+(for_in_statement left: (identifier) @variable.name)
 """ + _bound_functions("(variable_declarator name: (identifier) @function.name value: ({value}))")
 
 FUNCTIONS = (
