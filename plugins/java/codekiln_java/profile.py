@@ -5,7 +5,8 @@ constants), types PascalCase; constructors carry their class's name and are not 
 constructor is documented by a comment (``/** ... */`` or ``//``) ending on the line just before it.
 Java declares every parameter and return type, so the ``type_hints`` constraint is always met. Security
 findings: spawning processes (``Runtime.exec``, ``ProcessBuilder``), deleting files (``Files.delete``,
-``Files.deleteIfExists``, ``File.delete``), loading native code (``System.load``/``loadLibrary``).
+``Files.deleteIfExists``, ``File.delete``/``deleteOnExit`` with no argument), loading native code
+(``System.load``/``loadLibrary``).
 """
 
 from __future__ import annotations
@@ -38,8 +39,14 @@ SECURITY = (
                                           '@finding'),
     SecurityRule("process_spawn", "high", '(object_creation_expression type: (type_identifier) @t '
                                           '(#eq? @t "ProcessBuilder")) @finding'),
+    # ``Files.delete(path)``, ``Files.deleteIfExists(path)``; ``File``'s ``delete()`` takes no argument, which
+    # tells it from ``StringBuilder.delete(start, end)``.
+    SecurityRule("file_delete", "medium", '(method_invocation object: (_) @o (#match? @o "(^|[.])Files$") '
+                                          'name: (identifier) @m (#match? @m "^(delete|deleteIfExists)$")) '
+                                          '@finding'),
     SecurityRule("file_delete", "medium", '(method_invocation name: (identifier) @m '
-                                          '(#match? @m "^(delete|deleteIfExists|deleteOnExit)$")) @finding'),
+                                          '(#match? @m "^(delete|deleteOnExit)$") '
+                                          'arguments: (argument_list) @a (#eq? @a "()")) @finding'),
     SecurityRule("native_code", "high", '(method_invocation object: (identifier) @o (#eq? @o "System") '
                                         'name: (identifier) @m (#match? @m "^(load|loadLibrary)$")) @finding'),
 )

@@ -53,3 +53,10 @@ def test_findings_by_hand():
     spawn = 'class S {\n  void f() throws Exception {\n    Runtime.getRuntime().exec("ls");\n  }\n}\n'
     assert analyzer().findings(spawn) == [Finding("process_spawn", "high", 3)]
     assert analyzer().findings("class {") is None
+
+
+def test_file_deletion_is_told_from_string_builder_delete():
+    code = ('class S {\n  void f(java.io.File f, java.nio.file.Path p) throws Exception {\n'
+            '    new StringBuilder("ab").delete(0, 1);\n    f.delete();\n    java.nio.file.Files.deleteIfExists(p);\n'
+            '  }\n}\n')
+    assert analyzer().findings(code) == [Finding("file_delete", "medium", 4), Finding("file_delete", "medium", 5)]
