@@ -27,7 +27,7 @@ What is the same on both sides:
   back to its problem through the ``problem_id`` column, verifies the batch and scores it with the same
   :class:`codekiln.rewards.RewardSet`, so the cost of rewarding is the same work on both sides.
 
-What differs (printed under the table too):
+What differs, or might seem to (printed under the table too):
 
 - generation: both use Hugging Face ``generate`` with the KV cache (codekiln's ``generation.backend=hf``);
   codekiln stops a completion at the closing code fence, TRL only at an end-of-sequence token (its
@@ -36,10 +36,12 @@ What differs (printed under the table too):
   default model almost every completion runs to ``--max-new-tokens`` on both sides.
 - codekiln verifies the first half of a step's groups while it generates the second half (verification runs
   in separate processes); TRL generates the whole batch, then calls the reward function.
+- nothing in the reward: with the random default model every completion fails the syntax check, so every
+  reward and advantage is 0 on both sides; neither skips the forward and backward passes for that.
 - the bookkeeping around the step: TRL's ``Trainer`` loop, accelerate and its metrics; codekiln's metrics,
   curriculum and logger plugins.
 
-The measurement. "loop s" is the time of the training steps themselves: codekiln's ``time/step`` summed over
+The measurement. "loop s" is the time of the training steps themselves: codekiln's ``step_seconds`` summed over
 its ``metrics.jsonl`` rows (generation, verification, rewards, update, inside ``GRPOStep.run``); for TRL, a
 ``TrainerCallback`` that adds up each optimiser step from ``on_step_begin`` to ``on_step_end`` (generation,
 rewards, forward and backward passes, optimiser step). samples/s and tokens/s are computed on it, and the
@@ -51,10 +53,20 @@ TRL's ``completion_ids`` lengths as its reward function receives them (the same 
 for verdicts after generation ended) and ``time/train``; for TRL, the time in its generation method (a
 subclass times ``_generate_single_turn``) and in the reward function (verification and rewards).
 
+Threads. Both frameworks run in this one process with the same torch thread count, ``--torch-threads``
+(default 1). torch's own default, one thread per core, collapses when another process holds a core: on the
+shared 2-core VM this was written on, one decoding step of the default model (batch 16) took about 6 ms with
+one thread and about 240 ms with two while another process kept one core busy. One thread keeps the figures
+about the frameworks rather than about the neighbours; ``--torch-threads 0`` keeps torch's default on a
+machine of your own. The verifier's worker processes are not affected by it.
+
     .venv/bin/python benchmarks/grpo_vs_trl.py [--steps S] [--prompts P] [--group-size G] [--max-new-tokens T]
+                                               [--micro-batch M] [--prompts-pool K] [--torch-threads N]
                                                [--repeat N] [--json] [--only codekiln|trl]
 
 ``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too).
+With the defaults (12 steps × 4 prompts × 8 completions of at most 128 tokens) one run of both takes about
+2 minutes on the 2-core VM, ``--repeat 2`` about 5.
 The verifier's pool uses forkserver, whose workers import this module again as ``__mp_main__``: nothing but
 imports and definitions may run at module level, and the heavy imports (torch, transformers, trl) happen
 inside functions.
@@ -180,7 +192,7 @@ def run_codekiln(setup: Setup, args: argparse.Namespace, run_dir: Path) -> dict[
         raise RuntimeError(f"codekiln logged {len(steps)} GRPO steps, expected {args.steps}")
     per_step = args.prompts * args.group_size
     phases = {name: sum(row[f"time/{name}"] for row in steps) for name in ("generate", "verify", "train")}
-    loop_s = sum(row["time/step"] for row in steps)
+    loop_s = sum(row["step_seconds"] for row in steps)
     phases["other"] = loop_s - sum(phases.values())
     return {
         "steps": len(steps), "samples": per_step * len(steps),
@@ -282,8 +294,9 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
                 generate_s[0] += time.perf_counter() - began
 
     with _verifier(config) as verifier:
-        reward = CodekilnReward(setup.problems, verifier, RewardSet.from_config(config, _plugins().rewards()),
-                                max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
+        plugins = codekiln.plugins.make_plugins()
+        rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
+        reward = CodekilnReward(setup.problems, verifier, rewards, max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
         trainer = TimedGRPOTrainer(model=model, reward_funcs=[reward], args=grpo_config, train_dataset=dataset,
                                    processing_class=tokenizer, callbacks=[StepClock()])
         trainer.remove_callback(transformers.PrinterCallback)  # its per-step dicts would fill stdout
@@ -306,10 +319,6 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
     }
 
 
-def _plugins() -> Any:
-    return codekiln.plugins.make_plugins()
-
-
 # -- the report ---------------------------------------------------------------------------------------------
 
 DIFFERENCES = (
@@ -319,7 +328,9 @@ DIFFERENCES = (
     "stops only at an end-of-sequence token. Each side's own token count is used.",
     "Overlap: codekiln verifies the first half of a step's groups while it generates the second half; TRL "
     "generates the whole batch, then rewards it.",
-    "loop s = the training steps only (codekiln: sum of time/step; TRL: on_step_begin..on_step_end). "
+    "Rewards: the random default model's completions fail the syntax check, so rewards and advantages are 0 on "
+    "both sides; neither skips the forward and backward passes of a zero-advantage batch.",
+    "loop s = the training steps only (codekiln: sum of step_seconds; TRL: on_step_begin..on_step_end). "
     "call s = the whole call, with model loading and set-up (and codekiln's final checkpoint and summary).",
 )
 
@@ -365,7 +376,9 @@ def _print_report(results: list[Measurement], args: argparse.Namespace, env: dic
     print("Where the loop time goes (s, best run):")
     for result in results:
         phases = result.best["phases_s"]
-        print(f"  {result.framework:<9} " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items()))
+        load = ", ".join(f"{value:.1f}" for value in result.best["load_average"])
+        print(f"  {result.framework:<9} " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
+              + f"  (1-min load average before, after: {load})")
     print("  codekiln: verify = the wait for verdicts after generation ended; other = rewards, tokenizing, metrics.")
     print("  TRL: reward = the reward function (verification + RewardSet); other = log-probs, forward/backward, "
           "optimiser, bookkeeping.")
@@ -385,13 +398,15 @@ def _print_rows(rows: list[list[str]]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=6, help="GRPO steps (default 6)")
+    parser.add_argument("--steps", type=int, default=12, help="GRPO steps (default 12)")
     parser.add_argument("--prompts", type=int, default=4, help="prompts per step (default 4)")
     parser.add_argument("--group-size", type=int, default=8, help="completions per prompt (default 8)")
-    parser.add_argument("--max-new-tokens", type=int, default=96, help="generation budget (default 96)")
+    parser.add_argument("--max-new-tokens", type=int, default=128, help="generation budget (default 128)")
     parser.add_argument("--micro-batch", type=int, default=8, help="samples per forward/backward pass (default 8)")
     parser.add_argument("--prompts-pool", type=int, default=8,
                         help=f"how many built-in problems of difficulty {DIFFICULTY} the prompts come from (default 8)")
+    parser.add_argument("--torch-threads", type=int, default=1, metavar="N",
+                        help="torch threads for both frameworks (default 1; 0 keeps torch's default, one per core)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the best of N runs (default 1)")
     parser.add_argument("--only", choices=("codekiln", "trl"), help="run one framework only")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -401,12 +416,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.group_size < 2:
         parser.error("--group-size must be at least 2: GRPO compares completions within a group")
+    if args.torch_threads < 0:
+        parser.error("--torch-threads must be 0 (torch's default) or more")
     if args.prompts > args.prompts_pool:
         parser.error("--prompts must be at most --prompts-pool: each step asks for that many different prompts")
     if (args.prompts * args.group_size) % args.micro_batch:
         parser.error("--prompts x --group-size must be a multiple of --micro-batch (TRL accumulates whole "
                      "micro-batches)")
 
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     measurements = {name: Measurement(name) for name in ("codekiln", "TRL")
                     if args.only is None or args.only == name.lower()}
     with tempfile.TemporaryDirectory(prefix="grpo-vs-trl-") as tmp:
@@ -415,7 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for attempt in range(args.repeat):
             for name, measurement in measurements.items():
                 where = Path(tmp) / f"{name.lower()}-{attempt}"
+                load_before = os.getloadavg()[0]
                 run = run_codekiln(setup, args, where) if name == "codekiln" else run_trl(setup, args, where)
+                run["load_average"] = [load_before, os.getloadavg()[0]]
                 measurement.add(run)
                 print(f"{name}, run {attempt + 1}: {run['loop_s']:.1f} s loop, {run['call_s']:.1f} s call",
                       file=sys.stderr)
