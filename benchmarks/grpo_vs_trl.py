@@ -65,8 +65,8 @@ machine of your own. The verifier's worker processes are not affected by it.
                                                [--repeat N] [--json] [--only codekiln|trl]
 
 ``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too).
-With the defaults (12 steps × 4 prompts × 8 completions of at most 128 tokens) one run of both takes about
-2 minutes on the 2-core VM, ``--repeat 2`` about 5.
+With the defaults (12 steps × 4 prompts × 8 completions of at most 128 tokens) the whole script took 115 s
+on the 2-core VM (``--repeat 1``) and 207 s with ``--repeat 2``.
 The verifier's pool uses forkserver, whose workers import this module again as ``__mp_main__``: nothing but
 imports and definitions may run at module level, and the heavy imports (torch, transformers, trl) happen
 inside functions.
