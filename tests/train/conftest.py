@@ -22,7 +22,6 @@ def tiny_run(model_cache, tmp_path):
             "data.languages=[python]",
             "data.max_difficulty=1",
             "data.validation_fraction=0.25",
-            "sandbox.isolation=process",
             "verifier.workers=2",
             "sft.epochs=1",
             "grpo.steps=2",

@@ -40,8 +40,7 @@ class ScoredGroup:
     def rewards(self) -> list[float]:
         """Each sample's total reward; NaN where the sample must not count (masked verdict, or every reward
         component abstained)."""
-        return [math.nan if r.verdict.masked or b.total is None else b.total
-                for r, b in zip(self.rollouts, self.breakdowns)]
+        return [math.nan if r.verdict.masked or b.masked else b.total for r, b in zip(self.rollouts, self.breakdowns)]
 
 
 @attrs.define
@@ -72,7 +71,7 @@ class GRPOStep:
         train_stats = self._update(kept) if self.world.sum(len(kept)) > 0 else {}
         train_s = time.perf_counter() - train_started
         metrics = self._metrics(seen, kept, timings, train_stats)
-        metrics.update({"time/train": train_s, "time/step": time.perf_counter() - started,
+        metrics.update({"time/train": train_s, "step_seconds": time.perf_counter() - started,
                         "lr": self.optimizer.param_groups[0]["lr"], "grpo/step": float(step),
                         "grpo/groups_kept": self.world.sum(len(kept)) / max(1, grpo.prompts_per_step)})
         metrics.update(self.curriculum.metrics())
@@ -258,11 +257,11 @@ class GRPOStep:
                    for g in seen for r, b in zip(g.rollouts, g.breakdowns)]
         gathered = [x for part in self.world.gather(records) for x in part]
         metrics = verdict_rates([v for v, _, _, _ in gathered])
-        totals = [b.total for v, b, _, _ in gathered if not v.masked and b.total is not None]
+        totals = [b.total for v, b, _, _ in gathered if not (v.masked or b.masked)]
         metrics["reward/total"] = mean(totals)
         components: dict[str, list[float]] = defaultdict(list)
         for verdict, breakdown, _, _ in gathered:
-            if verdict.masked:
+            if verdict.masked or breakdown.masked:
                 continue
             for name, value in breakdown.components.items():
                 if value is not None:

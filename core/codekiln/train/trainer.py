@@ -75,7 +75,7 @@ class _Run:
                                  limits=Limits(wall_time_s=config.sandbox.wall_time_s,
                                                cpu_time_s=config.sandbox.cpu_time_s,
                                                memory_mb=config.sandbox.memory_mb))
-        self.rewards = RewardSet.from_config(config, plugins.rewards())
+        self.rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
         self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
         self.policy = self._load_policy()
         self.generator = self._generator()
