@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything codekiln needs on a fresh machine, then run the main job or the tests.
 #
-#   bash scripts/dev.sh main            set up, then run the main job on the embedded default
+#   bash scripts/dev.sh main [KEY=VALUE ...]  set up, then train on the embedded default (codekiln train)
 #   bash scripts/dev.sh test [ARGS]     set up, then lint (ruff), run the tests (pytest ARGS), then each
 #                                       language plugin's tests with only the core and that plugin installed
 #   bash scripts/dev.sh setup           set up only
@@ -43,7 +43,7 @@ setup() {
     install_toolchains
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/python" -c "import torch" 2>/dev/null || quiet_pip "torch==$TORCH_VERSION"
-    local editables=(-e ".[dev,humaneval,hf,train,bench]")
+    local editables=(-e ".[dev,humaneval,hf,train,bench,wandb,mlflow]")
     for plugin in plugins/*/; do
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done
@@ -84,7 +84,7 @@ case "$command" in
         ;;
     main)
         setup
-        "$VENV/bin/codekiln" doctor "$@"
+        "$VENV/bin/codekiln" train --overwrite "$@"   # runs/latest holds the newest run
         ;;
     test)
         setup

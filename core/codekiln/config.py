@@ -13,6 +13,7 @@ Every error names the key (and the file and line for malformed YAML) on one line
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import types
 import typing
@@ -104,15 +105,19 @@ class GenerationConfig:
 
 @attrs.frozen
 class SFTConfig:
+    """The defaults are sized for the embedded default model: it memorises the reference solutions in a few
+    minutes on a laptop CPU. For a pretrained model, lower ``learning_rate`` (1e-5) and ``epochs`` (1-3)."""
+
     enabled: bool = True
-    epochs: int = attrs.field(default=3, validator=_non_negative)
-    batch_size: int = attrs.field(default=8, validator=_positive)
-    learning_rate: float = attrs.field(default=1e-3, validator=_positive)
+    epochs: int = attrs.field(default=40, validator=_non_negative)
+    batch_size: int = attrs.field(default=4, validator=_positive)
+    learning_rate: float = attrs.field(default=3e-3, validator=_positive)
+    lr_schedule: Literal["constant", "linear", "cosine"] = "cosine"
+    warmup_steps: int = attrs.field(default=20, validator=_non_negative)
     #: Concatenate examples into full-length rows (packing) instead of padding each one.
     packing: bool = False
     #: Longest training example in tokens; longer ones are cut (and counted).
     max_length: int = attrs.field(default=512, validator=_positive)
-    warmup_steps: int = attrs.field(default=0, validator=_non_negative)
 
 
 @attrs.frozen
@@ -172,6 +177,9 @@ class Config:
     run_dir: str = "runs/latest"
     #: "auto" picks CUDA when available.
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    #: torch threads when training on CPU; 0 takes half the cores and leaves the rest to the verifier's
+    #: workers (two busy parties on the same cores slow torch down many times over).
+    threads: int = attrs.field(default=0, validator=_non_negative)
     model: ModelConfig = attrs.field(factory=ModelConfig)
     data: DataConfig = attrs.field(factory=DataConfig)
     sandbox: SandboxConfig = attrs.field(factory=SandboxConfig)
@@ -310,6 +318,9 @@ def _scalar(hint: Any, value: Any, key: str) -> Any:
     if hint is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads 3e-4 (no dot) as a string; users mean the number
+            with contextlib.suppress(ValueError):
+                return float(value)
         raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
     if hint is str:
         if isinstance(value, str):

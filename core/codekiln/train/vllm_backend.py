@@ -25,12 +25,16 @@ __all__ = ["CPU_KV_CACHE_BYTES", "VLLMGenerator"]
 #: KV cache reserved on a CPU when ``VLLM_CPU_KVCACHE_SPACE`` is not set (vLLM would otherwise take a
 #: fraction of the machine's memory).
 CPU_KV_CACHE_BYTES = 1 << 30
+#: Tokens one engine step may take on a CPU (see :class:`VLLMGenerator`).
+CPU_MAX_BATCHED_TOKENS = 1 << 16
 
 
 def _import_vllm() -> Any:
     # Read when the engine starts: keep it in this process, and never reach for the hub.
     os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # vLLM logs every request batch and weight reload; that would drown the progress bar.
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     try:
         import vllm
     except Exception as exc:  # installed but broken (a mismatched torch or torchvision, say)
@@ -48,8 +52,12 @@ class VLLMGenerator:
         self.tokenizer = policy.tokenizer
         self.eos_ids = eos_token_ids(policy)
         options: dict[str, Any] = {}
-        if policy.model.device.type == "cpu" and "VLLM_CPU_KVCACHE_SPACE" not in os.environ:
-            options["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
+        if policy.model.device.type == "cpu":
+            if "VLLM_CPU_KVCACHE_SPACE" not in os.environ:
+                options["kv_cache_memory_bytes"] = CPU_KV_CACHE_BYTES
+            # A prefill split over engine steps rewinds each seeded request's generator, which vLLM's CPU
+            # build cannot do ("CPU Generator does not use offset"): give a step room for a whole batch.
+            options["max_num_batched_tokens"] = CPU_MAX_BATCHED_TOKENS
         # The engine loads the architecture and tokenizer from the source directory; the weights it reads
         # there are replaced at once by the policy's (which SFT may already have changed).
         import torch
