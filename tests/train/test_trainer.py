@@ -146,3 +146,14 @@ def test_the_cli_prints_one_line_for_a_missing_model(tiny_run):
     assert process.returncode == 2
     assert process.stderr.strip().count("\n") == 0, process.stderr
     assert "model.path" in process.stderr
+
+
+def test_the_documented_config_is_valid_and_names_registered_plugins():
+    config = load_config(Path(__file__).parents[2] / "docs" / "examples" / "train_config.yaml")
+    plugins = make_plugins()
+    from codekiln.rewards import RewardSet
+
+    assert RewardSet.from_config(config, plugins.rewards()).names == ["all_tests", "tests", "format", "length"]
+    assert config.curriculum.name in plugins.curricula()
+    for language in config.data.languages:
+        plugins.languages().get(language)

@@ -8,6 +8,7 @@ plot and a markdown summary. Every rank of a ``torchrun`` job runs this same fun
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import shutil
 import sys
@@ -64,6 +65,8 @@ class _Run:
             device = torch.device("cuda", self.world.rank % torch.cuda.device_count())
             torch.cuda.set_device(device)
         self.device = device
+        if device.type == "cpu":
+            torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 2) // 2))
         self.run_dir = Path(config.run_dir)
         self._check_config()
         self.checkpoint = self._prepare_run_dir(resume, overwrite)
@@ -263,7 +266,7 @@ class _Run:
         steps_per_epoch = -(-len(examples) // sft.batch_size)
         total = max(1, steps_per_epoch * sft.epochs // self.world.size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, objectives.lr_lambda("linear" if sft.warmup_steps else "constant", sft.warmup_steps, total))
+            optimizer, objectives.lr_lambda(sft.lr_schedule, sft.warmup_steps, total))
         bar = tqdm(total=total, desc="SFT", unit="step", disable=not self._bar(), file=sys.stderr)
 
         def on_step(metrics: dict[str, float]) -> None:
