@@ -116,3 +116,11 @@ def test_summary_of_a_run_that_learned_nothing(tmp_path):
     assert "## Run" not in text and "plot.png" not in text
     assert "No GRPO step logged `reward/total`." in write_summary(
         tmp_path / "s.md", evaluations={}, metrics_rows=[], facts={}).read_text()
+
+
+def test_summary_shows_training_and_held_out_tasks_apart(tmp_path):
+    evaluations = {"after_sft": {"pass_rate": 0.5, "pass_rate/python": 0.5, "train_pass_rate": 0.75,
+                                 "validation_pass_rate": 0.0}}
+    text = write_summary(tmp_path / "summary.md", evaluations=evaluations, metrics_rows=[], facts={}).read_text()
+    assert "| evaluation | all | python | training tasks | held-out tasks |" in text
+    assert "| after_sft | 50.0% | 50.0% | 75.0% | 0.0% |" in text

@@ -107,6 +107,10 @@ def _pass_rate_section(evaluations: Mapping[str, Mapping[str, float]]) -> list[s
     languages = sorted({key.split("/", 1)[1] for metrics in evaluations.values() for key in metrics
                         if key.startswith("pass_rate/")})
     columns = [("all", "pass_rate"), *((language, f"pass_rate/{language}") for language in languages)]
+    # The trainer also reports the tasks it trained on and the held-out ones apart.
+    columns += [(label, key) for label, key in (("training tasks", "train_pass_rate"),
+                                                ("held-out tasks", "validation_pass_rate"))
+                if any(key in metrics for metrics in evaluations.values())]
 
     def percent(metrics: Mapping[str, float], key: str) -> str:
         value = _value(metrics, key)
@@ -151,7 +155,8 @@ def write_summary(
     """Write the run's markdown summary to ``path`` and return it.
 
     Sections: pass rate per language for each evaluation in the order given (``pass_rate`` as "all",
-    ``pass_rate/<language>`` per language, as percentages); the GRPO reward at the start versus the end
+    ``pass_rate/<language>`` per language, and ``train_pass_rate`` / ``validation_pass_rate`` when given, as
+    percentages); the GRPO reward at the start versus the end
     (:func:`reward_trend`); the ``time/*`` metrics summed over the steps; the ``facts`` as a table; and the
     plot, when ``plot.png`` lies next to ``path``.
     """
