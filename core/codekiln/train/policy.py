@@ -145,6 +145,9 @@ def default_model_dir(cache_dir: str | Path) -> Path:
         raise ConfigError(f"model.cache_dir '{cache}': cannot write there ({exc.strerror})") from None
     try:
         _build_default_model(corpus, building)
+        if not (building / "model.safetensors").is_file():  # transformers skips the weights off rank 0
+            raise ConfigError("the embedded default model must first be built outside torch.distributed's "
+                              "non-zero ranks (rank 0 builds it; the trainer does this for you)")
         (building / "recipe.json").write_text(json.dumps(recipe, indent=2, sort_keys=True) + "\n")
         os.rename(building, final)
     except OSError:

@@ -137,8 +137,13 @@ class _Run:
         return backend.name
 
     def _load_policy(self) -> Any:
-        from .policy import load_policy
+        from .policy import default_model_dir, load_policy
 
+        if self.world.distributed and self.config.model.path is None:
+            # transformers saves weights on rank 0 only under torch.distributed: rank 0 builds the default.
+            if self.world.is_main:
+                default_model_dir(self.config.model.cache_dir)
+            self.world.barrier()
         if self.checkpoint is not None:
             model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=self.config.model.cache_dir,
                                        dtype=self.config.model.dtype)
