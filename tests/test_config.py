@@ -34,7 +34,7 @@ def test_integers_are_accepted_for_floats():
 def test_exponents_without_a_dot_are_numbers():
     # YAML 1.1 reads 3e-4 as a string; a user typing it means the number.
     assert load_config(None, ["grpo.learning_rate=3e-4"]).grpo.learning_rate == 3e-4
-    with pytest.raises(ConfigError, match="'grpo.learning_rate' must be a number, got 'fast'"):
+    with pytest.raises(ConfigError, match=r"'grpo\.learning_rate' must be a number, got 'fast'"):
         load_config(None, ["grpo.learning_rate=fast"])
 
 

@@ -46,7 +46,8 @@ def test_two_grpo_steps_write_a_complete_run_directory(tiny_run, tmp_path):
     sft_rows = [r for r in rows if "sft/loss" in r]
     grpo_rows = [r for r in rows if "reward/total" in r]
     assert sft_rows and len(grpo_rows) == 2
-    assert GRPO_KEYS <= set(grpo_rows[0]), GRPO_KEYS - set(grpo_rows[0])
+    missing = GRPO_KEYS - set(grpo_rows[0])
+    assert not missing, missing
     assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
     assert [r["grpo/step"] for r in grpo_rows] == [1.0, 2.0]
 

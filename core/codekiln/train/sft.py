@@ -79,7 +79,8 @@ def sft_epoch(model: Any, examples: Sequence[SFTExample], *, config: SFTConfig, 
         if scheduler is not None:
             scheduler.step()
         tokens = float(rows.loss_mask.sum())
-        on_step({"sft/loss": float(loss.detach()), "sft/epoch": float(epoch + 1), "sft/lr": optimizer.param_groups[0]["lr"],
+        on_step({"sft/loss": float(loss.detach()), "sft/epoch": float(epoch + 1),
+                 "sft/lr": optimizer.param_groups[0]["lr"],
                  "sft/tokens_per_s": tokens / max(time.perf_counter() - started, 1e-9)})
 
 
