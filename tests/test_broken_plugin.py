@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 VERSION = "1.2.3"
 BUILTINS = {"builtin.rewards", "builtin.curricula", "builtin.datasets", "builtin.jsonl_logger"}
-BUILTIN_REWARDS = ["all_tests", "compiles", "syntax", "tests"]
+BUILTIN_REWARDS = ["all_tests", "compiles", "format", "length", "syntax", "tests"]
 
 # plugin (and module) name -> (module source, the error its warning line must show)
 BROKEN = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -50,7 +52,17 @@ def test_cpu_time_is_measured_when_killed_at_the_wall_limit(level):
 
 @pytest.mark.parametrize("level", list(Isolation))
 def test_peak_memory_is_measured(level):
+    # Linux records the launching process's resident size when the spawned child execs, so the measure is
+    # only the command's own from a lean launcher (as the verifier's workers are). This pytest process may
+    # hold torch by now: launch from a fresh interpreter.
     code = "b = bytearray(200 * 1024 ** 2)\nfor i in range(0, len(b), 4096): b[i] = 1"
-    result = run([python_for(level), "-I", "-c", code], limits=Limits(memory_mb=1024), isolation=level)
-    assert result.exit_code == 0, result.stderr
-    assert 200 <= result.peak_memory_mb < 300
+    launcher = (
+        "import sys\nfrom codekiln.sandbox import Isolation, Limits, run\n"
+        f"result = run([{python_for(level)!r}, '-I', '-c', {code!r}], limits=Limits(memory_mb=1024), "
+        f"isolation=Isolation({level.value!r}))\n"
+        "print(result.exit_code, result.peak_memory_mb)\nprint(result.stderr.decode(), file=sys.stderr)\n"
+    )
+    process = subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, timeout=120)
+    exit_code, peak_memory_mb = process.stdout.split()
+    assert exit_code == "0", process.stderr
+    assert 200 <= float(peak_memory_mb) < 300

@@ -49,7 +49,9 @@ class SandboxResult:
     wall_time_s: float
     #: User plus system time of the command and every descendant that was waited for.
     cpu_time_s: float
-    #: The largest resident set size among those processes.
+    #: The largest resident set size among those processes. Linux records the launching process's own
+    #: resident size when the spawned child execs, so this is the command's alone only when the launcher is
+    #: smaller (the verifier's worker processes are; a process holding torch is not).
     peak_memory_mb: float
     #: None, "wall_time", "cpu_time", "memory", "output", "file_size" or "processes".
     limit_hit: str | None

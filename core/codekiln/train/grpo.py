@@ -86,17 +86,14 @@ class GRPOStep:
         seen: list[ScoredGroup] = []
         timings = {"time/generate": 0.0, "time/verify": 0.0, "tokens": 0.0}
         rounds = 1 + (grpo.max_refill_rounds if grpo.filter_equal_groups else 0)
+        quota = len(self.world.shard(range(grpo.prompts_per_step)))  # this rank's groups per step
         for round_number in range(rounds):
             # Every rank asks the curriculum the same question, so their curricula stay identical.
-            tasks = self.world.shard(self.curriculum.select(grpo.prompts_per_step))
-            wanted = len(self.world.shard(range(grpo.prompts_per_step))) - len(kept)
-            tasks = tasks[:wanted]
+            tasks = self.world.shard(self.curriculum.select(grpo.prompts_per_step))[: quota - len(kept)]
             groups = self._sample(tasks, seed=self._seed(step, round_number), timings=timings)
             seen.extend(groups)
-            for group in groups:
-                if not (grpo.filter_equal_groups and self._all_equal(group)):
-                    kept.append(group)
-            if self.world.sum(wanted - len([g for g in groups if g in kept])) <= 0 or not grpo.filter_equal_groups:
+            kept.extend(g for g in groups if not (grpo.filter_equal_groups and self._all_equal(g)))
+            if not grpo.filter_equal_groups or self.world.sum(quota - len(kept)) == 0:
                 break
         return kept, seen, timings
 
