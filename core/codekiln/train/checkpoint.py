@@ -32,7 +32,8 @@ def save_checkpoint(run_dir: Path, step: int, *, model: Any, tokenizer: Any, opt
     partial.mkdir(parents=True)
     model.save_pretrained(partial / "model", safe_serialization=True)
     tokenizer.save_pretrained(partial / "model")
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict() if scheduler else None,
+    torch.save({"optimizer": optimizer.state_dict() if optimizer is not None else None,
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 "rng": _rng_state()}, partial / "training.pt")
     (partial / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
     shutil.rmtree(final, ignore_errors=True)
@@ -48,12 +49,14 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def load_checkpoint(path: Path, *, optimizer: Any, scheduler: Any) -> dict[str, Any]:
-    """Restore the optimiser, scheduler and RNGs in place; return ``state.json``. The model weights are
+    """Restore the optimiser and scheduler (either may be None: not saved or not wanted) and the RNGs in
+    place; return ``state.json``. The model weights are
     loaded by the caller from ``path / "model"`` (it builds the model from them)."""
     import torch
 
     saved = torch.load(path / "training.pt", weights_only=False)
-    optimizer.load_state_dict(saved["optimizer"])
+    if optimizer is not None and saved["optimizer"] is not None:
+        optimizer.load_state_dict(saved["optimizer"])
     if scheduler is not None and saved["scheduler"] is not None:
         scheduler.load_state_dict(saved["scheduler"])
     _set_rng_state(saved["rng"])

@@ -231,11 +231,13 @@ class GRPOStep:
         advantages = objectives.group_advantages(rewards, grpo.group_size, scale=grpo.scale_rewards,
                                                  leave_one_out=grpo.leave_one_out)
         pairs, kept_advantages, masks = [], [], []
+        prompt_ids: dict[str, list[int]] = {}  # a group shares its prompt: tokenize it once
         for index, rollout in enumerate(r for g in groups for r in g.rollouts):
             if not rollout.completion.token_ids:
                 continue  # nothing was generated: no token to learn from
-            prompt_ids = self.tokenizer(rollout.prompt, add_special_tokens=False)["input_ids"]
-            pairs.append((prompt_ids, list(rollout.completion.token_ids)))
+            if rollout.prompt not in prompt_ids:
+                prompt_ids[rollout.prompt] = self.tokenizer(rollout.prompt, add_special_tokens=False)["input_ids"]
+            pairs.append((prompt_ids[rollout.prompt], list(rollout.completion.token_ids)))
             counts = not (math.isnan(float(rewards[index])) or (grpo.mask_truncated and rollout.completion.truncated))
             masks.append(counts)
             kept_advantages.append(float(advantages[index]))

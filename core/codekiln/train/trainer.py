@@ -232,13 +232,11 @@ class _Run:
         """Every rank evaluated a shard: recompute the rates over all of them."""
         from .metrics import verdict_rates
 
-        if not self.world.distributed:
-            merged = dict(metrics)
-        else:
-            verdicts = [r.verdict for part in self.world.gather(groups) for g in part for r in g]
-            merged = verdict_rates(verdicts)
+        every_group = [g for part in self.world.gather(groups) for g in part]
+        merged = dict(metrics) if not self.world.distributed else verdict_rates(
+            [r.verdict for g in every_group for r in g])
         validation = {t.key for t in self.validation_tasks}
-        every = [(r.task.key in validation, r.verdict) for part in self.world.gather(groups) for g in part for r in g]
+        every = [(r.task.key in validation, r.verdict) for g in every_group for r in g]
         for label, wanted in (("train", False), ("validation", True)):
             chosen = [v.passed for held_out, v in every if held_out == wanted and not v.masked]
             if chosen:
@@ -319,8 +317,7 @@ class _Run:
             load_checkpoint(self.checkpoint, optimizer=optimizer, scheduler=scheduler)
             curriculum.load_state_dict(self.state["curriculum"])
         elif self.checkpoint is not None:
-            load_checkpoint(self.checkpoint, optimizer=torch.optim.AdamW(self.policy.model.parameters()),
-                            scheduler=None)  # the RNGs; the SFT optimiser is done with
+            load_checkpoint(self.checkpoint, optimizer=None, scheduler=None)  # the RNGs; SFT's optimiser is done
         step_runner = GRPOStep(
             config=self.config, model=self._trainable(self.policy.model), policy_model=self.policy.model,
             tokenizer=self.policy.tokenizer, generator=self.generator, verifier=self.verifier,
@@ -416,13 +413,10 @@ class _Run:
         self.plugins.notify(hook, run_dir=self.run_dir, **kwargs)
 
     def _checkpoint(self, optimizer: Any = None, scheduler: Any = None) -> None:
-        import torch
-
         if self.world.is_main:
             path = save_checkpoint(self.run_dir, self.state["global_step"], model=self.policy.model,
-                                   tokenizer=self.policy.tokenizer,
-                                   optimizer=optimizer or torch.optim.AdamW(self.policy.model.parameters()),
-                                   scheduler=scheduler, state=self.state)
+                                   tokenizer=self.policy.tokenizer, optimizer=optimizer, scheduler=scheduler,
+                                   state=self.state)
             self._notify("codekiln_checkpoint_saved", step=self.state["global_step"], path=path)
         self.world.barrier()
 
