@@ -90,10 +90,10 @@ import codekiln
 import codekiln.datasets
 import codekiln.plugins
 from codekiln.config import Config, load_config
-from codekiln.model import Problem
+from codekiln.jsonio import to_json
+from codekiln.problem import Problem
 from codekiln.rewards import RewardSet
 from codekiln.sandbox import Limits
-from codekiln.serde import to_json
 from codekiln.verifier import Sample, Verifier
 
 LANGUAGE = "python"

@@ -100,7 +100,8 @@ import codekiln.datasets
 import codekiln.plugins
 from codekiln import sandbox
 from codekiln.languages import Availability
-from codekiln.model import Problem, VerdictStatus
+from codekiln.problem import Problem
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 
 ISOLATION = "namespaces"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from codekiln.model import VerdictStatus
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample
 
 # Appended to a reference: the entry point now returns a value that differs from the right one in every

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from codekiln.model import Verdict
-from codekiln.serde import from_json, to_json
+from codekiln.jsonio import from_json, to_json
+from codekiln.verdict import Verdict
 
 from .test_cli import codekiln
 

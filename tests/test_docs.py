@@ -28,10 +28,11 @@ from codekiln.curricula import Outcome, Task
 from codekiln.datasets import load_dataset
 from codekiln.docgen import hook_names, render_hook_reference
 from codekiln.errors import ConfigError, DataError, RegistryError
+from codekiln.jsonio import from_json, to_json
 from codekiln.languages import Availability, CompileResult, Source
-from codekiln.model import Diagnostic, Problem, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins, registered
-from codekiln.serde import from_json, to_json
+from codekiln.problem import Problem
+from codekiln.verdict import Diagnostic, Verdict, VerdictStatus
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -268,8 +269,8 @@ def test_language_example(plugins, monkeypatch):
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_language_example_compile():
     backend = load_example("language_plugin").BashBackend()
-    assert backend.compile(Source("greet() {\n  echo \"hi $1\"\n}\n"), runner=None) == CompileResult(True)
-    broken = backend.compile(Source("if true; then\n  echo x\nfi fi\n"), runner=None)
+    assert backend.compile(Source("greet() {\n  echo \"hi $1\"\n}\n"), problem=None, runner=None) == CompileResult(True)
+    broken = backend.compile(Source("if true; then\n  echo x\nfi fi\n"), problem=None, runner=None)
     assert not broken.ok
     assert broken.diagnostics == (Diagnostic("syntax error near unexpected token `fi'", 3),)
 

@@ -15,7 +15,7 @@ from codekiln.curricula import Curriculum, Task
 from codekiln.datasets import DatasetLoader, load_dataset
 from codekiln.errors import RegistryError
 from codekiln.languages import Availability, CompileResult, LanguageBackend
-from codekiln.model import Problem
+from codekiln.problem import Problem
 from codekiln.rewards import Reward
 
 
@@ -33,7 +33,7 @@ class ToyBackend(LanguageBackend):
     def available(self) -> Availability:
         return Availability(ok=True, version="1.0")
 
-    def compile(self, source, runner):
+    def compile(self, source, problem, runner):
         return CompileResult(ok=True)
 
     def run_signature_tests(self, source, compiled, problem, runner):

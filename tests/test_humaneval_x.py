@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codekiln.builtin.datasets import HumanEvalXDataset
+from codekiln.builtin.datasets.loaders import HumanEvalXDataset
 from codekiln.errors import DataError
 
 from .test_cli import codekiln

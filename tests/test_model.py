@@ -7,21 +7,9 @@ import json
 import pytest
 
 from codekiln.errors import DataError
-from codekiln.model import (
-    Diagnostic,
-    NativeTests,
-    Param,
-    Problem,
-    RewardBreakdown,
-    Signature,
-    Stage,
-    StageResult,
-    TestCase,
-    TestOutcome,
-    Verdict,
-    VerdictStatus,
-)
-from codekiln.serde import from_json, load_problem_file, to_json
+from codekiln.jsonio import from_json, load_problem_file, to_json
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.verdict import Diagnostic, RewardBreakdown, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
 
 PROBLEM = Problem(
     id="pair_sum",

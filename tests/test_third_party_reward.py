@@ -17,9 +17,9 @@ import pytest
 
 from codekiln.config import load_config
 from codekiln.errors import ConfigError
-from codekiln.model import Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
 from codekiln.rewards import RewardSet
+from codekiln.verdict import Verdict, VerdictStatus
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codekiln.types import check_value, from_json, parse_type, to_json, values_equal
+from codekiln.typespec import check_value, from_json, parse_type, to_json, values_equal
 
 
 @pytest.mark.parametrize(

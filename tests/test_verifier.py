@@ -8,8 +8,9 @@ import pytest
 
 from codekiln.errors import RegistryError
 from codekiln.languages import CompileResult
-from codekiln.model import Param, Problem, Signature, TestCase, VerdictStatus
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln_python import PythonBackend
 
@@ -33,11 +34,11 @@ class CountingPython(PythonBackend):
         self.compiles = 0
         self.flaky = flaky
 
-    def compile(self, source, runner) -> CompileResult:
+    def compile(self, source, problem, runner) -> CompileResult:
         self.compiles += 1
         if self.compiles <= self.flaky:
             raise OSError("simulated trouble of ours")
-        return super().compile(source, runner)
+        return super().compile(source, problem, runner)
 
 
 @pytest.fixture

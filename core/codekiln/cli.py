@@ -153,8 +153,8 @@ def check_command(ctx: click.Context, file: str, language: str, problem_ref: str
     """Check one file: syntax, compile and, with --problem, its tests. Exit 0 only when it passes."""
     from pathlib import Path
 
+    from .jsonio import to_json
     from .reporting import format_verdict, resolve_problem
-    from .serde import to_json
     from .verifier import Verifier
 
     plugins = plugins_from(ctx)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import attrs
 
 from .errors import ConfigError, DataError
-from .model import Problem
+from .problem import Problem
 
 __all__ = ["Curriculum", "Outcome", "Task"]
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from .errors import DataError
-from .model import Problem
-from .serde import load_problem_file
+from .jsonio import load_problem_file
+from .problem import Problem
 
 if TYPE_CHECKING:
     from .registry import DatasetRegistry

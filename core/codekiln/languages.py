@@ -23,7 +23,8 @@ import attrs
 
 from .errors import PluginError
 from .extract import extract_code
-from .model import Diagnostic, Problem, TestOutcome
+from .problem import Problem
+from .verdict import Diagnostic, TestOutcome
 
 if TYPE_CHECKING:
     import tree_sitter
@@ -129,8 +130,9 @@ class LanguageBackend(abc.ABC):
         return Source(native.prompt + code, code_line_offset=native.prompt.count("\n"), native=True)
 
     @abc.abstractmethod
-    def compile(self, source: Source, runner: SandboxRunner) -> CompileResult:
-        """Compile (or byte-compile, or ``--check``) the source; diagnostics on the source's lines."""
+    def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
+        """Compile (or byte-compile, or ``--check``) the source of an answer to ``problem``; diagnostics on
+        the source's lines."""
 
     @abc.abstractmethod
     def run_signature_tests(

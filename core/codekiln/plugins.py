@@ -34,17 +34,17 @@ __all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "make_pl
 #: Built-in plugins: name -> module. They register through the same hooks as third-party code and can be
 #: blocked by name like any other plugin.
 BUILTIN_PLUGINS = {
-    "builtin.rewards": "codekiln.builtin.rewards",
-    "builtin.quality": "codekiln.builtin.quality",
-    "builtin.constraints": "codekiln.builtin.constraints",
-    "builtin.security": "codekiln.builtin.security",
-    "builtin.efficiency": "codekiln.builtin.efficiency",
+    "builtin.rewards": "codekiln.builtin.rewards.basic",
+    "builtin.quality": "codekiln.builtin.rewards.quality",
+    "builtin.constraints": "codekiln.builtin.rewards.constraints",
+    "builtin.security": "codekiln.builtin.rewards.security",
+    "builtin.efficiency": "codekiln.builtin.rewards.efficiency",
     "builtin.curricula": "codekiln.builtin.curricula",
-    "builtin.datasets": "codekiln.builtin.datasets",
-    "builtin.jsonl_logger": "codekiln.builtin.jsonl_logger",
-    "builtin.tensorboard": "codekiln.builtin.tensorboard_logger",
-    "builtin.wandb": "codekiln.builtin.wandb_logger",
-    "builtin.mlflow": "codekiln.builtin.mlflow_logger",
+    "builtin.datasets": "codekiln.builtin.datasets.loaders",
+    "builtin.jsonl_logger": "codekiln.builtin.loggers.jsonl",
+    "builtin.tensorboard": "codekiln.builtin.loggers.tensorboard",
+    "builtin.wandb": "codekiln.builtin.loggers.wandb",
+    "builtin.mlflow": "codekiln.builtin.loggers.mlflow",
 }
 
 _REGISTRIES: dict[str, tuple[str, type[Registry]]] = {

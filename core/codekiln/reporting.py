@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
-from .model import Problem, Verdict
+from .problem import Problem
+from .verdict import Verdict
 
 __all__ = ["format_summary", "format_verdict", "resolve_problem"]
 
@@ -15,7 +16,7 @@ def resolve_problem(reference: str | None, plugins: Any) -> Problem:
     """A problem file (its only problem), a built-in problem id, or (None) a problem without tests, so that
     only syntax and compilation are checked."""
     from .datasets import load_dataset
-    from .serde import load_problem_file
+    from .jsonio import load_problem_file
 
     if reference is None:
         return Problem(id="(no problem)", description="")

@@ -9,9 +9,9 @@ The trainer calls every reward on a whole batch, the same way::
 Each column is a sequence aligned with ``completions`` (one entry per completion):
 
 - ``completions``: the model's text (``str``);
-- ``problems``: the :class:`~codekiln.model.Problem` each completion answers;
+- ``problems``: the :class:`~codekiln.problem.Problem` each completion answers;
 - ``languages``: the canonical language name (``"python"``, ``"cpp"``), as the language registry spells it;
-- ``verdicts``: the :class:`~codekiln.model.Verdict` verification returned;
+- ``verdicts``: the :class:`~codekiln.verdict.Verdict` verification returned;
 - ``codes``: the code the verifier extracted from the completion (``str``, ``""`` when it found none);
 - ``completion_lengths``: the completion's length in tokens (``int``);
 
@@ -29,14 +29,14 @@ come from the config's ``reward_params.<name>``.
 Composition
 -----------
 :class:`RewardSet` holds the configured rewards and their weights (``rewards: {all_tests: 1.0, length: 0.5}``).
-Calling it returns one :class:`~codekiln.model.RewardBreakdown` per completion: every component's value,
+Calling it returns one :class:`~codekiln.verdict.RewardBreakdown` per completion: every component's value,
 the weights, and the total, the weighted mean over the components that did not abstain. An abstaining
 component is left out, not counted as 0. A weight of 0 computes and logs a reward without letting it count.
 A breakdown is ``masked`` (total 0.0) when its verdict is masked (verification failed on our side) or when
 no component with a positive weight has a value: either way the trainer leaves the sample out of the loss
 rather than score it 0.
 
->>> from codekiln.model import Verdict, VerdictStatus
+>>> from codekiln.verdict import Verdict, VerdictStatus
 >>> class Shouty(Reward):
 ...     name = "shouty"
 ...     def __call__(self, completions, **ignored):
@@ -62,7 +62,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import CodekilnError, ConfigError, PluginError, RegistryError
-from .model import RewardBreakdown
+from .verdict import RewardBreakdown
 
 if TYPE_CHECKING:
     from .config import Config

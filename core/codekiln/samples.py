@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
-from .model import Problem, Verdict
-from .serde import iter_jsonl, to_json
+from .jsonio import iter_jsonl, to_json
+from .problem import Problem
+from .verdict import Verdict
 from .verifier import Sample
 
 __all__ = ["read_samples", "summarize", "write_results"]

@@ -23,9 +23,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from codekiln.model import Param, Problem, Signature, TestCase, Verdict, VerdictStatus
 from codekiln.plugins import Plugins, make_plugins, registered
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
+from codekiln.verdict import Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
 
 __all__ = [

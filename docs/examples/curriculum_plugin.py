@@ -17,7 +17,7 @@ class EasyFirstCurriculum(Curriculum):
     """Draws only tasks up to the current difficulty; a step whose mean pass rate reaches ``promote_at``
     opens the next difficulty.
 
-    >>> from codekiln.model import Problem
+    >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id="easy", description="", difficulty=1), "python"),
     ...          Task(Problem(id="hard", description="", difficulty=3), "python")]
     >>> curriculum = EasyFirstCurriculum(tasks, promote_at=0.5)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from codekiln import hookimpl
 from codekiln.datasets import DatasetLoader
-from codekiln.model import Param, Problem, Signature, TestCase
+from codekiln.problem import Param, Problem, Signature, TestCase
 
 _OPERATIONS = {"add": ("the sum", lambda a, b: a + b), "multiply": ("the product", lambda a, b: a * b)}
 _ARGUMENTS = [(0, 0), (2, 3), (-4, 7), (12, -12)]

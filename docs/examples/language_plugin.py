@@ -14,7 +14,8 @@ import tree_sitter
 
 from codekiln import hookimpl
 from codekiln.languages import Availability, CompileResult, LanguageBackend, SignatureRun, Source
-from codekiln.model import Diagnostic, Problem
+from codekiln.problem import Problem
+from codekiln.verdict import Diagnostic
 
 # "bash: line 4: syntax error near unexpected token `fi'", not the line after it that quotes the code.
 _BASH_ERROR = re.compile(r"^bash: line (\d+): (?!`)(.*)$", re.MULTILINE)
@@ -41,7 +42,7 @@ class BashBackend(LanguageBackend):
             return Availability(ok=False, hint=f"{bash} --version failed: {exc}")
         return Availability(ok=True, version=banner.partition("\n")[0])
 
-    def compile(self, source: Source, runner: Any) -> CompileResult:
+    def compile(self, source: Source, problem: Problem, runner: Any) -> CompileResult:
         # `bash -n` reads commands without executing any, so it may run outside the sandbox, like
         # Python's own compile(); it still catches what the grammar accepts but bash does not.
         try:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from codekiln.config import load_config
-from codekiln.model import RewardBreakdown, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
 from codekiln.rewards import RewardSet
+from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
 CONFIG = Path(__file__).with_name("reward_weights.yaml")
 CODE = "def double(x: int) -> int:\n    return 2 * x\n"

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from codekiln import hookimpl
-from codekiln.model import Verdict
 from codekiln.rewards import Reward
+from codekiln.verdict import Verdict
 
 
 class ShortAnswerReward(Reward):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from codekiln.model import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
 

@@ -32,8 +32,8 @@ from attack_support import (
     outside_paths,
 )
 
-from codekiln.model import Verdict
 from codekiln.sandbox import Limits
+from codekiln.verdict import Verdict
 from codekiln.verifier import Sample, Verifier
 
 LANGUAGES = ("javascript", "java", "cpp")

@@ -36,7 +36,7 @@ from attack_support import (
     outside_paths,
 )
 
-from codekiln.model import VerdictStatus
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 
 S = VerdictStatus
@@ -240,13 +240,13 @@ def add(a, b):
 """),
     attack("read_project_file", "add", S.RUNTIME_ERROR, """
 def add(a, b):  # a file of the project: not in the sandbox, so this raises
-    return len(open(PROJECT + "/core/codekiln/wire.py").read()) + a + b
+    return len(open(PROJECT + "/core/codekiln/value_codec.py").read()) + a + b
 """),
     attack("read_project_via_proc", "add", S.RUNTIME_ERROR, """
 import glob
 def add(a, b):  # /proc/*/root and /proc/*/cwd lead back to the host only if the pid namespace leaks
     for base in glob.glob("/proc/*/root") + glob.glob("/proc/*/cwd"):
-        for rel in (PROJECT + "/core/codekiln/wire.py", "wire.py", "core/codekiln/wire.py"):
+        for rel in (PROJECT + "/core/codekiln/value_codec.py", "wire.py", "core/codekiln/value_codec.py"):
             try:
                 return len(open(base + "/" + rel.lstrip("/")).read())
             except OSError:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import pytest
 from language_attacks import LANGUAGES, LIMITS, Outcome, leaked, run_attacks
 
-from codekiln.model import VerdictStatus
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Verifier
 
 S = VerdictStatus
@@ -109,7 +109,7 @@ function add(a, b) {
 """),
     attack("read_project_file", "javascript", S.RUNTIME_ERROR, r"""
 function add(a, b) {  // a file of the project: not in the sandbox, so this throws
-  return require('fs').readFileSync(PROJECT + '/core/codekiln/wire.py', 'utf8').length + a + b;
+  return require('fs').readFileSync(PROJECT + '/core/codekiln/value_codec.py', 'utf8').length + a + b;
 }
 """),
     attack("steal_secret", "javascript", S.RUNTIME_ERROR, r"""
@@ -380,7 +380,7 @@ import java.nio.file.*;
 
 class Solution {
     public static long add(long a, long b) throws Exception {  // a file of the project: not in the sandbox
-        return Files.readString(Path.of(Attack.PROJECT, "core/codekiln/wire.py")).length() + a + b;
+        return Files.readString(Path.of(Attack.PROJECT, "core/codekiln/value_codec.py")).length() + a + b;
     }
 }
 """),
@@ -692,7 +692,7 @@ long long add(long long a, long long b) {
 #include <stdexcept>
 #include <string>
 long long add(long long a, long long b) {  // a file of the project: not in the sandbox, so this throws
-    std::ifstream file(std::string(PROJECT) + "/core/codekiln/wire.py");
+    std::ifstream file(std::string(PROJECT) + "/core/codekiln/value_codec.py");
     if (!file) throw std::runtime_error("cannot open the project's wire.py");
     std::stringstream text;
     text << file.rdbuf();

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from codekiln.curricula import Curriculum, Outcome, Task
-from codekiln.model import Problem
+from codekiln.problem import Problem
 
 
 def make_tasks(difficulties: Iterable[int], languages: Sequence[str] = ("python",)) -> list[Task]:

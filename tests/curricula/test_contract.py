@@ -10,8 +10,8 @@ import pytest
 from codekiln.builtin import curricula as builtin_curricula
 from codekiln.curricula import Outcome, Task
 from codekiln.errors import ConfigError, DataError, RegistryError
-from codekiln.model import Problem
 from codekiln.plugins import make_plugins
+from codekiln.problem import Problem
 from codekiln.registry import CurriculumRegistry
 
 from .simulate import Student, keys, make_tasks, run

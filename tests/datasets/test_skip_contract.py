@@ -100,7 +100,7 @@ def test_a_third_party_loader_uses_skip(tmp_path):
         needs_path = False
 
         def load(self, path):
-            from codekiln.model import Problem
+            from codekiln.problem import Problem
 
             problems = []
             for n in range(4):

@@ -10,11 +10,11 @@ import pytest
 
 from codekiln.config import load_config
 from codekiln.errors import ConfigError, PluginError, RegistryError
-from codekiln.model import RewardBreakdown, Verdict, VerdictStatus
+from codekiln.jsonio import from_json, to_json
 from codekiln.plugins import make_plugins
 from codekiln.registry import RewardRegistry
 from codekiln.rewards import Reward, RewardSet
-from codekiln.serde import from_json, to_json
+from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
 
 class Fixed(Reward):

@@ -7,11 +7,12 @@ import pickle
 
 import pytest
 
-from codekiln.builtin.constraints import ConstraintsReward
+from codekiln.builtin.rewards.constraints import ConstraintsReward
 from codekiln.errors import DataError, RegistryError
-from codekiln.model import NativeTests, Problem, Verdict, VerdictStatus
+from codekiln.jsonio import from_json, to_json
 from codekiln.plugins import make_plugins
-from codekiln.serde import from_json, to_json
+from codekiln.problem import NativeTests, Problem
+from codekiln.verdict import Verdict, VerdictStatus
 
 ALL = {"max_lines": 5, "required_docstring": True, "type_hints": True}
 

@@ -12,12 +12,13 @@ from pathlib import Path
 import attrs
 import pytest
 
-from codekiln.builtin.efficiency import EfficiencyReward, Measurement, efficiency_score
+from codekiln.builtin.rewards.efficiency import EfficiencyReward, Measurement, efficiency_score
 from codekiln.config import load_config
 from codekiln.errors import CodekilnError
-from codekiln.model import Param, Problem, Signature, TestCase, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.rewards import RewardSet
+from codekiln.verdict import Verdict, VerdictStatus
 
 PROBLEM = Problem(
     id="sum_list",

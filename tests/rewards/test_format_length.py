@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from codekiln.builtin.shape import FormatReward, LengthReward, fenced_blocks
+from codekiln.builtin.rewards.shape import FormatReward, LengthReward, fenced_blocks
 from codekiln.errors import ConfigError, RegistryError
 
 # One small function per language, and the fence tag each backend knows it by.

@@ -6,12 +6,13 @@ import pickle
 
 import pytest
 
-from codekiln.builtin.quality import QualityReward
+from codekiln.builtin.rewards.quality import QualityReward
 from codekiln.errors import RegistryError
 from codekiln.languages import LanguageBackend
-from codekiln.model import NativeTests, Problem, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import NativeTests, Problem
 from codekiln.registry import LanguageRegistry
+from codekiln.verdict import Verdict, VerdictStatus
 
 LANGUAGES = ("python", "javascript", "java", "cpp")
 
@@ -193,7 +194,7 @@ class _NoProfile(LanguageBackend):
     def available(self):
         raise AssertionError
 
-    def compile(self, source, runner):
+    def compile(self, source, problem, runner):
         raise AssertionError
 
     def run_signature_tests(self, source, compiled, problem, runner):

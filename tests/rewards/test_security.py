@@ -7,10 +7,11 @@ import pickle
 
 import pytest
 
-from codekiln.builtin.security import SecurityReward
+from codekiln.builtin.rewards.security import SecurityReward
 from codekiln.errors import RegistryError
-from codekiln.model import Problem, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import Problem
+from codekiln.verdict import Verdict, VerdictStatus
 
 # (code, expected value, expected details) per language and case.
 CASES = {

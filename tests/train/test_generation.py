@@ -12,7 +12,8 @@ import transformers
 from codekiln.config import ModelConfig
 from codekiln.errors import ConfigError
 from codekiln.train import generation
-from codekiln.train.generation import HFGenerator, build_completion, eos_token_ids, make_generator
+from codekiln.train.completions import build_completion, eos_token_ids
+from codekiln.train.generation import HFGenerator, make_generator
 from codekiln.train.policy import Policy, load_policy
 
 PROMPTS = ["Write a Python function with this signature:\n\ndef f(x: int) -> int:\n```python\n",

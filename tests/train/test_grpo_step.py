@@ -10,15 +10,16 @@ import torch
 
 from codekiln.config import ModelConfig, load_config
 from codekiln.curricula import Task
-from codekiln.model import Problem, RewardBreakdown, Verdict, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import Problem
 from codekiln.train.batching import pack_rows
+from codekiln.train.completions import Completion
 from codekiln.train.distributed import World
-from codekiln.train.generation import Completion
 from codekiln.train.grpo import GRPOStep, ScoredGroup
 from codekiln.train.policy import load_policy
 from codekiln.train.rollout import Rollout
 from codekiln.train.trainer import train
+from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import transformers
 
 from codekiln.config import ModelConfig
 from codekiln.errors import ConfigError, DataError
-from codekiln.model import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.plugins import make_plugins
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.train.policy import load_policy
 from codekiln.train.prompts import default_stop, problem_prompt, render_prompt, resolve_prompt_format, sft_example
 

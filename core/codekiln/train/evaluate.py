@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from ..curricula import Task
 from ..errors import ConfigError
 from ..verifier import Verifier
-from .generation import Generator
+from .completions import Generator
 from .metrics import pass_at_k_by_language, verdict_rates
 from .rollout import Rollout, SamplingSettings, generate_and_verify
 

@@ -18,13 +18,13 @@ import torch
 
 from ..config import Config
 from ..curricula import Curriculum, Outcome, Task
-from ..model import RewardBreakdown
 from ..rewards import RewardSet
+from ..verdict import RewardBreakdown
 from ..verifier import Verifier
 from . import objectives
 from .batching import TokenRows, pad_rows
+from .completions import Generator
 from .distributed import World
-from .generation import Generator
 from .metrics import mean, verdict_rates
 from .rollout import Rollout, SamplingSettings, generate_and_verify
 

@@ -2,7 +2,7 @@
 
 Masked verdicts (a failure of ours) are left out of every rate: they say nothing about the model.
 
->>> from codekiln.model import Stage, StageResult, Verdict, VerdictStatus
+>>> from codekiln.verdict import Stage, StageResult, Verdict, VerdictStatus
 >>> ok = Verdict(VerdictStatus.PASSED, "python", stages=(StageResult(Stage.COMPILE, True),))
 >>> bad = Verdict(VerdictStatus.SYNTAX_ERROR, "python", stages=(StageResult(Stage.SYNTAX, False),))
 >>> masked = Verdict(VerdictStatus.INFRA_ERROR, "python", masked=True)
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from ..model import Stage, Verdict, VerdictStatus
+from ..verdict import Stage, Verdict, VerdictStatus
 
 __all__ = ["mean", "pass_at_k", "verdict_rates"]
 

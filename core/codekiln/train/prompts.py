@@ -19,7 +19,7 @@ from ..errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from ..languages import LanguageBackend
-    from ..model import Problem
+    from ..problem import Problem
 
 __all__ = ["default_stop", "problem_prompt", "render_prompt", "resolve_prompt_format", "sft_example"]
 

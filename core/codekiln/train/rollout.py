@@ -15,9 +15,9 @@ from typing import Any
 import attrs
 
 from ..curricula import Task
-from ..model import Verdict
+from ..verdict import Verdict
 from ..verifier import Sample, Verifier
-from .generation import Completion, Generator
+from .completions import Completion, Generator
 
 __all__ = ["Rollout", "SamplingSettings", "generate_and_verify"]
 

@@ -22,7 +22,7 @@ from ..config import Config, ModelConfig, config_to_yaml
 from ..curricula import Task
 from ..datasets import load_dataset
 from ..errors import ConfigError, DataError, ToolchainMissing
-from ..model import Problem
+from ..problem import Problem
 from ..rewards import RewardSet
 from ..sandbox import Limits
 from ..verifier import Verifier

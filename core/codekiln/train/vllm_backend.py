@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .generation import Completion, build_completion, encode_prompt, eos_token_ids
+from .completions import Completion, build_completion, encode_prompt, eos_token_ids
 
 if TYPE_CHECKING:
     from .policy import Policy

@@ -1,4 +1,4 @@
-"""The verifier: batches of (problem, completion, language) in, one :class:`~codekiln.model.Verdict` each out.
+"""The verifier: batches of (problem, completion, language) in, one :class:`~codekiln.verdict.Verdict` each out.
 
 - Identical work (same language, completion and problem) in a batch is done once; verdicts are cached by
   a content hash across batches.
@@ -28,9 +28,10 @@ from typing import Any
 import attrs
 
 from ..errors import CodekilnError
-from ..model import Problem, Verdict, VerdictStatus
+from ..jsonio import to_json
+from ..problem import Problem
 from ..sandbox import Isolation, Limits
-from ..serde import to_json
+from ..verdict import Verdict, VerdictStatus
 from .pipeline import verify_one
 from .runner import SandboxRunner
 

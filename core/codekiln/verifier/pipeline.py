@@ -11,10 +11,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from .. import wire
+from .. import value_codec
 from ..languages import CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
-from ..model import Diagnostic, Problem, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
-from ..types import values_equal
+from ..problem import Problem
+from ..typespec import values_equal
+from ..verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
 from .runner import SandboxRunner
 
 __all__ = ["MAX_CODE_BYTES", "syntax_diagnostics", "verify_one"]
@@ -71,7 +72,7 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
 
     runner = runner.with_problem_limits(problem.time_limit_s, problem.memory_limit_mb)
     start = time.perf_counter()
-    compiled: CompileResult = backend.compile(source, runner)
+    compiled: CompileResult = backend.compile(source, problem, runner)
     if compiled.infra_error:
         raise RuntimeError(f"{backend.name} compile step failed: {compiled.infra_error}")
     diagnostics = _map_lines(compiled.diagnostics, source)
@@ -187,7 +188,7 @@ def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus
             first_failure = first_failure or _error_status(str(row["error"]))
             continue
         try:
-            actual = wire.decode(row.get("value"))
+            actual = value_codec.decode(row.get("value"))
         except (ValueError, TypeError, AttributeError, RecursionError):
             # Whatever the sandbox sends back is untrusted: a malformed value is the code's failure, never ours.
             outcomes.append(TestOutcome(index, False, "the code's result could not be read"))

@@ -28,7 +28,9 @@ import attrs
 
 from codekiln.code_profile import CodeProfile
 from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
-from codekiln.model import Diagnostic, Problem
+from codekiln.problem import Problem
+from codekiln.verdict import Diagnostic
+from codekiln.verifier.runner import SandboxRunner
 
 from . import build, diagnostics, native, translate
 from .profile import PROFILE
@@ -99,7 +101,7 @@ class CppBackend(LanguageBackend):
     def signature_stub(self, problem: Problem) -> str:
         """The function a solution defines, parameters by value (a const reference works as well).
 
-        >>> from codekiln.model import Param, Signature
+        >>> from codekiln.problem import Param, Signature
         >>> sig = Signature("f", (Param("xs", "list[optional[int]]"), Param("m", "dict[str, tuple[int, float]]")),
         ...                 "bool")
         >>> CppBackend().signature_stub(Problem(id="p", description="", signature=sig))
@@ -141,12 +143,11 @@ class CppBackend(LanguageBackend):
 
     # -- compile ---------------------------------------------------------------------------------------
 
-    def compile(self, source: Source, runner: Any) -> CompileResult:
+    def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         ifunc = _IFUNC.search(source.text)
         if ifunc:  # an ifunc resolver runs while the program is loaded, before the harness can say "ready"
             line = source.text.count("\n", 0, ifunc.start()) + 1
             return CompileResult(False, (Diagnostic("ifunc resolvers are not allowed in a solution", line),))
-        problem = getattr(source, "problem", None)
         version = self._version or self.available().version or ""
         pch = self._pch(version, "full" if "bits/stdc++.h" in source.text else "native" if source.native else "common")
         files: dict[str, bytes | str] = {diagnostics.SOLUTION_FILE: source.text}
@@ -197,7 +198,7 @@ class CppBackend(LanguageBackend):
         header = build.precompiled_header(self.compiler, version, variant)
         return _Pch(["-include", header], [str(Path(header).parent)]) if header else _Pch([], [])
 
-    def _harness_object(self, problem: Problem, runner: Any, version: str) -> bytes | CompileResult:
+    def _harness_object(self, problem: Problem, runner: SandboxRunner, version: str) -> bytes | CompileResult:
         """The compiled harness of ``problem``: from the cache, or compiled now."""
         try:
             source = translate.harness_source(problem)
@@ -206,7 +207,7 @@ class CppBackend(LanguageBackend):
         return self._cached_build(f"the test harness of {problem.id}", source, {"kiln_runtime.hpp": _RUNTIME},
                                   ["-c"], _HARNESS_OBJECT, runner, version, "common")
 
-    def _tester(self, problem: Problem, runner: Any, version: str) -> bytes | CompileResult:
+    def _tester(self, problem: Problem, runner: SandboxRunner, version: str) -> bytes | CompileResult:
         """The compiled test program of a native ``problem``: from the cache, or compiled now."""
         try:
             source = native.tester_source(problem.native[self.name], self._parse)
@@ -216,7 +217,7 @@ class CppBackend(LanguageBackend):
                                   _TESTER, runner, version, "native")
 
     def _cached_build(self, what: str, source: str, headers: dict[str, str], options: list[str], output: str,
-                      runner: Any, version: str, variant: str) -> bytes | CompileResult:
+                      runner: SandboxRunner, version: str, variant: str) -> bytes | CompileResult:
         """Compile a program of ours (a harness, a test program) in the sandbox, once. Its inputs come from a
         dataset file, so it is trusted no more than that; its product depends on nothing else (a kind of
         program is always compiled with the same precompiled header), so it is cached by content."""
@@ -239,7 +240,7 @@ class CppBackend(LanguageBackend):
     # -- run -------------------------------------------------------------------------------------------
 
     def run_signature_tests(
-        self, source: Source, compiled: CompileResult, problem: Problem, runner: Any
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
         program = compiled.artifacts[_PROGRAM]
         # Sandbox files are not executable: the system's dynamic loader runs the program.
@@ -258,7 +259,9 @@ class CppBackend(LanguageBackend):
             rows.append(row)
         return SignatureRun(rows, result)
 
-    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+    def run_native_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> NativeRun:
         solver_program, tester_program = compiled.artifacts[_PROGRAM], compiled.artifacts[_TESTER]
         # Two sandboxes, two uids: the solver cannot see the tester's memory, descriptors or files.
         with (

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from codekiln.model import Diagnostic
+from codekiln.verdict import Diagnostic
 
 __all__ = ["SOLUTION_FILE", "parse"]
 

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from codekiln.languages import parse_row
-from codekiln.model import NativeTests, TestOutcome
+from codekiln.problem import NativeTests
+from codekiln.verdict import TestOutcome
 
 __all__ = ["SOLVER_MAIN", "outcome", "relay", "tester_source"]
 

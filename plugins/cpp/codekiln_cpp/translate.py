@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from codekiln.model import Problem, Signature
-from codekiln.types import TypeSpec
+from codekiln.problem import Problem, Signature
+from codekiln.typespec import TypeSpec
 
 __all__ = ["ADAPTER", "cpp_literal", "cpp_type", "entry_source", "harness_source", "stub"]
 
@@ -41,7 +41,7 @@ _LONG_LONG = range(-(2**63), 2**63)
 def cpp_type(spec: TypeSpec) -> str:
     """The C++ type of a vocabulary type.
 
-    >>> from codekiln.types import parse_type
+    >>> from codekiln.typespec import parse_type
     >>> cpp_type(parse_type("dict[int, list[optional[tuple[str, float]]]]"))
     'std::map<long long, std::vector<std::optional<std::tuple<std::string, double>>>>'
     """
@@ -53,7 +53,7 @@ def cpp_type(spec: TypeSpec) -> str:
 def cpp_literal(value: Any, spec: TypeSpec) -> str:
     """A C++ expression of type ``cpp_type(spec)`` for a Python value of the vocabulary.
 
-    >>> from codekiln.types import parse_type
+    >>> from codekiln.typespec import parse_type
     >>> cpp_literal({2: [("a\\n", 0.5)]}, parse_type("dict[int, list[tuple[str, float]]]"))
     'std::map<long long, std::vector<std::tuple<std::string, double>>>{{2LL, std::vector<std::tuple<std::string, \
 double>>{std::tuple<std::string, double>{std::string("a\\\\012", 2), 0.5}}}}'
@@ -110,7 +110,7 @@ def _adapter_declaration(signature: Signature) -> str:
 def entry_source(signature: Signature) -> str:
     """The solution's translation unit: the solution, then the adapter the harness calls.
 
-    >>> from codekiln.model import Param
+    >>> from codekiln.problem import Param
     >>> print(entry_source(Signature("add", (Param("a", "int"), Param("b", "int")), "int")), end="")
     #include "solution.cpp"
     long long kiln_call_solution(long long& a0, long long& a1) { return ::add(a0, a1); }

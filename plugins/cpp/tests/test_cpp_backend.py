@@ -9,9 +9,10 @@ import subprocess
 import pytest
 
 import codekiln_cpp
-from codekiln.model import Param, Problem, Signature, Stage, TestCase, VerdictStatus
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
-from codekiln.types import parse_type
+from codekiln.typespec import parse_type
+from codekiln.verdict import Stage, VerdictStatus
 from codekiln.verifier import Verifier, pipeline
 from codekiln_cpp import CppBackend, build
 from codekiln_cpp.translate import cpp_literal, cpp_type

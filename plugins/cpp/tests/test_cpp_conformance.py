@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from codekiln.datasets import load_dataset
-from codekiln.model import Problem, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import Problem
 from codekiln.testing import LanguageConformance
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample
 from codekiln_cpp.translate import cpp_type
 

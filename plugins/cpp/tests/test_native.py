@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from codekiln.builtin.datasets import HumanEvalXDataset
-from codekiln.model import NativeTests, Problem, Stage, VerdictStatus
+from codekiln.builtin.datasets.loaders import HumanEvalXDataset
+from codekiln.problem import NativeTests, Problem
 from codekiln.sandbox import Limits
+from codekiln.verdict import Stage, VerdictStatus
 from codekiln.verifier import Verifier
 from codekiln_cpp import CppBackend, native
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from codekiln import wire
+from codekiln import value_codec
 from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
@@ -38,8 +38,10 @@ from codekiln.languages import (
     Source,
     harness_rows,
 )
-from codekiln.model import Diagnostic, NativeTests, Problem, TestOutcome
+from codekiln.problem import NativeTests, Problem
 from codekiln.sandbox import Limits
+from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verifier.runner import SandboxRunner
 
 from . import native
 from . import source as java_source
@@ -108,7 +110,7 @@ class JavaBackend(LanguageBackend):
 
     # -- compile -----------------------------------------------------------------------------------------
 
-    def compile(self, source: Source, runner: Any) -> CompileResult:
+    def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         reserved = _RESERVED.search(source.text)
         if reserved:  # a type `kiln` would shadow the harness's package; a package could replace its classes
             line = source.text.count("\n", 0, reserved.start()) + 1
@@ -159,10 +161,10 @@ class JavaBackend(LanguageBackend):
     # -- run -----------------------------------------------------------------------------------------------
 
     def run_signature_tests(self, source: Source, compiled: CompileResult, problem: Problem,
-                            runner: Any) -> SignatureRun:
+                            runner: SandboxRunner) -> SignatureRun:
         jdk = find_jdk()
         limits = _run_limits(runner)
-        calls = [wire.encode(list(problem.typed_args(test))) for test in problem.tests]
+        calls = [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests]
         too_big = _beyond_long(calls)
         if too_big is not None:
             raise RuntimeError(f"problem {problem.id!r}: the test value {too_big} does not fit Java's long")
@@ -179,7 +181,9 @@ class JavaBackend(LanguageBackend):
             done.append(row)
         return SignatureRun(done, result)
 
-    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+    def run_native_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> NativeRun:
         """HumanEval-X's own tests, in a JVM of their own against a proxy of the solution (see
         :mod:`codekiln_java.native`)."""
         jdk = find_jdk()
@@ -213,7 +217,7 @@ class JavaBackend(LanguageBackend):
         return NativeRun(outcomes, result, error)
 
 
-def _run_limits(runner: Any) -> Limits:
+def _run_limits(runner: SandboxRunner) -> Limits:
     """The run's limits as a JVM needs them: data, not address space (RLIMIT_AS breaks the JVM)."""
     limits = attrs.evolve(runner.limits, memory_kind="data")
     if limits.memory_mb < MIN_RUN_MEMORY_MB:
@@ -243,7 +247,7 @@ _ON_CHANNEL = ("/bin/sh", "-c", 'exec "$@" 1>&3 3>&-', "sh")
 _TEST_CLASSES: dict[tuple[Any, str, str], dict[str, bytes]] = {}
 
 
-def _test_classes(jdk: Any, tests: NativeTests, runner: Any) -> dict[str, bytes]:
+def _test_classes(jdk: Any, tests: NativeTests, runner: SandboxRunner) -> dict[str, bytes]:
     key = (jdk, tests.prompt, tests.test)
     if key not in _TEST_CLASSES:
         result = _javac(jdk, native.test_sources(tests), runner)
@@ -268,7 +272,7 @@ def _beyond_long(data: Any) -> int | None:
     return None
 
 
-def _javac(jdk: Any, sources: dict[str, str], runner: Any) -> Any:
+def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> Any:
     """One javac in the sandbox on ``sources`` with kiln.jar on the class path; its classes come back in
     ``files["classes.tar"]``."""
     jvm = [f"-J{option}" for option in JVM_OPTIONS]

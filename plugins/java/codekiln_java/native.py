@@ -23,7 +23,8 @@ from typing import Any
 import attrs
 
 from codekiln.languages import parse_row
-from codekiln.model import NativeTests, TestOutcome
+from codekiln.problem import NativeTests
+from codekiln.verdict import TestOutcome
 
 from .source import java_parser
 

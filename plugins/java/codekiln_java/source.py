@@ -31,8 +31,8 @@ from typing import Any
 import attrs
 
 from codekiln.languages import Source
-from codekiln.model import Problem, Signature
-from codekiln.types import TypeSpec
+from codekiln.problem import Problem, Signature
+from codekiln.typespec import TypeSpec
 
 from .tuples import TUPLE_CLASSES
 
@@ -92,7 +92,7 @@ def java_type(spec: TypeSpec, *, boxed: bool = False) -> str:
     """The Java type of a vocabulary type: primitive where it may be, unless ``boxed`` (type arguments,
     optional values).
 
-    >>> from codekiln.types import parse_type
+    >>> from codekiln.typespec import parse_type
     >>> java_type(parse_type("dict[int, list[tuple[str, float]]]"))
     'Map<Long, List<Pair<String, Double>>>'
     >>> java_type(parse_type("optional[int]"))
@@ -136,7 +136,7 @@ def declaration(signature: Signature, *, static: bool = True) -> str:
 def signature_stub(problem: Problem) -> str:
     """The class and method a solution must define, as a prompt shows it, with the imports its types need.
 
-    >>> from codekiln.model import Param
+    >>> from codekiln.problem import Param
     >>> sig = Signature("sort_records", (Param("records", "list[tuple[str, int]]"),), "list[tuple[str, int]]")
     >>> print(signature_stub(Problem(id="p", description="", signature=sig)))
     import java.util.*;
@@ -261,7 +261,7 @@ def harness_source(signature: Signature, entry: str, static: bool) -> str:
     (in Java a type obscures a package of the same name); an answer's class ``Long`` or ``List`` is shadowed
     by the imports.
 
-    >>> from codekiln.model import Param
+    >>> from codekiln.problem import Param
     >>> print(harness_source(Signature("add", (Param("a", "int"), Param("b", "int")), "int"), "add", True))
     import java.lang.Boolean;
     import java.lang.Double;

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from codekiln.model import NativeTests, Param, Problem, Signature, Stage, TestCase, VerdictStatus
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits, SandboxResult
+from codekiln.verdict import Stage, VerdictStatus
 from codekiln.verifier import Verifier
 from codekiln.verifier.runner import SandboxRunner
 from codekiln_java import JavaBackend
@@ -284,7 +285,7 @@ def test_a_limit_too_small_for_a_jvm_is_ours_not_the_answers():
     # Straight to the backend: a second Verifier in this process would replace the module's runner.
     backend = JavaBackend()
     source = backend.assemble(ADD_RIGHT, ADD)
-    compiled = backend.compile(source, SandboxRunner())
+    compiled = backend.compile(source, ADD, SandboxRunner())
     with pytest.raises(RuntimeError, match="at least 96 MB"):  # raised: the verifier masks it as infra_error
         backend.run_signature_tests(source, compiled, ADD, SandboxRunner(Limits(memory_mb=64)))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codekiln.model import VerdictStatus
 from codekiln.testing import CONFORMANCE_PROBLEM
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier.pipeline import verify_one
 from codekiln.verifier.runner import SandboxRunner
 from codekiln_java import jdk

@@ -14,9 +14,10 @@ import attrs
 import pytest
 
 from codekiln.datasets import load_dataset
-from codekiln.model import Param, Problem, Signature, TestCase, VerdictStatus
 from codekiln.plugins import make_plugins
-from codekiln.types import TypeSpec
+from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.typespec import TypeSpec
+from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln_java import JavaBackend
 from codekiln_java.jdk import find_jdk

@@ -4,7 +4,7 @@
 - Compile: ``node --check`` in the sandbox, with module detection off, so that the check parses the code
   exactly as the harness loads it: as a CommonJS script (``import``/``export`` are compile errors).
 - Signature tests: ``kiln_harness.js tests`` calls the function on each test's arguments in the sandbox and
-  reports the returned values in the ``codekiln.wire`` encoding, read as the declared return type says
+  reports the returned values in the ``codekiln.value_codec`` encoding, read as the declared return type says
   (see harness.js); the core compares them with the expected values outside.
 - Native tests (HumanEval-X's JavaScript tests): two sandboxes, so two uids and two pid namespaces. One runs
   the solution (``kiln_harness.js serve``); the other the benchmark's test code (``kiln_harness.js check``),
@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from codekiln import wire
+from codekiln import value_codec
 from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
@@ -47,8 +47,10 @@ from codekiln.languages import (
     Source,
     parse_row,
 )
-from codekiln.model import Diagnostic, Problem, TestOutcome
-from codekiln.types import TypeSpec
+from codekiln.problem import Problem
+from codekiln.typespec import TypeSpec
+from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
 
@@ -143,7 +145,7 @@ class JavaScriptBackend(LanguageBackend):
     def signature_stub(self, problem: Problem) -> str:
         """A JSDoc comment with the parameter and return types, then the function's opening line.
 
-        >>> from codekiln.model import Param, Signature
+        >>> from codekiln.problem import Param, Signature
         >>> params = (Param("xs", "list[optional[int]]"), Param("by_name", "dict[str, tuple[int, float]]"))
         >>> sig = Signature("count_all", params, "dict[int, bool]")
         >>> print(JavaScriptBackend().signature_stub(Problem(id="p", description="", signature=sig)))
@@ -164,12 +166,12 @@ class JavaScriptBackend(LanguageBackend):
 
     # -- running node --------------------------------------------------------------------------------------
 
-    def _run(self, runner: Any, argv: list[str], files: dict[str, Any], stdin: bytes = b"") -> Any:
+    def _run(self, runner: SandboxRunner, argv: list[str], files: dict[str, Any], stdin: bytes = b"") -> Any:
         node = _toolchain()
         return _memory_evident(runner.run([node.path, *argv], files=files, stdin=stdin, ro_paths=node.ro_paths,
                                           limits=_node_limits(runner.limits)))
 
-    def compile(self, source: Source, runner: Any) -> CompileResult:
+    def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         node = _toolchain()
         result = self._run(runner, [*node.check_flags, "--check", "solution.js"], {"solution.js": source.text})
         if result.exit_code == 0:
@@ -187,13 +189,13 @@ class JavaScriptBackend(LanguageBackend):
         return CompileResult(False, (Diagnostic(message.group(1), line, column),))
 
     def run_signature_tests(
-        self, source: Source, compiled: CompileResult, problem: Problem, runner: Any
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
         signature = problem.signature
         request = {
             "entry_point": camel_case(signature.name),
             "returns": _spec_json(signature.return_type()),
-            "calls": [wire.encode(list(problem.typed_args(test))) for test in problem.tests],
+            "calls": [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests],
         }
         result = self._run(runner, ["kiln_harness.js", "tests"],
                            {"kiln_harness.js": HARNESS, "solution.js": source.text},
@@ -208,7 +210,9 @@ class JavaScriptBackend(LanguageBackend):
                 calls_done.append(row)
         return SignatureRun(calls_done, result)
 
-    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+    def run_native_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> NativeRun:
         native = problem.native[self.name]
         node = _toolchain()
         limits = _node_limits(runner.limits)

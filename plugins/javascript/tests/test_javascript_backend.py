@@ -9,11 +9,12 @@ import math
 import pytest
 
 import codekiln_javascript.backend
-from codekiln.builtin.datasets import HumanEvalXDataset
+from codekiln.builtin.datasets.loaders import HumanEvalXDataset
 from codekiln.datasets import load_dataset
-from codekiln.model import NativeTests, Param, Problem, Signature, Stage, TestCase, VerdictStatus
 from codekiln.plugins import make_plugins
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
+from codekiln.verdict import Stage, VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln_javascript import JavaScriptBackend
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codekiln.model import VerdictStatus
 from codekiln.testing import LanguageConformance
+from codekiln.verdict import VerdictStatus
 
 
 class TestJavaScriptConformance(LanguageConformance):

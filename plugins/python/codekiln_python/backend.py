@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from codekiln import wire
+from codekiln import value_codec
 from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
     Availability,
@@ -37,8 +37,10 @@ from codekiln.languages import (
     Source,
     harness_rows,
 )
-from codekiln.model import Diagnostic, Problem, TestOutcome
-from codekiln.types import TypeSpec
+from codekiln.problem import Problem
+from codekiln.typespec import TypeSpec
+from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
 
@@ -59,7 +61,7 @@ def _bytecode(source: Path) -> bytes:
 
 _FILES = {
     "kiln_harness.pyc": _bytecode(_HERE / "harness.py"),
-    "kiln_wire.pyc": _bytecode(Path(wire.__file__)),
+    "kiln_wire.pyc": _bytecode(Path(value_codec.__file__)),
 }
 
 
@@ -86,7 +88,7 @@ class PythonBackend(LanguageBackend):
     def signature_stub(self, problem: Problem) -> str:
         """``def name(param: type, ...) -> type:`` with the vocabulary's types as Python hints.
 
-        >>> from codekiln.model import Param, Signature
+        >>> from codekiln.problem import Param, Signature
         >>> params = (Param("xs", "list[optional[int]]"), Param("m", "dict[str, tuple[int, float]]"))
         >>> sig = Signature("f", params, "bool")
         >>> PythonBackend().signature_stub(Problem(id="p", description="", signature=sig))
@@ -96,7 +98,7 @@ class PythonBackend(LanguageBackend):
         params = ", ".join(f"{p.name}: {_hint(t)}" for p, t in zip(signature.params, signature.param_types()))
         return f"def {signature.name}({params}) -> {_hint(signature.return_type())}:"
 
-    def compile(self, source: Source, runner: Any) -> CompileResult:
+    def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -108,7 +110,7 @@ class PythonBackend(LanguageBackend):
         notes = tuple(Diagnostic(str(w.message), w.lineno, None, "warning") for w in caught)
         return CompileResult(True, notes)
 
-    def _run_harness(self, source: Source, runner: Any, mode_args: list[str], request: Any,
+    def _run_harness(self, source: Source, runner: SandboxRunner, mode_args: list[str], request: Any,
                      extra_files: dict[str, str] | None = None) -> Any:
         return runner.run(
             [PYTHON, "-I", "-S", "-B", "kiln_harness.pyc", *mode_args],
@@ -118,9 +120,9 @@ class PythonBackend(LanguageBackend):
         )
 
     def run_signature_tests(
-        self, source: Source, compiled: CompileResult, problem: Problem, runner: Any
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
-        calls = [wire.encode(list(problem.typed_args(test))) for test in problem.tests]
+        calls = [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests]
         request = {"entry_point": problem.signature.name, "calls": calls}
         result = self._run_harness(source, runner, ["tests"], request)
         rows = harness_rows(result, "Python")
@@ -135,7 +137,9 @@ class PythonBackend(LanguageBackend):
             calls_done.append(row)
         return SignatureRun(calls_done, result, load_error)
 
-    def run_native_tests(self, source: Source, compiled: CompileResult, problem: Problem, runner: Any) -> NativeRun:
+    def run_native_tests(
+        self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
+    ) -> NativeRun:
         native = problem.native[self.name]
         result = self._run_harness(source, runner, ["check", native.entry_point], {"test": native.test},
                                    extra_files={"prompt.py": native.prompt})

@@ -1,6 +1,6 @@
 """The program that runs a submitted Python solution inside the sandbox.
 
-It is copied into the sandbox compiled, as ``kiln_harness.pyc``, with ``codekiln.wire`` (the value codec)
+It is copied into the sandbox compiled, as ``kiln_harness.pyc``, with ``codekiln.value_codec`` (the value codec)
 beside it as ``kiln_wire.pyc``, and run with the bare interpreter (``-I -S -B``): it imports only modules
 built into the interpreter, since every import is paid again at each of thousands of runs.
 

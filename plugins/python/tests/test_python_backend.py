@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from codekiln.model import NativeTests, Param, Problem, Signature, Stage, TestCase, VerdictStatus
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
+from codekiln.verdict import Stage, VerdictStatus
 from codekiln.verifier import Verifier
 from codekiln_python import PythonBackend
 

@@ -22,7 +22,7 @@ class AdaptiveCurriculum(Curriculum):
     within the step and falling back to the other group when one runs out; retired and parked tasks are
     drawn only when no task is active.
 
-    >>> from codekiln.model import Problem
+    >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id=name, description=""), "python") for name in ("easy", "fair", "hard")]
     >>> adaptive = AdaptiveCurriculum(tasks, min_attempts=1, revisit_after=2)
     >>> adaptive.update([Outcome("easy", "python", 1.0), Outcome("fair", "python", 0.5),

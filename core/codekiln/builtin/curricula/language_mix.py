@@ -28,7 +28,7 @@ class LanguageMixCurriculum(Curriculum):
     gets weight 1, and weight 0 leaves a language out. ``base`` names any registered curriculum except
     ``language_mix``, and ``base_params`` are its parameters, the same for every language.
 
-    >>> from codekiln.model import Problem
+    >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id=str(i), description=""), lang) for i in range(3) for lang in ("cpp", "python")]
     >>> mix = LanguageMixCurriculum(tasks, weights={"python": 3, "cpp": 1})
     >>> [task.language for task in mix.select(400)].count("python")  # about 3/4 of 400

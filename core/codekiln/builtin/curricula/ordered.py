@@ -22,7 +22,7 @@ class OrderedCurriculum(Curriculum):
     pass rate of the last ``window`` outcomes of new tasks reaches ``promote_at``. Stages that would add
     no task are passed through.
 
-    >>> from codekiln.model import Problem
+    >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id=f"d{d}", description="", difficulty=d), "python") for d in (1, 2)]
     >>> ordered = OrderedCurriculum(tasks, window=2, min_steps=1)
     >>> sorted({t.key for t in ordered.select(10)})

@@ -12,7 +12,7 @@ class UniformCurriculum(Curriculum):
     """Every task equally often: a fresh random order each epoch, drawn without replacement. Outcomes
     change nothing.
 
-    >>> from codekiln.model import Problem
+    >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id=str(i), description=""), "python") for i in range(3)]
     >>> sorted(t.key for t in UniformCurriculum(tasks, seed=1).select(3))
     ['0/python', '1/python', '2/python']

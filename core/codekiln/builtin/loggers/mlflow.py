@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from codekiln import hookimpl
-from codekiln.builtin.logger_support import config_dict, first_line, flatten, numeric, warn_once
+from codekiln.builtin.loggers.support import config_dict, first_line, flatten, numeric, warn_once
 
 PLUGIN = "builtin.mlflow"
 SWITCH = "MLFLOW_TRACKING_URI"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from codekiln import hookimpl
-from codekiln.builtin.logger_support import config_dict, numeric, warn_once
+from codekiln.builtin.loggers.support import config_dict, numeric, warn_once
 
 PLUGIN = "builtin.tensorboard"
 SUBDIR = "tensorboard"

@@ -2,7 +2,7 @@
 
 Tags keep what JSON loses: ``{"$tuple": [...]}``, ``{"$dict": [[key, value], ...]}`` (any key type),
 ``{"$set": [...]}``, ``{"$float": "nan"}``. Harnesses in every language emit this; the verifier decodes
-it and compares with :func:`codekiln.types.values_equal`.
+it and compares with :func:`codekiln.typespec.values_equal`.
 
 This module imports nothing at all (not even the standard library, whose imports cost milliseconds at every
 start of a harness): language plugins copy it into the sandbox next to their harness, so both sides run

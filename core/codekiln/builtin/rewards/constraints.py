@@ -50,7 +50,9 @@ class ConstraintsReward(CodeReward):
     Abstains when no constraint applies, on a masked verdict, a language without a code profile, and code
     that is empty or does not parse. ``last_details`` holds ``constraints/<name>``: 1.0 met, 0.0 not.
 
-    >>> from codekiln.model import Problem, Verdict, VerdictStatus
+    >>> from codekiln.problem import Problem
+
+    >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> reward = ConstraintsReward(max_lines=2, type_hints=True)
     >>> problems = [Problem("p", ""), Problem("q", "", constraints={"max_lines": None})]
     >>> code = "def twice(x):\\n    return 2 * x\\n"

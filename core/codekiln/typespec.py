@@ -1,6 +1,6 @@
 """The language-neutral type vocabulary of problem signatures.
 
-A :class:`~codekiln.model.Signature` names its parameter and return types in a small vocabulary that every
+A :class:`~codekiln.problem.Signature` names its parameter and return types in a small vocabulary that every
 language plugin translates into its own types (the technique MultiPL-E uses to carry HumanEval across
 languages)::
 

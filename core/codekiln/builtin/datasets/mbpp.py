@@ -19,7 +19,7 @@ from typing import Any
 
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
-from codekiln.model import NativeTests, Problem
+from codekiln.problem import NativeTests, Problem
 
 __all__ = ["MbppDataset", "mbpp_problem"]
 

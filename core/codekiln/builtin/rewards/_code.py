@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from codekiln.code_profile import CodeAnalyzer
-from codekiln.model import Problem
+from codekiln.problem import Problem
 from codekiln.rewards import Reward
 
 #: The columns every code reward reads.

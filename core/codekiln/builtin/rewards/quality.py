@@ -53,7 +53,9 @@ class QualityReward(CodeReward):
     or does not parse (its structure would be a guess). ``last_details`` holds each metric's score as
     ``quality/<metric>``.
 
-    >>> from codekiln.model import Problem, Verdict, VerdictStatus
+    >>> from codekiln.problem import Problem
+
+    >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> code = "def twice(x):\\n    '''Double x.'''\\n    return 2 * x\\n"
     >>> reward = QualityReward()
     >>> reward([code, "def ("], problems=[Problem("p", "")] * 2, languages=["python"] * 2, codes=[code, "def ("],

@@ -1,5 +1,5 @@
 """Built-in rewards read from verification verdicts: ``syntax``, ``compiles``, ``tests``, ``all_tests``;
-this plugin also registers ``format`` and ``length`` (:mod:`codekiln.builtin.shape`).
+this plugin also registers ``format`` and ``length`` (:mod:`codekiln.builtin.rewards.shape`).
 
 The verdict rewards take the batch's ``verdicts`` column (the calling convention is in
 :mod:`codekiln.rewards`) and abstain (None) on a masked verdict (the failure was ours, not the model's) and
@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from codekiln import hookimpl
-from codekiln.model import Stage, Verdict, VerdictStatus
 from codekiln.rewards import Reward
+from codekiln.verdict import Stage, Verdict, VerdictStatus
 
 from .shape import FormatReward, LengthReward
 
@@ -41,7 +41,7 @@ def _passed_stage(stage: Stage) -> Callable[[Verdict], float]:
 class SyntaxReward(_VerdictReward):
     """1.0 when the code parses, else 0.0.
 
-    >>> from codekiln.model import StageResult
+    >>> from codekiln.verdict import StageResult
     >>> ok = Verdict(VerdictStatus.WRONG_ANSWER, "python", stages=(StageResult(Stage.SYNTAX, True),))
     >>> bad = Verdict(VerdictStatus.SYNTAX_ERROR, "python", stages=(StageResult(Stage.SYNTAX, False),))
     >>> SyntaxReward()(["a", "b"], verdicts=[ok, bad])
@@ -57,7 +57,7 @@ class SyntaxReward(_VerdictReward):
 class CompilesReward(_VerdictReward):
     """1.0 when the code compiles (a syntax error does not compile), else 0.0.
 
-    >>> from codekiln.model import StageResult
+    >>> from codekiln.verdict import StageResult
     >>> ok = Verdict(VerdictStatus.PASSED, "cpp", stages=(StageResult(Stage.COMPILE, True),))
     >>> masked = Verdict(VerdictStatus.INFRA_ERROR, "cpp", masked=True)
     >>> CompilesReward()(["a", "b"], verdicts=[ok, masked])

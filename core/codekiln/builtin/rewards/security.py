@@ -31,7 +31,9 @@ class SecurityReward(CodeReward):
     parse. ``last_details`` holds ``security/findings`` (their number) and ``security/<name>`` (how many of
     each kind: a bandit test id such as ``B602``, or a rule name such as ``process_spawn``).
 
-    >>> from codekiln.model import Problem, Verdict, VerdictStatus
+    >>> from codekiln.problem import Problem
+
+    >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> code = "import os\\ndef run(cmd):\\n    os.system(cmd)\\n"
     >>> reward = SecurityReward()
     >>> reward([code, "x = 1"], problems=[Problem("p", "")] * 2, languages=["python"] * 2, codes=[code, "x = 1"],

@@ -24,9 +24,9 @@ import attrs
 
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
-from codekiln.model import NativeTests, Problem
+from codekiln.problem import NativeTests, Problem
 
-from .datasets_humaneval import require_strings
+from .humaneval import require_strings
 
 __all__ = ["MULTIPLE_LANGUAGES", "MultiplEDataset", "merge_languages", "multiple_problem"]
 

@@ -1,6 +1,6 @@
 """Built-in rewards on the shape of an answer rather than its behaviour: ``format`` and ``length``.
 
-Registered by the ``builtin.rewards`` plugin (:mod:`codekiln.builtin.rewards`). The scoring tables are in
+Registered by the ``builtin.rewards`` plugin (:mod:`codekiln.builtin.rewards.basic`). The scoring tables are in
 ``docs/rewards/format-length.md``.
 """
 

@@ -20,7 +20,12 @@ from urllib.parse import parse_qsl
 
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
-from codekiln.model import Problem
+from codekiln.problem import Problem
+
+from .humaneval import humaneval_problem, humaneval_x_problem
+from .jsonl import codekiln_problem
+from .mbpp import mbpp_problem
+from .multiple import merge_languages, multiple_problem
 
 __all__ = ["HfDataset"]
 
@@ -28,11 +33,6 @@ _INSTALL = "dataset 'hf' needs the datasets package: pip install 'codekiln[hf]'"
 
 
 def _formats() -> dict[str, Callable[[Any], Problem]]:
-    from .datasets import codekiln_problem  # imported here: builtin.datasets imports this module
-    from .datasets_humaneval import humaneval_problem, humaneval_x_problem
-    from .datasets_mbpp import mbpp_problem
-    from .datasets_multiple import multiple_problem
-
     return {"jsonl": codekiln_problem, "humaneval": humaneval_problem, "humaneval-x": humaneval_x_problem,
             "mbpp": mbpp_problem, "multipl-e": multiple_problem}
 
@@ -61,8 +61,6 @@ class HfDataset(DatasetLoader):
         where = f"{source}[{split}]" if split else source
         rows = self._mapped(table, params, where)
         if row_format == "multipl-e":  # one problem per name, as the multipl-e loader makes them
-            from .datasets_multiple import merge_languages
-
             return merge_languages(self, self.converted(rows, formats[row_format]))
         return self.convert_rows(rows, formats[row_format])
 

@@ -1,6 +1,6 @@
 """Lossless JSON for the data model, with errors that name the file, the row and the field.
 
->>> from codekiln.model import Diagnostic
+>>> from codekiln.verdict import Diagnostic
 >>> to_json(Diagnostic("missing ')'", line=3, column=7))
 {'message': "missing ')'", 'line': 3, 'column': 7, 'severity': 'error'}
 >>> from_json(Diagnostic, {'message': 'x', 'line': 'three'}, where="row 4")
@@ -21,7 +21,7 @@ import cattrs
 import yaml
 
 from .errors import DataError
-from .model import Problem
+from .problem import Problem
 
 __all__ = ["from_json", "iter_jsonl", "load_problem_file", "problem_from_row", "to_json"]
 

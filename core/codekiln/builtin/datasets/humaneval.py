@@ -8,7 +8,7 @@ from typing import Any
 
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
-from codekiln.model import NativeTests, Problem
+from codekiln.problem import NativeTests, Problem
 
 __all__ = ["HumanEvalDataset", "HumanEvalXDataset", "entry_point", "humaneval_problem", "humaneval_x_problem"]
 

@@ -21,9 +21,10 @@ import attrs
 
 from codekiln import hookimpl
 from codekiln.errors import CodekilnError
-from codekiln.model import Problem, Verdict
+from codekiln.problem import Problem
 from codekiln.rewards import Reward
 from codekiln.sandbox import Isolation
+from codekiln.verdict import Verdict
 
 __all__ = ["EfficiencyReward", "Measurement", "efficiency_score"]
 
@@ -142,7 +143,7 @@ class EfficiencyReward(Reward):
         times, memories = [], []
         try:
             source = backend.assemble(code, problem)
-            compiled = backend.compile(source, runner)
+            compiled = backend.compile(source, problem, runner)
             if not compiled.ok or compiled.infra_error:
                 return None
             for _ in range(self.params["repeats"]):

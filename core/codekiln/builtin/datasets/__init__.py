@@ -1,0 +1,1 @@
+"""The built-in dataset loaders: ``loaders`` registers them; one module per imported benchmark format."""

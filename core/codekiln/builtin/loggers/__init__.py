@@ -1,0 +1,1 @@
+"""The built-in loggers, one plugin module each: JSON lines, TensorBoard, W&B and MLflow."""
