@@ -24,6 +24,7 @@ from typing import Any, Literal
 import attrs
 import yaml
 
+from .cache import cache_dir as codekiln_cache_dir
 from .errors import ConfigError
 
 __all__ = [
@@ -51,8 +52,9 @@ _fraction = [attrs.validators.ge(0.0), attrs.validators.le(1.0)]
 class ModelConfig:
     #: A Hugging Face causal-LM directory; None builds (once) and uses the embedded tiny default.
     path: str | None = None
-    #: Where the embedded default model and other downloads-free artefacts are cached.
-    cache_dir: str = "~/.cache/codekiln"
+    #: Where the embedded default model is built and kept; codekiln's cache (:func:`codekiln.cache.cache_dir`)
+    #: unless set.
+    cache_dir: str = attrs.field(factory=lambda: str(codekiln_cache_dir()))
     #: Parameter dtype for training: "auto" is bfloat16 on a GPU that supports it, float32 on CPU.
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
 

@@ -1,5 +1,10 @@
 """A pytest plugin for codekiln plugin authors (loaded automatically once codekiln is installed).
 
+Hermetic caches: before any conftest or test module is imported, every cache codekiln and the libraries it
+uses write (see :func:`codekiln.cache.hermetic_environment`) is pointed below one directory made for this
+test session, in ``os.environ`` so that subprocesses follow too, and removed when the session ends. A run on
+a used machine thus behaves as on a fresh one, whatever an older version left in ``~/.cache`` or ``/tmp``.
+
 - :class:`LanguageConformance`: the suite every language backend must pass; subclass it in your tests.
 
 Fixtures:
@@ -16,6 +21,8 @@ Fixtures:
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -23,6 +30,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from codekiln.cache import hermetic_environment
 from codekiln.plugins import Plugins, make_plugins, registered
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
@@ -37,6 +45,25 @@ __all__ = [
     "sandbox_processes",
     "uptime",
 ]
+
+
+_SESSION_CACHE_KEY = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Called for installed plugins only, before the conftests (and what they import) load.
+    root = tempfile.mkdtemp(prefix="codekiln-test-session-")
+    # The process isolation level shows the host filesystem to the sandbox's uids: they read the C++ cache.
+    os.chmod(root, 0o755)
+    early_config.stash[_SESSION_CACHE_KEY] = root
+    os.environ.update(hermetic_environment(root))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = config.stash.get(_SESSION_CACHE_KEY, None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ g++ 12: compiling and linking a typical solution takes 0.14 s with the precompil
 0.75 s without when the solution includes ``<bits/stdc++.h>``):
 
 - Precompiled headers (PCH), built outside the sandbox from a fixed header of ours (trusted input), once per
-  machine, in :data:`CACHE_DIR` (content-addressed: compiler version, flags and header text). The sandbox
+  machine, in :func:`cache_dir` (content-addressed: compiler version, flags and header text). The sandbox
   sees them read-only (``ro_paths``). Three of them: the common standard headers (55 MB, loads in 0.05 s),
   all of ``<bits/stdc++.h>`` (100 MB, 0.15 s) for solutions that include it, and the common headers with
   ``kiln_native.hpp`` for the two programs of a native run.
 - Programs of ours that depend only on the problem: the harness object of a signature problem (its
   signature and test arguments, see :mod:`codekiln_cpp.translate`) and the test program of a native one
-  (see :mod:`codekiln_cpp.native`), compiled in the sandbox on first use, then kept in :data:`CACHE_DIR` by
+  (see :mod:`codekiln_cpp.native`), compiled in the sandbox on first use, then kept in :func:`cache_dir` by
   content hash. The samples of a problem (a GRPO group) then each compile only the solution.
 
 Neither holds anything of a sample, so the isolation of each sample is unchanged. The cache directory may
@@ -28,9 +28,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+from codekiln.cache import cache_dir as codekiln_cache_dir
 from codekiln.sandbox import Limits
 
-__all__ = ["CACHE_DIR", "COMPILE_LIMITS", "FLAGS", "cache_dir", "cached_object", "precompiled_header",
+__all__ = ["COMPILE_LIMITS", "FLAGS", "cache_dir", "cached_object", "precompiled_header",
            "store_object"]
 
 #: Flags of every compile: the language level and warnings that were asked for, diagnostics in a form that
@@ -42,10 +43,6 @@ FLAGS = ("-std=c++17", "-Wall", "-O1", "-pipe", "-fdiagnostics-plain-output", "-
 #: is a failure of ours (``infra_error``), as is a crash of the compiler.
 COMPILE_LIMITS = Limits(wall_time_s=30.0, cpu_time_s=30.0, memory_mb=1024, memory_kind="data", processes=16,
                         file_size_mb=64, output_bytes=16 * 1024 * 1024)
-
-#: Where PCHs and harness objects are kept; it must be readable by the sandbox's uids (the ``process``
-#: isolation level runs on the host's file system, where a mode-700 home directory is not).
-CACHE_DIR = os.environ.get("CODEKILN_CPP_CACHE") or os.path.join(tempfile.gettempdir(), f"codekiln-cpp-{os.geteuid()}")
 
 # The headers a solution most often includes, and those the adapter needs (vector, map, string, optional,
 # tuple). C headers whose global names collide with common variable names (<cmath>'s y1 and j0, <cstring>'s
@@ -67,13 +64,15 @@ _built: dict[tuple[str, str], str | None] = {}
 
 
 def cache_dir() -> str:
-    """:data:`CACHE_DIR`, created if needed; refused if another user could have planted files in it."""
-    os.makedirs(CACHE_DIR, mode=0o755, exist_ok=True)
-    info = os.lstat(CACHE_DIR)
-    if info.st_uid != os.geteuid() or info.st_mode & 0o022 or not os.path.isdir(CACHE_DIR) \
-            or os.path.islink(CACHE_DIR):
-        raise OSError(f"{CACHE_DIR} is not a directory of ours that only we can write; set CODEKILN_CPP_CACHE")
-    return CACHE_DIR
+    """Where PCHs and harness objects are kept (``cpp/`` in codekiln's cache), created if needed; refused
+    if another user could have planted files in it. The ``process`` isolation level runs on the host's file
+    system, where the sandbox's uids must be able to read it (not so below a mode-700 home directory)."""
+    folder = str(codekiln_cache_dir() / "cpp")
+    os.makedirs(folder, mode=0o755, exist_ok=True)
+    info = os.lstat(folder)
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022 or not os.path.isdir(folder) or os.path.islink(folder):
+        raise OSError(f"{folder} is not a directory of ours that only we can write; set CODEKILN_CACHE_DIR")
+    return folder
 
 
 def precompiled_header(compiler: str, version: str, variant: str) -> str | None:
@@ -97,7 +96,7 @@ def _build_header(compiler: str, version: str, variant: str) -> str | None:
             return header
         # Built in a folder of its own and renamed into place, so that workers building it at the same time
         # never see half a file.
-        scratch = tempfile.mkdtemp(prefix="build-", dir=CACHE_DIR)
+        scratch = tempfile.mkdtemp(prefix="build-", dir=cache_dir())
         os.chmod(scratch, 0o755)
         with open(os.path.join(scratch, "kiln_pch.h"), "w", encoding="utf-8") as handle:
             handle.write(text)

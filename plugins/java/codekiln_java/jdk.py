@@ -8,8 +8,8 @@
 - :func:`javac_archive` is a CDS archive of the classes ``javac`` loads (``-XX:ArchiveClassesAtExit``):
   with it ``javac`` starts about a third faster (0.38 s to 0.25 s for a small file here).
 
-Both are built outside the sandbox, from our own sources only, and cached in ``$CODEKILN_CACHE_DIR`` (else
-``$XDG_CACHE_HOME/codekiln`` or ``~/.cache/codekiln``) under ``java/``, named by a hash of what went into
+Both are built outside the sandbox, from our own sources only, and cached in codekiln's cache
+(:func:`codekiln.cache.cache_dir`) under ``java/``, named by a hash of what went into
 them, so every worker process and every later run reuses them. Where the cache cannot be written they are
 rebuilt in memory per process (the jar) or done without (the archive).
 """
@@ -27,6 +27,8 @@ import zipfile
 from pathlib import Path
 
 import attrs
+
+from codekiln.cache import cache_dir
 
 from .tuples import tuple_sources
 
@@ -127,9 +129,7 @@ def _runtime_sources() -> dict[str, str]:
 
 
 def _cache_dir() -> Path:
-    root = os.environ.get("CODEKILN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codekiln")
-    return Path(root, "java")
+    return cache_dir() / "java"
 
 
 def _key(jdk: Jdk, *parts: str) -> str:
