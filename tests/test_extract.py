@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from codekiln.extract import extract_code
+from codekiln.extract import extract_code, fenced_blocks
 
 PY = ("python", "py")
 
@@ -38,3 +40,31 @@ def test_only_another_language_means_no_code():
 
 def test_an_empty_answer_is_empty():
     assert extract_code("", PY) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```" + " " * 100_000 + "`\n",  # a fence line padded with spaces, ending where no fence may
+        "```python\n" + "x\n" * 50_000,  # a fence left open over many lines
+        "```" * 30_000,
+        "~~~ " + "`" * 100_000,
+        ("```python\n```\n" * 20_000),
+        "    ```\n" * 30_000,  # indented too far to be a fence
+    ],
+    ids=["padded-fence", "open-fence", "backticks", "tildes-then-backticks", "many-blocks", "indented"],
+)
+def test_extraction_is_linear_in_the_text(text):
+    """Hostile shapes of 100 KB take milliseconds (the old fence regex took 35 s on the padded line; any
+    quadratic pass over 100 KB takes seconds)."""
+    start = time.perf_counter()
+    extract_code(text, PY)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_fences_follow_the_commonmark_rules_the_rewards_read():
+    text = "Intro\n   ```py run\na\n  ````\nmid\n    ```\n~~~\nb\n```\n~~~~\n```x`y\nc\n"
+    blocks, outside = fenced_blocks(text)
+    assert [(b.tag, b.body, b.closed) for b in blocks] == [("py", "a\n", True), ("", "b\n```\n", True)]
+    assert outside == "Intro\n\nmid\n    ```\n\n```x`y\nc\n"  # an info string with a backtick opens nothing
+    assert extract_code(text, PY) == "a\n"

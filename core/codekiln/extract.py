@@ -16,42 +16,96 @@ stub. :func:`extract_code` handles them all the same way for every language:
 
 from __future__ import annotations
 
-import re
+import attrs
 
-__all__ = ["extract_code"]
-
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.MULTILINE)
+__all__ = ["FencedBlock", "extract_code", "fenced_blocks"]
 
 
-def _blocks(text: str) -> list[tuple[str, str]]:
-    """(info string, body) of every fenced block; an unclosed last fence runs to the end of the text."""
-    blocks = []
-    pos = 0
-    while True:
-        opening = _FENCE_OPEN.search(text, pos)
-        if not opening:
-            return blocks
-        fence = opening.group("fence")
-        body_start = opening.end() + 1
-        closing = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
-        end = closing.search(text, body_start)
-        body = text[body_start : end.start()] if end else text[body_start:]
-        blocks.append((opening.group("info").strip().lower(), body))
-        if not end:
-            return blocks
-        pos = end.end()
+@attrs.frozen
+class FencedBlock:
+    """One fenced block: its language tag (the info string's first word, lower case), body and whether it
+    was closed (a block cut off by the end of generation is not)."""
+
+    tag: str
+    body: str
+    closed: bool
+
+
+def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
+    """The fenced blocks of ``text``, and the text outside them.
+
+    The fence grammar is CommonMark's, minus indented code: an opening line of three or more backticks or
+    tildes (indented at most three spaces or tabs) with an optional info string holding no backtick; the
+    closing line repeats the character at least as many times and holds nothing else. An unclosed last
+    fence runs to the end of the text. One pass over the lines, each looked at a bounded number of times:
+    the time is linear in the length of the text, whatever it holds.
+
+    >>> blocks, outside = fenced_blocks("Sure:\\n```python\\nx = 1\\n```\\n")
+    >>> blocks, outside.strip()
+    ([FencedBlock(tag='python', body='x = 1\\n', closed=True)], 'Sure:')
+    """
+    blocks: list[FencedBlock] = []
+    outside: list[str] = []
+    outside_from = 0  # where the text outside the blocks resumes
+    opening: tuple[str, str, int] | None = None  # (fence, tag, where its body starts) of the open block
+    line_start = 0
+    while line_start <= len(text):
+        line_end = text.find("\n", line_start)
+        if line_end < 0:
+            line_end = len(text)
+        line = text[line_start:line_end]
+        if opening is None:
+            fence = _opening_fence(line)
+            if fence is not None:
+                outside.append(text[outside_from:line_start])
+                opening = (fence[0], fence[1], line_end + 1)
+        elif _closes(line, opening[0]):
+            fence, tag, body_start = opening
+            blocks.append(FencedBlock(tag, text[body_start:line_start], True))
+            opening, outside_from = None, line_end
+        line_start = line_end + 1
+    if opening is not None:
+        blocks.append(FencedBlock(opening[1], text[opening[2]:], False))
+    else:
+        outside.append(text[outside_from:])
+    return blocks, "".join(outside)
+
+
+def _fence_run(line: str) -> tuple[str, str] | None:
+    """(the run of fence characters, what follows it) when ``line`` starts a fence line."""
+    content = line.lstrip(" \t")
+    if len(line) - len(content) > 3 or content[:1] not in ("`", "~"):
+        return None
+    rest = content.lstrip(content[0])
+    run = content[: len(content) - len(rest)]
+    return (run, rest) if len(run) >= 3 else None
+
+
+def _opening_fence(line: str) -> tuple[str, str] | None:
+    """(fence, tag) when ``line`` opens a fenced block."""
+    found = _fence_run(line)
+    if found is None or "`" in found[1]:
+        return None
+    info = found[1].strip().lower()
+    return found[0], info.split(" ")[0]
+
+
+def _closes(line: str, fence: str) -> bool:
+    found = _fence_run(line)
+    return (found is not None and found[0][0] == fence[0] and len(found[0]) >= len(fence)
+            and not found[1].strip(" \t"))
 
 
 def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:
     """The code in ``text`` for a language whose fences are tagged with ``fence_tags``."""
-    blocks = _blocks(text)
+    blocks, _ = fenced_blocks(text)
     if not blocks:
         return text
     tags = {tag.lower() for tag in fence_tags}
-    tagged = [body for info, body in blocks if info.split(" ")[0] in tags]
+    tagged = [block.body for block in blocks if block.tag in tags]
     if tagged:
         return _join(tagged)
-    untagged = [body for info, body in blocks if not info]
+    untagged = [block.body for block in blocks if not block.tag]
     return _join(untagged)
 
 
