@@ -17,10 +17,12 @@ After a run, however it ended, no process of it is alive: at ``namespaces`` the 
 pid 1; at ``process`` every process of the run's uid is killed through /proc, so a daemon that left the
 session dies too (the zombie goes to the host's init). What ``process`` does not clean up or hide: files
 the command wrote where its uid may write outside the work dir (``/tmp``, ``/dev/shm``), SysV IPC objects,
-and the host filesystem, visible with its uid's permissions (so a toolchain below a mode-700 ``/root``
-cannot run there). Use ``namespaces`` for untrusted code. Known gaps: memory is limited per process,
-not per run (a run of n processes may hold n x ``memory_mb``; a cgroup would bound the run), and the command
-may create user namespaces of its own (kernel attack surface, no escape; a seccomp filter would close it).
+and the host filesystem, visible with its uid's permissions: a program or ``ro_path`` below a directory
+closed to others (a toolchain below a mode-700 ``/root``) is refused before the run with
+:class:`~codekiln.errors.IsolationUnavailable` (see ``_reach``). Use ``namespaces`` for untrusted code.
+Known gaps: memory is limited per process, not per run (a run of n processes may hold
+n x ``memory_mb``; a cgroup would bound the run), and the command may create user namespaces of its own
+(kernel attack surface, no escape; a seccomp filter would close it).
 
 Memory limits. ``memory_kind="address_space"`` sets RLIMIT_AS, which breaks runtimes that reserve large
 virtual ranges up front: under 512 MB ``node`` dies at start ("Fatal process OOM in Failed to reserve virtual
@@ -110,8 +112,9 @@ def run(
 
     ``files`` (relative paths) are written into the work directory, the command's cwd; ``collect`` names files
     there to read back afterwards (each at most ``limits.output_bytes``). ``ro_paths`` are host paths the
-    command needs read-only at the ``namespaces`` level, such as a toolchain's prefix; the installation of
-    the Python running codekiln is added by itself when ``argv[0]`` lies in it.
+    command needs read-only, such as a toolchain's prefix: bound in at the ``namespaces`` level (the
+    installation of the Python running codekiln is added by itself when ``argv[0]`` lies in it), required
+    readable by every user at ``process``.
     """
     level = check_level(isolation)
     collect = _checked(collect)

@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 
-from . import _bwrap, _limits, _procs, _tools, _workdir
+from . import _bwrap, _limits, _procs, _reach, _tools, _workdir
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
 from ._uids import UidLease, lease_uid
@@ -94,6 +94,8 @@ class Sandbox:
         if level is Isolation.NAMESPACES and os.path.isabs(argv[0]) and not _bwrap.visible(argv[0], ro_paths):
             raise SandboxError(f"sandbox: {argv[0]!r} is not visible inside the sandbox; "
                                "add its installation directory to ro_paths")
+        if level is Isolation.PROCESS:
+            _reach.check_reachable(argv, {"PATH": _PATH, **env}, ro_paths)
         uid = None
         if level is not Isolation.NONE:
             self._lease = lease_uid()
