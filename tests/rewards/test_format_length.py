@@ -6,7 +6,8 @@ import pickle
 
 import pytest
 
-from codekiln.builtin.rewards.shape import FormatReward, LengthReward, fenced_blocks
+from codekiln.builtin.rewards.shape import FormatReward, LengthReward
+from codekiln.extract import fenced_blocks
 from codekiln.errors import ConfigError, RegistryError
 
 # One small function per language, and the fence tag each backend knows it by.

@@ -11,8 +11,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
+
 from .. import value_codec
 from ..languages import CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from ..parsing import UnparsableCode, parse
 from ..problem import Problem
 from ..typespec import values_equal
 from ..verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
@@ -20,10 +23,13 @@ from .runner import SandboxRunner
 
 __all__ = ["MAX_CODE_BYTES", "syntax_diagnostics", "verify_one"]
 
-#: Longer answers are refused before parsing: a reward for megabytes of code is not worth the risk.
+#: Longer answers are refused before anything reads them: a reward for megabytes of code is not worth the
+#: risk, and every later stage may then assume a bounded text.
 MAX_CODE_BYTES = 200_000
+#: Caps on what one verdict carries, whatever the code makes its compiler or its run print.
 _TAIL_CHARS = 2000
-_MAX_DIAGNOSTICS = 5
+_MAX_DIAGNOSTICS = 20
+_MAX_MESSAGE_CHARS = 500
 
 _LIMIT_STATUS = {
     "wall_time": VerdictStatus.TIMEOUT,
@@ -32,8 +38,8 @@ _LIMIT_STATUS = {
     "output": VerdictStatus.OUTPUT_LIMIT,
 }
 
-_parsers: dict[str, Any] = {}
 _availability: dict[str, Any] = {}
+_languages: dict[str, Any] = {}
 
 
 def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runner: SandboxRunner) -> Verdict:
@@ -52,20 +58,21 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     run_tests = backend.name in problem.native or bool(problem.signature and problem.tests)
 
     start = time.perf_counter()
-    code = backend.extract(completion, problem)
-    problem_text = None
-    if not code.strip():
+    problem_text = _unreadable(completion)
+    code = "" if problem_text else backend.extract(completion, problem)
+    if not problem_text and not code.strip():
         problem_text = f"no {backend.name} code found in the answer"
-    elif len(code.encode("utf-8", "replace")) > MAX_CODE_BYTES:
-        problem_text = f"the code is longer than {MAX_CODE_BYTES} bytes"
     stages.append(StageResult(Stage.EXTRACT, problem_text is None, time.perf_counter() - start,
                               (Diagnostic(problem_text),) if problem_text else ()))
     if problem_text:
         return verdict.done(VerdictStatus.SYNTAX_ERROR)
 
     start = time.perf_counter()
-    source = backend.assemble(code, problem)
-    diagnostics = syntax_diagnostics(backend, source)
+    try:  # every parse of the code (a backend's assembly, the syntax check) is budgeted: see codekiln.parsing
+        source = backend.assemble(code, problem)
+        diagnostics = syntax_diagnostics(backend, source)
+    except UnparsableCode as exc:
+        diagnostics = (Diagnostic(str(exc)),)
     stages.append(StageResult(Stage.SYNTAX, not diagnostics, time.perf_counter() - start, diagnostics))
     if diagnostics:
         return verdict.done(VerdictStatus.SYNTAX_ERROR)
@@ -75,7 +82,7 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     compiled: CompileResult = backend.compile(source, problem, runner)
     if compiled.infra_error:
         raise RuntimeError(f"{backend.name} compile step failed: {compiled.infra_error}")
-    diagnostics = _map_lines(compiled.diagnostics, source)
+    diagnostics = _map_lines(compiled.diagnostics[:_MAX_DIAGNOSTICS], source)
     stages.append(StageResult(Stage.COMPILE, compiled.ok, time.perf_counter() - start, diagnostics))
     if not compiled.ok:
         return verdict.done(VerdictStatus.COMPILE_ERROR)
@@ -105,8 +112,9 @@ class _Builder:
         if sandbox is not None:
             stdout = _tail(sandbox.stdout)
             stderr = _tail(sandbox.stderr)
+        outcomes = tuple(attrs.evolve(o, message=_capped(o.message)) for o in outcomes)
         return Verdict(status=status, language=self.language, stages=tuple(self.stages), tests_passed=passed,
-                       tests_total=total, tests=tuple(outcomes), stdout_tail=stdout, stderr_tail=stderr,
+                       tests_total=total, tests=outcomes, stdout_tail=stdout, stderr_tail=stderr,
                        masked=masked, problem_id=self.problem_id)
 
 
@@ -114,17 +122,35 @@ def _tail(data: bytes) -> str:
     return data[-_TAIL_CHARS:].decode("utf-8", "replace")
 
 
+def _capped(message: str | None) -> str | None:
+    if message is None or len(message) <= _MAX_MESSAGE_CHARS:
+        return message
+    return message[: _MAX_MESSAGE_CHARS - 3] + "..."
+
+
+def _unreadable(completion: str) -> str | None:
+    """Why the answer is refused before extraction (too long, not Unicode), or None. Checked first: every
+    later stage then reads a bounded, encodable text."""
+    if len(completion) > MAX_CODE_BYTES:  # a character is at least one byte: no need to encode a huge text
+        return f"the answer is longer than {MAX_CODE_BYTES} bytes"
+    try:
+        size = len(completion.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate: the text cannot be written as UTF-8 for any tool
+        line = completion.count("\n", 0, exc.start) + 1
+        return f"the answer is not valid Unicode: {exc.reason} on line {line}"
+    return f"the answer is longer than {MAX_CODE_BYTES} bytes" if size > MAX_CODE_BYTES else None
+
+
 # -- syntax --------------------------------------------------------------------------------------------------
 
 
 def syntax_diagnostics(backend: LanguageBackend, source: Source) -> tuple[Diagnostic, ...]:
-    """Error and missing nodes of the tree-sitter parse, positioned in the submitted code."""
-    import tree_sitter
-
-    parser = _parsers.get(backend.name)
-    if parser is None:
-        parser = _parsers[backend.name] = tree_sitter.Parser(backend.tree_sitter_language())
-    tree = parser.parse(source.text.encode("utf-8"))
+    """Error and missing nodes of the tree-sitter parse, positioned in the submitted code; raises
+    :class:`~codekiln.parsing.UnparsableCode` when the parse overruns its budget."""
+    language = _languages.get(backend.name)
+    if language is None:
+        language = _languages[backend.name] = backend.tree_sitter_language()
+    tree = parse(language, source.text)
     if not tree.root_node.has_error:
         return ()
     found: list[Diagnostic] = []
@@ -136,7 +162,7 @@ def syntax_diagnostics(backend: LanguageBackend, source: Source) -> tuple[Diagno
         elif node.type == "ERROR":
             snippet = node.text.decode("utf-8", "replace").strip().splitlines()
             near = f" near '{snippet[0][:40]}'" if snippet else ""
-            found.append(_at(source, node, f"syntax error{near}"))
+            found.append(_at(source, node, _capped(f"syntax error{near}")))
             continue  # one diagnostic per error region
         if node.has_error:
             cursor.extend(reversed(node.children))
@@ -158,7 +184,8 @@ def _map_lines(diagnostics: Sequence[Diagnostic], source: Source) -> tuple[Diagn
             line -= source.code_line_offset
             if line < 1:
                 line = None
-        mapped.append(Diagnostic(diagnostic.message, line, diagnostic.column if line else None, diagnostic.severity))
+        column = diagnostic.column if line else None
+        mapped.append(Diagnostic(_capped(diagnostic.message), line, column, diagnostic.severity))
     return tuple(mapped)
 
 

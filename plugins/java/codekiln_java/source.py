@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from codekiln.languages import Source
+from codekiln.parsing import parse
 from codekiln.problem import Problem, Signature
 from codekiln.typespec import TypeSpec
 
@@ -170,7 +171,7 @@ def java_parser() -> Any:
 def assemble(code: str, problem: Problem) -> JavaSource:
     """Solution.java for ``code`` (one line of imports added before it) and the harness for ``problem``."""
     data = bytearray(code.encode("utf-8"))
-    root = java_parser().parse(bytes(data)).root_node
+    root = parse(java_parser().language, bytes(data)).root_node  # budgeted: the answer is untrusted
     solution = None
     imports, loose = [], False
     for node in root.named_children:

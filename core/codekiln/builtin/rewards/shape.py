@@ -6,56 +6,14 @@ Registered by the ``builtin.rewards`` plugin (:mod:`codekiln.builtin.rewards.bas
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from codekiln.errors import ConfigError
+from codekiln.extract import fenced_blocks
 from codekiln.rewards import Reward
 
-__all__ = ["FencedBlock", "FormatReward", "LengthReward", "fenced_blocks"]
-
-# The fence grammar of codekiln.extract (CommonMark's, minus indented code): an opening line of three or
-# more backticks or tildes with an optional info string; the closing line repeats the character at least as
-# many times and holds nothing else.
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.MULTILINE)
-
-
-@attrs.frozen
-class FencedBlock:
-    """One fenced block: its language tag (the info string's first word, lower case), body and whether it
-    was closed (a block cut off by the end of generation is not)."""
-
-    tag: str
-    body: str
-    closed: bool
-
-
-def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
-    """The fenced blocks of ``text``, and the text outside them.
-
-    >>> blocks, outside = fenced_blocks("Sure:\\n```python\\nx = 1\\n```\\n")
-    >>> blocks, outside.strip()
-    ([FencedBlock(tag='python', body='x = 1\\n', closed=True)], 'Sure:')
-    """
-    blocks: list[FencedBlock] = []
-    outside: list[str] = []
-    pos = 0
-    while opening := _FENCE_OPEN.search(text, pos):
-        outside.append(text[pos : opening.start()])
-        fence = opening.group("fence")
-        body_start = opening.end() + 1
-        closing = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.MULTILINE)
-        end = closing.search(text, body_start)
-        tag = opening.group("info").strip().lower().split(" ")[0]
-        blocks.append(FencedBlock(tag, text[body_start : end.start()] if end else text[body_start:], end is not None))
-        if end is None:
-            return blocks, "".join(outside)
-        pos = end.end()
-    outside.append(text[pos:])
-    return blocks, "".join(outside)
+__all__ = ["FormatReward", "LengthReward"]
 
 
 class FormatReward(Reward):
