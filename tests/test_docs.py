@@ -237,7 +237,7 @@ def test_dataset_example(plugins):
 def test_logger_example(plugins, tmp_path):
     example = load_example("logger_plugin")
     with registered(plugins, example):
-        plugins.notify("codekiln_training_started", run_dir=tmp_path, config=None)
+        plugins.notify("codekiln_training_started", run_dir=tmp_path, config=None, start_step=1)
         plugins.notify("codekiln_step_finished", run_dir=tmp_path, step=1, metrics={"reward/total": 0.5, "loss": 2})
         plugins.notify("codekiln_step_finished", run_dir=tmp_path, step=2, metrics={"loss": 1.5})
     with open(tmp_path / example.FILENAME, newline="", encoding="utf-8") as handle:

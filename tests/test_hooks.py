@@ -139,7 +139,7 @@ class Recorder:
 def test_hook_codekiln_training_started(codekiln_plugins, register_plugin, tmp_path):
     recorder = Recorder()
     with register_plugin(recorder, name="recorder"):
-        codekiln_plugins.notify("codekiln_training_started", run_dir=tmp_path, config={"seed": 1})
+        codekiln_plugins.notify("codekiln_training_started", run_dir=tmp_path, config={"seed": 1}, start_step=1)
     assert recorder.calls == [("started", tmp_path, {"seed": 1})]
 
 

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from codekiln.builtin import logger_support, mlflow_logger, tensorboard_logger, wandb_logger
+from codekiln.builtin.loggers import mlflow as mlflow_logger
+from codekiln.builtin.loggers import support as logger_support
+from codekiln.builtin.loggers import tensorboard as tensorboard_logger
+from codekiln.builtin.loggers import wandb as wandb_logger
 from codekiln.plugins import make_plugins
 
 CONFIG = {"seed": 3, "grpo": {"kl_coef": 0.05, "group_size": 4}}
@@ -25,7 +28,7 @@ def quiet_environment(monkeypatch):
 
 
 def run_training(plugins, run_dir: Path, *, finish: bool = True) -> None:
-    plugins.notify("codekiln_training_started", run_dir=run_dir, config=CONFIG)
+    plugins.notify("codekiln_training_started", run_dir=run_dir, config=CONFIG, start_step=1)
     for step, metrics in STEPS.items():
         plugins.notify("codekiln_step_finished", run_dir=run_dir, step=step, metrics=metrics)
     plugins.notify("codekiln_evaluation_finished", run_dir=run_dir, name="after_grpo", metrics={"pass@1": 0.5})
@@ -69,6 +72,18 @@ def test_tensorboard_events_survive_a_run_that_never_finishes(tmp_path):
     [config_text] = events.Tensors("config/text_summary")
     assert '"kl_coef": 0.05' in config_text.tensor_proto.string_val[0].decode()
     tensorboard_logger._writers.pop(tmp_path.resolve()).close()
+
+
+def test_tensorboard_drops_what_a_stopped_run_logged_past_its_checkpoint(tmp_path):
+    # A run stopped after step 2 whose checkpoint was step 1 resumes at step 2: the events the stopped run
+    # wrote for step 2 go, the re-logged ones stay, as metrics.jsonl keeps one row per step.
+    plugins = make_plugins(autoload=False, warn=fail_on_warning)
+    run_training(plugins, tmp_path, finish=False)
+    tensorboard_logger._writers.pop(tmp_path.resolve()).close()
+    plugins.notify("codekiln_training_started", run_dir=tmp_path, config=CONFIG, start_step=2)
+    plugins.notify("codekiln_step_finished", run_dir=tmp_path, step=2, metrics={"reward/total": 0.5})
+    plugins.notify("codekiln_training_finished", run_dir=tmp_path, metrics={"pass_rate": 0.5})
+    assert tensorboard_scalars(tmp_path)["reward/total"] == [(1, 0.25), (2, 0.5)]
 
 
 def test_tensorboard_without_the_package_warns_once_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -122,6 +122,8 @@ class SFTConfig:
     packing: bool = False
     #: Longest training example in tokens; longer ones are cut (and counted).
     max_length: int = attrs.field(default=512, validator=_positive)
+    #: Write a checkpoint every this many epochs (0: only after SFT), so a stopped run resumes within SFT.
+    checkpoint_every: int = attrs.field(default=10, validator=_non_negative)
 
 
 @attrs.frozen

@@ -111,13 +111,16 @@ def codekiln_register_datasets(registry: DatasetRegistry) -> None:
 
 
 @hookspec
-def codekiln_training_started(run_dir: Path, config: Any) -> None:
-    """A training run has started.
+def codekiln_training_started(run_dir: Path, config: Any, start_step: int) -> None:
+    """A training run has started, or a stopped run has resumed.
 
-    Called: once, after the run directory and the effective config are written, before the first step.
+    Called: once per session of a run, after the run directory and the effective config are written, before
+        the first step.
     Arguments:
         run_dir: the run's directory; a logger may write its files here.
         config: the effective ``codekiln.config.Config``.
+        start_step: the first step this session logs: 1 for a new run; after a resume, the step after the
+            checkpoint's. A logger that appends to files drops what a stopped run logged from there on.
     Returns: nothing; the return value is ignored.
     First result: no, every implementation is called.
     Implement: loggers and monitors (TensorBoard, JSONL, Weights & Biases, ...).

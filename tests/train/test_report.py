@@ -39,11 +39,23 @@ def test_plot_is_a_png(tmp_path):
     assert path.stat().st_size > 10_000  # three panels of lines, not an empty canvas
 
 
-def test_plot_draws_three_panels_even_when_metrics_are_missing(tmp_path):
-    # Only a reward: the pass-rate and KL panels say "not logged"; still a valid image.
+def test_plot_draws_the_kl_panel_only_when_kl_was_computed(tmp_path):
+    # Only a reward: the pass-rate panel says "not logged"; no KL (kl_coef 0 logs none), no KL panel.
     path = write_plot([{"step": 1, "reward/total": 0.5}, {"step": 2, "reward/total": float("nan")}],
                       tmp_path / "plot.png")
-    assert png_size(path) == (700, 900)
+    assert png_size(path) == (700, 600)
+
+
+def test_plot_x_axis_counts_grpo_steps(tmp_path, monkeypatch):
+    # The global step also counts SFT steps: 40 SFT steps, then GRPO steps 1 and 2 at global steps 41, 42.
+    from matplotlib.axes import Axes
+
+    drawn = []
+    original = Axes.plot
+    monkeypatch.setattr(Axes, "plot", lambda self, x, y, **kw: drawn.append(list(x)) or original(self, x, y, **kw))
+    write_plot([{"step": 41, "grpo/step": 1, "reward/total": 0.5}, {"step": 42, "grpo/step": 2,
+                                                                      "reward/total": 0.6}], tmp_path / "plot.png")
+    assert drawn == [[1, 2]]
 
 
 def test_no_rows_no_plot(tmp_path):

@@ -20,7 +20,7 @@ from codekiln.train.trainer import train
 GRPO_KEYS = {
     "reward/total", "reward/all_tests", "reward/tests", "reward/compiles", "reward/syntax",
     "pass_rate", "pass_rate/python", "compile_rate/python", "syntax_error_rate/python", "timeout_rate/python",
-    "kl", "clip_fraction", "entropy", "completion_length/mean", "tokens_per_s",
+    "clip_fraction", "entropy", "completion_length/mean", "tokens_per_s",
     "time/generate", "time/verify", "time/train", "lr",
 }
 
@@ -76,8 +76,11 @@ def _comparable(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in row.items() if not k.startswith(drop)} for row in rows]
 
 
-def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_path):
-    steps = ["grpo.steps=4", "grpo.checkpoint_every=2", "eval.enabled=false"]
+@pytest.mark.parametrize(("steps", "phase", "counter", "at"), [
+    (["grpo.steps=4", "grpo.checkpoint_every=2", "eval.enabled=false"], "grpo", "grpo_step", 2),
+    (["sft.epochs=8", "sft.checkpoint_every=2", "grpo.steps=1", "eval.enabled=false"], "sft", "sft_epoch", 2),
+], ids=["during-grpo", "during-sft"])
+def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_path, steps, phase, counter, at):
     uninterrupted = _run(tiny_run(*steps, run_dir=tmp_path / "whole")).run_dir
 
     killed_dir = tmp_path / "killed"
@@ -85,29 +88,32 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_pat
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
-        while not _grpo_checkpoint(killed_dir, 2):
+        while not any(state.get(counter, 0) >= at for state in _checkpoint_states(killed_dir)):
             assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "no checkpoint at GRPO step 2 within 10 minutes"
-            time.sleep(0.2)
+            assert time.monotonic() < deadline, f"no checkpoint at {counter} {at} within 10 minutes"
+            time.sleep(0.1)
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         process.wait()
     assert not (killed_dir / "final").exists()
+    assert max(_checkpoint_states(killed_dir), key=lambda state: state["global_step"])["phase"] == phase
 
     _run(tiny_run(*steps, run_dir=killed_dir), resume=True)
     assert _comparable(_rows(killed_dir)) == _comparable(_rows(uninterrupted))
     assert (killed_dir / "final" / "config.json").exists()
 
 
-def _grpo_checkpoint(run_dir: Path, step: int) -> bool:
+def _checkpoint_states(run_dir: Path) -> list[dict]:
     folder = run_dir / "checkpoints"
     if not folder.is_dir():
-        return False
+        return []
+    states = []
     for checkpoint in folder.glob("step-*"):
-        state = json.loads((checkpoint / "state.json").read_text())
-        if state["grpo_step"] >= step:
-            return True
-    return False
+        try:
+            states.append(json.loads((checkpoint / "state.json").read_text()))
+        except FileNotFoundError:  # pruned while we looked
+            continue
+    return states
 
 
 def test_an_existing_run_directory_is_not_overwritten_silently(tiny_run, tmp_path):
@@ -154,7 +160,7 @@ def test_the_documented_config_is_valid_and_names_registered_plugins():
     plugins = make_plugins()
     from codekiln.rewards import RewardSet
 
-    assert RewardSet.from_config(config, plugins.rewards()).names == ["all_tests", "tests", "format", "length"]
+    assert RewardSet.from_config(config, plugins).names == ["all_tests", "tests", "format", "length"]
     assert config.curriculum.name in plugins.curricula()
     for language in config.data.languages:
         plugins.languages().get(language)

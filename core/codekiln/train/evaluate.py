@@ -15,7 +15,7 @@ from .completions import Generator
 from .metrics import pass_at_k_by_language, verdict_rates
 from .rollout import Rollout, SamplingSettings, generate_and_verify
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluation_metrics"]
 
 
 def evaluate(tasks: Sequence[Task], prompts: Sequence[str], stops: Sequence[Sequence[str]], *,
@@ -26,11 +26,16 @@ def evaluate(tasks: Sequence[Task], prompts: Sequence[str], stops: Sequence[Sequ
     sampling = SamplingSettings(temperature=temperature, top_p=1.0, top_k=0, max_new_tokens=max_new_tokens)
     groups, _ = generate_and_verify(tasks, prompts, stops, generator=generator, verifier=verifier, n=samples,
                                     sampling=sampling, seed=seed)
-    verdicts = [r.verdict for group in groups for r in group]
-    metrics = verdict_rates(verdicts)
+    return evaluation_metrics(groups, samples), groups
+
+
+def evaluation_metrics(groups: Sequence[Sequence[Rollout]], samples: int) -> dict[str, float]:
+    """The rates over every verdict, pass@k for k = 1 and ``samples`` from each task's group, and the number
+    of tasks. Data-parallel training calls it again on every rank's groups gathered together."""
+    metrics = verdict_rates([r.verdict for group in groups for r in group])
     if samples > 1:
-        passes = {(t.problem.id, t.language): [r.verdict.passed for r in group if not r.verdict.masked]
-                  for t, group in zip(tasks, groups)}
+        passes = {(group[0].task.problem.id, group[0].task.language):
+                  [r.verdict.passed for r in group if not r.verdict.masked] for group in groups}
         metrics.update(pass_at_k_by_language(passes, sorted({1, samples})))
-    metrics["problems"] = float(len(tasks))
-    return metrics, groups
+    metrics["problems"] = float(len(groups))
+    return metrics

@@ -206,10 +206,11 @@ def policy_loss(
             "clip_fraction": clip_low + clip_high,
             "clip_low_fraction": clip_low,
             "clip_high_fraction": clip_high,
-            "kl": masked_mean(kl) if kl is not None else 0.0,
             "ratio_mean": masked_mean(ratio),
             "tokens": tokens,
         }
+        if kl is not None:  # logged only when computed (kl_coef > 0): a 0 would read as "no drift"
+            stats["kl"] = masked_mean(kl)
     return loss, stats
 
 

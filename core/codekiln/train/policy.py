@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_TOKENIZER",
+    "PROMPT_FORMAT_FILE",
     "RECIPE_VERSION",
     "Policy",
     "default_model_dir",
@@ -38,6 +39,8 @@ __all__ = [
     "save_policy",
 ]
 
+#: Written beside a model codekiln saves: the prompt format it was trained with.
+PROMPT_FORMAT_FILE = "codekiln.json"
 #: Bump when the way the default model is built changes in a way the constants below do not capture.
 RECIPE_VERSION = 1
 #: The embedded default's tokenizer: byte-level BPE, so any text round-trips exactly.
@@ -81,6 +84,9 @@ class Policy:
     #: The model directory it was loaded from.
     source: str
     is_default: bool
+    #: The prompt format the model was trained with, as codekiln recorded it beside a model it saved
+    #: (:data:`PROMPT_FORMAT_FILE`); None for a model codekiln did not save.
+    prompt_format: str | None = None
 
 
 def resolve_device(setting: str) -> torch.device:
@@ -111,16 +117,38 @@ def load_policy(model_config: ModelConfig, *, device: torch.device) -> Policy:
         raise ConfigError(f"model.path '{directory}': cannot load the model: {_first_line(exc)}") from None
     tokenizer = _load_tokenizer(directory)
     model.to(device)
-    return Policy(model, tokenizer, str(directory), is_default)
+    return Policy(model, tokenizer, str(directory), is_default, _recorded_prompt_format(Path(directory)))
 
 
-def save_policy(policy: Policy, directory: Path) -> None:
+def save_policy(policy: Policy, directory: Path, *, prompt_format: str | None = None) -> None:
     """Save the model (safetensors), its generation config and the tokenizer: a directory that
-    ``transformers`` and vLLM load, and that ``model.path`` accepts."""
+    ``transformers`` and vLLM load, and that ``model.path`` accepts.
+
+    ``prompt_format`` is the format the model was trained with; it is recorded in
+    :data:`PROMPT_FORMAT_FILE`, and a model trained in the completion format is saved without a chat template,
+    so that every tool's "auto" (codekiln's, a plain ``transformers`` user's) prompts it the way it learnt.
+    """
+    import copy
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     policy.model.save_pretrained(directory)
-    policy.tokenizer.save_pretrained(directory)
+    tokenizer = policy.tokenizer
+    if prompt_format == "completion" and getattr(tokenizer, "chat_template", None):
+        tokenizer = copy.copy(tokenizer)  # the live run keeps its tokenizer as it is
+        tokenizer.chat_template = None
+    tokenizer.save_pretrained(directory)
+    if prompt_format is not None:
+        (directory / PROMPT_FORMAT_FILE).write_text(json.dumps({"prompt_format": prompt_format}) + "\n")
+
+
+def _recorded_prompt_format(directory: Path) -> str | None:
+    """The prompt format :func:`save_policy` recorded beside the model, if it did."""
+    try:
+        recorded = json.loads((directory / PROMPT_FORMAT_FILE).read_text(encoding="utf-8")).get("prompt_format")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return recorded if recorded in ("completion", "chat") else None
 
 
 def default_model_dir(cache_dir: str | Path) -> Path:

@@ -1,6 +1,6 @@
-"""What a training run leaves for a person to read: ``plot.png`` (reward, pass rate per language and KL over
-the GRPO steps) and ``summary.md`` (pass rates per evaluation, whether the reward rose, where the time
-went, and the run's facts).
+"""What a training run leaves for a person to read: ``plot.png`` (reward, pass rate per language and, when it
+was computed, KL over the GRPO steps) and ``summary.md`` (pass rates per evaluation, whether the reward rose,
+where the time went, and the run's facts).
 
 Both read the step metrics as logged (one mapping per step, keys such as ``reward/total``,
 ``pass_rate/python``, ``kl``, ``time/verify``; a key may be missing from some rows).
@@ -17,12 +17,15 @@ from typing import Any
 __all__ = ["reward_trend", "write_plot", "write_summary"]
 
 PLOT_NAME = "plot.png"
-# The three panels of the plot: title, y label, and which metrics go in it.
+# The panels of the plot: title, y label, which metrics go in it, and whether the panel is drawn (saying "not
+# logged") when none of them was. KL is logged only when it is computed (grpo.kl_coef > 0).
 _PANELS = (
-    ("Reward", "reward", lambda key: key.startswith("reward/")),
-    ("Pass rate per language", "pass rate", lambda key: key.startswith("pass_rate/")),
-    ("KL to the reference", "k3 KL", lambda key: key == "kl"),
+    ("Reward", "reward", lambda key: key.startswith("reward/"), True),
+    ("Pass rate per language", "pass rate", lambda key: key.startswith("pass_rate/"), True),
+    ("KL to the reference", "k3 KL", lambda key: key == "kl", False),
 )
+#: The x axis: the GRPO step counter (the trainer's global step also counts SFT steps), else ``step``.
+_X_KEYS = ("grpo/step", "step")
 
 
 def _value(row: Mapping[str, Any], key: str) -> float | None:
@@ -33,28 +36,31 @@ def _value(row: Mapping[str, Any], key: str) -> float | None:
 
 
 def write_plot(metrics_rows: Sequence[Mapping[str, float]], path: Path) -> Path | None:
-    """Draw the reward, pass-rate and KL panels against ``step`` into the PNG ``path``.
+    """Draw the reward, pass-rate and (when logged) KL panels against the GRPO step into the PNG ``path``.
 
-    Returns ``path``, or None (and writes nothing) when there are no rows. A panel whose metrics were
-    never logged says so rather than disappearing, so the figure always has three panels.
+    Returns ``path``, or None (and writes nothing) when there are no rows. The reward and pass-rate panels
+    say "not logged" rather than disappearing; the KL panel is drawn only when KL was computed.
     """
-    rows = [row for row in metrics_rows if "step" in row]
+    x_key = next((key for key in _X_KEYS if any(key in row for row in metrics_rows)), None)
+    rows = [row for row in metrics_rows if x_key is not None and x_key in row]
     if not rows:
         return None
     # The object API with the Agg canvas: no pyplot, no global backend switch in the caller's process.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7, 9), layout="constrained")
-    FigureCanvasAgg(figure)
     # The total first and thicker than its components.
     keys = sorted({key for row in rows for key in row}, key=lambda key: (key != "reward/total", key))
-    for axes, (title, ylabel, wanted) in zip(figure.subplots(len(_PANELS), 1, sharex=True), _PANELS):
+    panels = [(title, ylabel, wanted) for title, ylabel, wanted, always in _PANELS
+              if always or any(_value(row, key) is not None for row in rows for key in filter(wanted, keys))]
+    figure = Figure(figsize=(7, 3 * len(panels)), layout="constrained")
+    FigureCanvasAgg(figure)
+    for axes, (title, ylabel, wanted) in zip(figure.subplots(len(panels), 1, sharex=True), panels):
         axes.set_title(title)
         axes.set_ylabel(ylabel)
         plotted = False
         for key in filter(wanted, keys):
-            points = [(row["step"], v) for row in rows if (v := _value(row, key)) is not None]
+            points = [(row[x_key], v) for row in rows if (v := _value(row, key)) is not None]
             if points:
                 steps, values = zip(*points)
                 axes.plot(steps, values, marker="." if len(points) < 30 else None, label=key,
@@ -65,7 +71,7 @@ def write_plot(metrics_rows: Sequence[Mapping[str, float]], path: Path) -> Path 
         else:
             axes.text(0.5, 0.5, "not logged", ha="center", va="center", transform=axes.transAxes)
         axes.grid(alpha=0.3)
-    axes.set_xlabel("step")
+    axes.set_xlabel("GRPO step" if x_key == "grpo/step" else "step")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)

@@ -175,15 +175,18 @@ class _Run:
             (self.run_dir / "config.yaml").write_text(config_to_yaml(self.config), encoding="utf-8")
             _truncate_log(self.run_dir / "metrics.jsonl", self.state["global_step"])
             _truncate_log(self.run_dir / "curriculum.jsonl", self.state["grpo_step"])
-            self._notify("codekiln_training_started", config=self.config)
+            self._notify("codekiln_training_started", config=self.config, start_step=self.state["global_step"] + 1)
         if self.state["phase"] == "start":
             self._evaluate("before_sft")
+            self.state["phase"] = "sft"
+        if self.state["phase"] == "sft":
             if self.config.sft.enabled:
                 self._sft()
                 self._evaluate("after_sft")
             self._save_sft_model()
             self.state["phase"] = "grpo"
             self._checkpoint()
+            self.checkpoint = None  # resumed within SFT: GRPO starts from here, not from that checkpoint
         if self.state["phase"] == "grpo":
             if self.config.grpo.enabled and self.state["grpo_step"] < self.config.grpo.steps:
                 self._grpo()
@@ -193,13 +196,13 @@ class _Run:
         return TrainResult(self.run_dir, dict(self.state["evaluations"]), final)
 
     def _read_checkpoint_state(self) -> dict[str, Any]:
-        # The optimiser and scheduler are restored where they are built (SFT is over by the first checkpoint).
+        # The optimiser and scheduler are restored where they are built: in _sft or _grpo.
         import json
 
         state = json.loads((self.checkpoint / "state.json").read_text(encoding="utf-8"))
         if self.world.is_main:
-            print(f"codekiln: resuming {self.run_dir} from {self.checkpoint.name} ({state['phase']}, "
-                  f"GRPO step {state['grpo_step']})", file=sys.stderr)
+            print(f"codekiln: resuming {self.run_dir} from {self.checkpoint.name} ({state['phase']}, SFT epoch "
+                  f"{state.get('sft_epoch', 0)}, GRPO step {state['grpo_step']})", file=sys.stderr)
         return state
 
     # -- evaluation -----------------------------------------------------------------------------------------------
@@ -229,12 +232,11 @@ class _Run:
             print(f"codekiln: {name}: {shown}", file=sys.stderr)
 
     def _merge_evaluation(self, metrics: dict[str, float], groups: list[list[Any]]) -> dict[str, float]:
-        """Every rank evaluated a shard: recompute the rates over all of them."""
-        from .metrics import verdict_rates
+        """Every rank evaluated a shard: recompute the rates and pass@k over all of them."""
+        from .evaluate import evaluation_metrics
 
         every_group = [g for part in self.world.gather(groups) for g in part]
-        merged = dict(metrics) if not self.world.distributed else verdict_rates(
-            [r.verdict for g in every_group for r in g])
+        merged = evaluation_metrics(every_group, self.config.eval.samples) if self.world.distributed else dict(metrics)
         validation = {t.key for t in self.validation_tasks}
         every = [(r.task.key in validation, r.verdict) for g in every_group for r in g]
         for label, wanted in (("train", False), ("validation", True)):
@@ -270,7 +272,11 @@ class _Run:
         total = max(1, steps_per_epoch * sft.epochs // self.world.size)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, objectives.lr_lambda(sft.lr_schedule, sft.warmup_steps, total))
-        bar = tqdm(total=total, desc="SFT", unit="step", disable=not self._bar(), file=sys.stderr)
+        start = self.state.get("sft_epoch", 0)
+        if self.checkpoint is not None and start > 0:  # resumed within SFT
+            load_checkpoint(self.checkpoint, optimizer=optimizer, scheduler=scheduler)
+        bar = tqdm(total=total, initial=start * total // max(1, sft.epochs), desc="SFT", unit="step",
+                   disable=not self._bar(), file=sys.stderr)
 
         def on_step(metrics: dict[str, float]) -> None:
             self._log(metrics)
@@ -287,6 +293,9 @@ class _Run:
                                            pad_id=self.policy.tokenizer.pad_token_id, device=self.device)
                 if loss is not None:
                     self._log({"sft/val_loss": loss, "sft/epoch": float(epoch + 1)}, advance=False)
+                self.state["sft_epoch"] = epoch + 1
+                if sft.checkpoint_every and (epoch + 1) % sft.checkpoint_every == 0 and epoch + 1 < sft.epochs:
+                    self._checkpoint(optimizer, scheduler)
         self.generator.sync_weights(self.policy.model)
 
     def _sft_pairs(self, tasks: list[Task], sft_example: Any) -> list[tuple[str, str]]:
@@ -367,7 +376,9 @@ class _Run:
         (no longer "the embedded default") but must keep prompting as before."""
         if "prompt_format" not in self.state:
             fmt = self.config.generation.prompt_format
-            if fmt == "auto":
+            if fmt == "auto" and self.policy.prompt_format is not None:  # a model codekiln trained and saved
+                fmt = self.policy.prompt_format
+            elif fmt == "auto":
                 has_template = bool(getattr(self.policy.tokenizer, "chat_template", None))
                 fmt = "chat" if has_template and not self.policy.is_default else "completion"
             self.state["prompt_format"] = fmt
@@ -424,7 +435,7 @@ class _Run:
         from .policy import save_policy
 
         if self.world.is_main:
-            save_policy(self.policy, self.run_dir / "sft_model")
+            save_policy(self.policy, self.run_dir / "sft_model", prompt_format=self._format())
         self.world.barrier()
 
     def _finish(self) -> Path | None:
@@ -434,7 +445,7 @@ class _Run:
         if not self.world.is_main:
             return None
         final = self.run_dir / "final"
-        save_policy(self.policy, final)
+        save_policy(self.policy, final, prompt_format=self._format())
         rows = _metric_rows(self.run_dir / "metrics.jsonl")
         write_plot([r for r in rows if "reward/total" in r], self.run_dir / "plot.png")
         facts = {"model": self.config.model.path or "embedded default", "dataset": self.config.data.dataset,

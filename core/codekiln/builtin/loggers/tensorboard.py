@@ -25,7 +25,9 @@ _writers: dict[Path, Any] = {}
 _last_step: dict[Path, int] = {}
 
 
-def _writer(run_dir: Path) -> Any | None:
+def _writer(run_dir: Path, purge_step: int | None = None) -> Any | None:
+    """The run's writer; ``purge_step`` (a resumed run's first step) drops the events a stopped run wrote from
+    that step on, as the other logs drop their rows."""
     key = Path(run_dir).resolve()
     if key not in _writers:
         try:
@@ -33,7 +35,7 @@ def _writer(run_dir: Path) -> Any | None:
         except ImportError as exc:
             warn_once(PLUGIN, f"no TensorBoard events are written ({exc}); pip install tensorboard")
             return None
-        _writers[key] = SummaryWriter(log_dir=str(key / SUBDIR))
+        _writers[key] = SummaryWriter(log_dir=str(key / SUBDIR), purge_step=purge_step)
         _last_step.setdefault(key, 0)
     return _writers[key]
 
@@ -48,8 +50,8 @@ def _scalars(run_dir: Path, metrics: Mapping[str, Any], step: int, prefix: str =
 
 
 @hookimpl
-def codekiln_training_started(run_dir: Path, config: Any) -> None:
-    writer = _writer(run_dir)
+def codekiln_training_started(run_dir: Path, config: Any, start_step: int) -> None:
+    writer = _writer(run_dir, purge_step=start_step if start_step > 1 else None)
     if writer is not None:
         text = json.dumps(config_dict(config), indent=2, sort_keys=True, default=str)
         # Indented four spaces: a code block in TensorBoard's markdown text view.
