@@ -1,0 +1,80 @@
+"""codekiln.feedback: a verdict as text a model can repair from, for every status, bounded, from real verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from codekiln.feedback import MAX_CHARS, MAX_DIAGNOSTICS, MAX_FAILED_TESTS, render_feedback
+from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
+from codekiln.verifier.pipeline import verify_one
+from codekiln.verifier.runner import SandboxRunner
+
+ADD = Problem(id="add", description="Add two numbers.",
+              signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+              tests=(TestCase((1, 2), 3), TestCase((2, 2), 4), TestCase((0, 0), 0)))
+
+
+def test_a_pass_needs_no_feedback_and_a_masked_verdict_has_none():
+    assert render_feedback(Verdict(VerdictStatus.PASSED, "python")) == ""
+    assert render_feedback(Verdict(VerdictStatus.WRONG_ANSWER, "python", masked=True)) is None
+    assert render_feedback(Verdict(VerdictStatus.INFRA_ERROR, "python", masked=True)) is None
+    assert render_feedback(Verdict(VerdictStatus.TOOLCHAIN_MISSING, "java", masked=True)) is None
+
+
+def test_wrong_answer_names_the_failing_tests_with_expected_and_actual():
+    outcomes = tuple(TestOutcome(i, i == 0, None if i == 0 else f"expected {i}, got {i + 1}") for i in range(6))
+    text = render_feedback(Verdict(VerdictStatus.WRONG_ANSWER, "javascript", tests_passed=1, tests_total=6,
+                                   tests=outcomes))
+    lines = text.splitlines()
+    assert lines[0] == "Your JavaScript code runs, but 5 of 6 tests fail."
+    assert lines[1:1 + MAX_FAILED_TESTS] == ["test 2: expected 1, got 2", "test 3: expected 2, got 3",
+                                             "test 4: expected 3, got 4"]
+    assert lines[1 + MAX_FAILED_TESTS] == "(2 more failing tests not shown)"
+    assert lines[-1] == "Fix the code and answer with the whole corrected solution."
+
+
+def test_runtime_error_shows_the_last_lines_of_error_output():
+    stderr = "\n".join(f"frame {i}" for i in range(20)) + "\nZeroDivisionError: division by zero"
+    text = render_feedback(Verdict(VerdictStatus.RUNTIME_ERROR, "python", stderr_tail=stderr))
+    assert text.startswith("Your Python code fails while it runs.\nerror output (last lines):\n")
+    assert "  ZeroDivisionError: division by zero" in text
+    assert "frame 12" not in text  # only the last lines
+
+
+@pytest.mark.parametrize(("status", "headline"), [
+    (VerdictStatus.TIMEOUT, "Your Java code did not finish within its time limit"),
+    (VerdictStatus.MEMORY_LIMIT, "Your Java code ran out of memory."),
+    (VerdictStatus.OUTPUT_LIMIT, "Your Java code printed more output than allowed."),
+])
+def test_limits_say_which_limit(status, headline):
+    assert render_feedback(Verdict(status, "java")).startswith(headline)
+
+
+def test_feedback_is_bounded_whatever_the_sandbox_sent_back():
+    flood = tuple(Diagnostic("x" * 10_000 + "\n" * 50, line=i + 1) for i in range(100))
+    verdict = Verdict(VerdictStatus.COMPILE_ERROR, "cpp", stages=(StageResult(Stage.COMPILE, False, 0.0, flood),))
+    text = render_feedback(verdict)
+    assert len(text) <= MAX_CHARS
+    assert text.count("error:") <= MAX_DIAGNOSTICS
+    assert text.endswith("corrected solution.")
+
+
+@pytest.fixture(scope="module")
+def python_backend():
+    from codekiln.plugins import make_plugins
+
+    return make_plugins(warn=lambda line: None).languages().get("python")
+
+
+@pytest.mark.parametrize(("completion", "expected"), [
+    ("def add(a, b):\n    return a +\n", ["Your Python code has a syntax error.", "line 2:"]),
+    ("def add(a, b):\n    return a - b\n", ["Your Python code runs, but 2 of 3 tests fail.",
+                                              "test 1: expected 3, got -1"]),
+    ("def add(a, b):\n    return a // 0\n", ["Your Python code fails while it runs.", "ZeroDivisionError"]),
+])
+def test_real_verdicts_render_what_went_wrong(python_backend, completion, expected):
+    verdict = verify_one(python_backend, ADD, completion, SandboxRunner())
+    text = render_feedback(verdict)
+    for piece in expected:
+        assert piece in text, text
