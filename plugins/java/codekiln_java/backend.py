@@ -12,8 +12,8 @@
   and writes the returned values as wire data (``kiln/Harness.java``); the core compares them with the
   expected values outside the sandbox.
 - Native benchmark tests (HumanEval-X's ``Main``): two JVMs in two sandboxes, the benchmark's tests against
-  a proxy ``Solution`` in one, the solution in the other, this process relaying the calls
-  (:mod:`codekiln_java.native`).
+  a proxy ``Solution`` in one (:mod:`codekiln_java.native`), the solution in the other, the core's relay
+  (:mod:`codekiln.verifier.relay`) carrying the calls.
 
 Every JVM runs with ``memory_kind="data"`` (RLIMIT_AS breaks the JVM) and its heap capped below the
 limit, so that running out of memory throws ``OutOfMemoryError`` rather than crashing the JVM.
@@ -40,7 +40,8 @@ from codekiln.languages import (
 )
 from codekiln.problem import NativeTests, Problem
 from codekiln.sandbox import Limits
-from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verdict import Diagnostic
+from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from . import native
@@ -184,37 +185,21 @@ class JavaBackend(LanguageBackend):
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:
-        """HumanEval-X's own tests, in a JVM of their own against a proxy of the solution (see
-        :mod:`codekiln_java.native`)."""
+        """HumanEval-X's own tests, in a JVM of their own against a proxy of the solution, through the
+        core's relay (see :mod:`codekiln_java.native` and :mod:`codekiln.verifier.relay`)."""
         jdk = find_jdk()
         limits = _run_limits(runner)
         jar = runtime_jar(jdk)
         test_classes = _test_classes(jdk, problem.native[self.name], runner)
-        tests_limits = attrs.evolve(limits, wall_time_s=limits.wall_time_s + native.CHECK_EXTRA_WALL_S)
         serve = _java(jdk, limits, "kiln.Serve", str(_stack_bytes(limits)), str(source.code_line_offset))
-        check = _java(jdk, limits, "kiln.Check")
-        with (
-            attrs.evolve(runner, limits=tests_limits).spawn(
-                [*_ON_CHANNEL, *check], files={**test_classes, "kiln.jar": jar}, ro_paths=jdk.ro_paths
-            ) as tests,
-            attrs.evolve(runner, limits=limits).spawn(
-                [*_ON_CHANNEL, *serve], files={**compiled.artifacts, "kiln.jar": jar}, ro_paths=jdk.ro_paths
-            ) as solution,
-        ):
-            relay = native.Relay(tests, solution)
-            verdict = relay.run()
-            if relay.solution_gone:  # let it end as it ends: a limit it dies of is its verdict
-                solution.wait(limits.wall_time_s)
-        result = solution.result
-        if relay.solution_ready is False and result.limit_hit is None:
-            raise RuntimeError(f"the Java harness did not start in the solution's sandbox: {_tail(result.stderr)}")
-        if verdict is None:
-            if result.limit_hit is not None:  # the solution's limit ended it all
-                return NativeRun([TestOutcome(0, False, "the tests did not finish")], result,
-                                 "the tests did not finish")
-            raise RuntimeError(f"the benchmark's tests ended without a verdict: {_tail(tests.result.stderr)}")
-        outcomes, error = native.outcome(verdict)
-        return NativeRun(outcomes, result, error)
+        programs = NativePrograms(
+            language="Java",
+            tester=Program([*_ON_CHANNEL, *_java(jdk, limits, "kiln.Check")], files={**test_classes, "kiln.jar": jar},
+                           ro_paths=jdk.ro_paths),
+            solver=Program([*_ON_CHANNEL, *serve], files={**compiled.artifacts, "kiln.jar": jar},
+                           ro_paths=jdk.ro_paths),
+        )
+        return run_native(programs, attrs.evolve(runner, limits=limits))
 
 
 def _run_limits(runner: SandboxRunner) -> Limits:

@@ -12,27 +12,18 @@ sandbox of its own (own uid, own pid namespace):
   back as their declared return type (``kiln.Check``, ``kiln.Remote``). It is trusted and the same for
   every sample of a problem, so it is compiled once per problem and process.
 
-This process relays each call from the tests to the solution and the answer back (:class:`Relay`). The
-verdict is the tests' own last line, on a channel the solution has no access to.
+The core's relay (:mod:`codekiln.verifier.relay`) carries each call from the tests to the solution and the
+answer back. The verdict is the tests' own last line, on a channel the solution has no access to.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import attrs
-
-from codekiln.languages import parse_row
 from codekiln.problem import NativeTests
-from codekiln.verdict import TestOutcome
 
 from .source import java_parser
 
-__all__ = ["Relay", "proxy_source", "test_sources"]
+__all__ = ["proxy_source", "test_sources"]
 
-#: The tests' JVM may wait on slow answers: it gets this much more wall time than the solution's, so that
-#: a limit the solution hits is reported as the solution's.
-CHECK_EXTRA_WALL_S = 2.0
 _BOXED = {"int": "Integer", "long": "Long", "double": "Double", "float": "Float", "boolean": "Boolean",
           "char": "Character", "short": "Short", "byte": "Byte"}
 
@@ -85,51 +76,3 @@ def test_sources(native: NativeTests) -> dict[str, str]:
     proxy = proxy_source(native.prompt)
     imports = proxy.split("\n\n", 1)[0] if proxy.startswith("import") else ""
     return {"Main.java": f"{imports}\n\n{native.test}\n", "Solution.java": proxy}
-
-
-@attrs.define
-class Relay:
-    """Carries the tests' calls to the solution and the answers back, both processes sandboxed.
-
-    The tests' process writes one line per call on its channel; it goes to the solution as it is, and the
-    solution's one-line answer goes back (``{"gone": true}`` once the solution answers no more).
-    """
-
-    tests: Any
-    solution: Any
-    #: None until the first call; then whether the solution's harness said it started.
-    solution_ready: bool | None = None
-    #: Whether the solution stopped answering (it died, or closed its channel).
-    solution_gone: bool = False
-
-    def run(self) -> dict[str, Any] | None:
-        """The tests' verdict row, or None when their process ended without one."""
-        if parse_row(self.tests.channel.readline()) != {"ready": True}:
-            return None
-        while True:
-            line = self.tests.channel.readline()
-            row = parse_row(line)
-            if row is None or "check" in row:
-                return row
-            if not self.tests.send(self._answer(line)):
-                return None
-
-    def _answer(self, call: bytes) -> bytes:
-        if self.solution_ready is None:
-            self.solution_ready = parse_row(self.solution.channel.readline()) == {"ready": True}
-        answer = b""
-        if self.solution_ready and not self.solution_gone:
-            self.solution.send(call)
-            answer = self.solution.channel.readline()
-        if answer.endswith(b"\n"):
-            return answer
-        self.solution_gone = True
-        return b'{"gone":true}\n'
-
-
-def outcome(verdict: dict[str, Any]) -> tuple[list[TestOutcome], str | None]:
-    """The outcomes and the error of a verdict row of ``kiln.Check``."""
-    message = verdict.get("message")
-    status = verdict.get("check")
-    return [TestOutcome(0, status == "passed", None if message is None else str(message))], (
-        str(message) if status == "error" else None)

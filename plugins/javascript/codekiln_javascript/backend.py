@@ -6,11 +6,12 @@
 - Signature tests: ``kiln_harness.js tests`` calls the function on each test's arguments in the sandbox and
   reports the returned values in the ``codekiln.value_codec`` encoding, read as the declared return type says
   (see harness.js); the core compares them with the expected values outside.
-- Native tests (HumanEval-X's JavaScript tests): two sandboxes, so two uids and two pid namespaces. One runs
-  the solution (``kiln_harness.js serve``); the other the benchmark's test code (``kiln_harness.js check``),
-  in which the function under test is a proxy. This process relays each call's arguments from the tests to
-  the solution and its answer back: the solution never holds the test code or its expected values, and
-  cannot reach the process that judges.
+- Native tests (HumanEval-X's JavaScript tests): the core's relay (:mod:`codekiln.verifier.relay`) runs
+  the solution (``kiln_harness.js serve``) and the benchmark's test code (``kiln_harness.js check``, in
+  which the function under test is a proxy) in two sandboxes, so two uids and two pid namespaces, and
+  relays each call's arguments from the tests to the solution and its answer back: the solution never
+  holds the test code or its expected values, and cannot reach the process that judges. Modules on
+  ``NODE_PATH`` (folders that exist) are readable in both sandboxes.
 
 The solution's function is named in camelCase (``running_max`` → ``runningMax``), its parameters too.
 Values cross as JSON: ``int`` and ``float`` are both ``number`` (an ``int`` result must be an
@@ -49,7 +50,8 @@ from codekiln.languages import (
 )
 from codekiln.problem import Problem
 from codekiln.typespec import TypeSpec
-from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verdict import Diagnostic
+from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
@@ -61,9 +63,6 @@ MIN_NODE = 18
 _INSTALL_HINT = "install Node.js 18 or newer (Debian/Ubuntu: apt-get install nodejs)"
 # Directories the sandbox always shows; a node installed elsewhere (nvm, a tarball) is added read-only.
 _SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/")
-#: The benchmark's test process may wait on slow answers: it gets this much more wall time than the solution,
-#: so that a limit the solution hits is reported as the solution's.
-_CHECK_EXTRA_WALL_S = 2.0
 
 # `node --check` output: "/sandbox/solution.js:3", the source line, a caret line, a blank line, the error.
 _CHECK_LOCATION = re.compile(r"^.*solution\.js:(\d+)$", re.MULTILINE)
@@ -213,77 +212,31 @@ class JavaScriptBackend(LanguageBackend):
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:
+        """HumanEval-X's own tests through the core's relay (:mod:`codekiln.verifier.relay`)."""
         native = problem.native[self.name]
         node = _toolchain()
-        limits = _node_limits(runner.limits)
-        solution_runner = attrs.evolve(runner, limits=limits)
-        check_runner = attrs.evolve(runner, limits=attrs.evolve(
-            limits, wall_time_s=limits.wall_time_s + _CHECK_EXTRA_WALL_S))
-        harness = {"kiln_harness.js": HARNESS}
-        with (
-            check_runner.spawn([node.path, "kiln_harness.js", "check", native.entry_point], files=harness,
-                               ro_paths=node.ro_paths) as tests,
-            solution_runner.spawn([node.path, "kiln_harness.js", "serve", native.entry_point],
-                                  files={**harness, "solution.js": source.text}, ro_paths=node.ro_paths) as solution,
-        ):
-            relay = _Relay(tests, solution)
-            verdict = relay.run({"prompt": native.prompt, "test": native.test})
-            if relay.solution_gone:  # let it end as it ends: a limit it dies of is its verdict
-                solution.wait(limits.wall_time_s)
-        outcome = _memory_evident(solution.result)
-        if relay.solution_ready is False and outcome.limit_hit is None:
-            raise RuntimeError(f"the JavaScript harness did not start in the solution's sandbox: "
-                               f"{_tail(outcome.stderr)}")
-        if verdict is None or verdict.get("check") == "infra":
-            if outcome.limit_hit is not None:  # the solution's limit ended it all
-                return NativeRun([TestOutcome(0, False, "the tests did not finish")], outcome,
-                                 "the tests did not finish")
-            why = verdict.get("message") if verdict else f"the test process ended early: {_tail(tests.result.stderr)}"
-            raise RuntimeError(f"JavaScript benchmark tests could not run: {why}")
-        message = verdict.get("message")
-        error = str(message) if verdict["check"] == "error" else None
-        return NativeRun([TestOutcome(0, verdict["check"] == "passed", message)], outcome, error)
+        env, module_paths = _node_modules()
+        ro_paths = (*node.ro_paths, *module_paths)
+        tests = json.dumps({"prompt": native.prompt, "test": native.test})
+        programs = NativePrograms(
+            language="JavaScript",
+            tester=Program([node.path, "kiln_harness.js", "check", native.entry_point],
+                           files={"kiln_harness.js": HARNESS, "tests.json": tests}, env=env, ro_paths=ro_paths),
+            solver=Program([node.path, "kiln_harness.js", "serve", native.entry_point],
+                           files={"kiln_harness.js": HARNESS, "solution.js": source.text}, env=env,
+                           ro_paths=ro_paths),
+            explain=_memory_evident,
+        )
+        return run_native(programs, attrs.evolve(runner, limits=_node_limits(runner.limits)))
 
 
-class _Relay:
-    """Carries a benchmark's tests between the test process and the solution's process, both sandboxed.
-
-    The test process sends one line per call of the function under test; each goes to the solution as it
-    is, and the solution's one-line answer comes back (``{"gone": true}`` once the solution is no more).
-    """
-
-    def __init__(self, tests: Any, solution: Any) -> None:
-        self.tests, self.solution = tests, solution
-        #: None until the first call; then whether the solution's harness said it started.
-        self.solution_ready: bool | None = None
-        #: Whether the solution's process stopped answering (it died, or closed its channel).
-        self.solution_gone = False
-
-    def run(self, request: dict[str, str]) -> dict[str, Any] | None:
-        """The verdict row, or None when the test process ended without one."""
-        if parse_row(self.tests.channel.readline()) != {"ready": True}:
-            return None
-        if not self.tests.send(json.dumps(request).encode() + b"\n"):
-            return None
-        while True:
-            line = self.tests.channel.readline()
-            row = parse_row(line)
-            if row is None or "check" in row:
-                return row
-            if not self.tests.send(self._answer(line)):
-                return None
-
-    def _answer(self, call: bytes) -> bytes:
-        if self.solution_ready is None:
-            self.solution_ready = parse_row(self.solution.channel.readline()) == {"ready": True}
-        answer = b""
-        if self.solution_ready:
-            self.solution.send(call)  # if it is gone, what it said before (a load error) may still be there
-            answer = self.solution.channel.readline()
-        if answer.endswith(b"\n"):
-            return answer
-        self.solution_gone = True
-        return b'{"gone":true}\n'
+def _node_modules() -> tuple[dict[str, str], tuple[str, ...]]:
+    """``NODE_PATH`` as the sandbox sees it, and its folders to show there read-only: modules installed
+    outside any project (``js-md5`` for HumanEval-X's JavaScript/162; ``scripts/dev.sh`` installs it) that
+    solutions and benchmark tests may ``require``. Folders that do not exist are left out, as node does."""
+    folders = [os.path.abspath(folder) for folder in os.environ.get("NODE_PATH", "").split(os.pathsep) if folder]
+    folders = [folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)]
+    return ({"NODE_PATH": os.pathsep.join(folders)} if folders else {}), tuple(folders)
 
 
 def _node_limits(limits: Any) -> Any:

@@ -34,9 +34,9 @@
  *        are v8.serialize'd (the structured clone algorithm): plain data only, no functions or prototypes.
  *
  * check  The benchmark's test code, in a sandbox of its own (another uid, another pid namespace: the
- *        solution can neither read nor signal it). stdin's first line is {"prompt", "test"}; the entry
+ *        solution can neither read nor signal it). tests.json holds {"prompt", "test"}; the entry
  *        point is a proxy that writes each call's arguments on fd 3 and reads the answer from stdin (the
- *        verifier relays both ways). console.assert throws, as a failed assertion should. The verdict
+ *        verifier relays both ways: codekiln.verifier.relay). console.assert throws, as a failed assertion should. The verdict
  *        goes to fd 3: {"check": "passed" | "failed" | "error" | "infra", "message": ...}; "error" when
  *        the solution failed (an exception, a crash, a malformed answer), "infra" when the test code
  *        itself cannot run (it does not compile, or it needs a module that is not installed).
@@ -59,6 +59,7 @@ const parseJson = JSON.parse;
 const now = performance.now.bind(performance);
 const exitNow = typeof process.reallyExit === 'function' ? process.reallyExit.bind(process) : process.exit.bind(process);
 const SOLUTION_FILE = path.resolve('solution.js');
+const TESTS_FILE = path.resolve('tests.json');
 const MAX_DEPTH = 100;
 const INTEGER_KEY = /^-?(0|[1-9][0-9]*)$/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -341,7 +342,7 @@ function check(entryPoint) {
   const write = (text) => writeLine(3, text);
   write('{"ready":true}');
   const readLine = lineReader(0);
-  const request = parseJson(readLine());
+  const request = parseJson(readFileSync(TESTS_FILE, 'utf8'));
   let failure = null; // the first thing that went wrong on the solution's side: sticky, even if caught
 
   function candidate(...args) {

@@ -89,7 +89,7 @@ public final class Harness {
     private String callOnce(Call call, Object[] args) {
         long start = System.nanoTime();
         try {
-            String value = Wire.encode(call.apply(args));
+            String value = Values.encode(call.apply(args));
             double seconds = (System.nanoTime() - start) / 1e9;
             return "{\"value\":" + value + ",\"time\":" + seconds + "}";
         } catch (Throwable error) {

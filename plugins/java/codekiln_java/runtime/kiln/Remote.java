@@ -45,7 +45,7 @@ public final class Remote {
         }
         String line;
         try {
-            requests.write(("{\"method\":" + Json.quote(name) + ",\"args\":" + Values.encode(args) + "}\n")
+            requests.write(("{\"method\":" + Json.quote(name) + ",\"args\":" + Values.encodeExact(args) + "}\n")
                     .getBytes(StandardCharsets.UTF_8));
             requests.flush();
             line = answers.readLine();

@@ -96,7 +96,7 @@ public final class Serve {
         }
         try {
             Object target = Modifier.isStatic(method.getModifiers()) ? null : instance;
-            return "{\"value\":" + Values.encode(method.invoke(target, args)) + "}";
+            return "{\"value\":" + Values.encodeExact(method.invoke(target, args)) + "}";
         } catch (InvocationTargetException thrown) {
             Throwable cause = thrown.getCause();
             String row = error(Harness.describe(cause, lineOffset));

@@ -14,31 +14,60 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.javatuples.Tuple;
 
 /**
- * Java values as JSON text and back, for a benchmark's own tests (HumanEval-X), whose types are Java's:
- * {@code int}, {@code List<Integer>}, {@code Optional<String>}, {@code Map<Object, Object>}, {@code Object}.
+ * The one value codec of the Java runtime: values as JSON text, and JSON back as values of a Java type.
  *
- * <p>A value is written by its runtime class: Integer, Short and Byte as JSON integers, Long as
- * {@code {"$long": N}}, Double and Float as JSON numbers that always hold a '.' or an exponent (non-finite
- * ones as {@code {"$float": "inf" | "-inf" | "nan"}}), Boolean, String, Character as {@code {"$char": "c"}},
- * lists and arrays as JSON arrays, sets as {@code {"$set": [...]}}, maps as {@code {"$dict": [[k, v], ...]}},
- * Optional as {@code {"$optional": []}} or {@code {"$optional": [v]}}, null as null. It is read back by the
- * Java type expected there ({@link #decode}); where that type is {@code Object}, by what the JSON says:
- * an integer literal is an Integer, as in Java source. Strings are interned, as literals are, so code that
- * compares them with {@code ==} behaves as it would with the benchmark's literals.
+ * <p>A value is written by its runtime class, never by a method of it that could lie ({@code equals},
+ * {@code toString}): lists, arrays, sets, maps and tuples are iterated, and everything else must be a boxed
+ * number, Boolean, Character, String or Optional. Integer, Short and Byte are JSON integers; Double and
+ * Float JSON numbers that always hold a '.' or an exponent (non-finite ones {@code {"$float": "inf" |
+ * "-inf" | "nan"}}); lists and arrays JSON arrays; sets {@code {"$set": [...]}}; maps
+ * {@code {"$dict": [[k, v], ...]}}; javatuples {@code {"$tuple": [...]}}; Character {@code {"$char": "c"}};
+ * Optional {@code {"$optional": []}} or {@code {"$optional": [v]}}; null is null. Long is the one class
+ * written two ways:
+ *
+ * <ul>
+ *   <li>{@link #encode} (the {@code codekiln.value_codec} encoding, read by the verifier, which compares
+ *       the data with the expected value by the declared type outside the sandbox): a JSON integer;
+ *   <li>{@link #encodeExact} (read back by another JVM, a benchmark's own tests, with {@link #decode}):
+ *       {@code {"$long": N}}, so that a {@code Long} where the tests expect {@code Object} stays a Long.
+ * </ul>
+ *
+ * <p>{@link #decode} reads a value by the Java type expected there; where that type is {@code Object}, by
+ * what the JSON says: an integer literal is an Integer, as in Java source. Strings are interned, as
+ * literals are, so code that compares them with {@code ==} behaves as it would with the benchmark's
+ * literals.
  */
 public final class Values {
     private Values() {
     }
 
+    /** Thrown for a value of a class that has no place in the encoding. */
+    public static final class UnsupportedValue extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedValue(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code value} as {@code codekiln.value_codec} data, for the verifier. */
     public static String encode(Object value) {
         StringBuilder out = new StringBuilder();
-        encode(value, out);
+        encode(value, false, out);
         return out.toString();
     }
 
-    private static void encode(Object value, StringBuilder out) {
+    /** {@code value} exactly, for another JVM to read back with {@link #decode}. */
+    public static String encodeExact(Object value) {
+        StringBuilder out = new StringBuilder();
+        encode(value, true, out);
+        return out.toString();
+    }
+
+    private static void encode(Object value, boolean exact, StringBuilder out) {
         if (value == null) {
             out.append("null");
         } else if (value instanceof Boolean) {
@@ -46,7 +75,7 @@ public final class Values {
         } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
             out.append(((Number) value).intValue());
         } else if (value instanceof Long) {
-            out.append("{\"$long\":").append(value).append('}');
+            out.append(exact ? "{\"$long\":" + value + "}" : value);
         } else if (value instanceof Double || value instanceof Float) {
             double number = ((Number) value).doubleValue();
             if (Double.isNaN(number)) {
@@ -54,7 +83,7 @@ public final class Values {
             } else if (Double.isInfinite(number)) {
                 out.append(number > 0 ? "{\"$float\":\"inf\"}" : "{\"$float\":\"-inf\"}");
             } else {
-                out.append(Double.toString(number));
+                out.append(Double.toString(number));  // always with '.' or 'E': read back as a float
             }
         } else if (value instanceof String) {
             out.append(Json.quote((String) value));
@@ -64,37 +93,39 @@ public final class Values {
             Optional<?> optional = (Optional<?>) value;
             out.append("{\"$optional\":[");
             if (optional.isPresent()) {
-                encode(optional.get(), out);
+                encode(optional.get(), exact, out);
             }
             out.append("]}");
         } else if (value instanceof Set) {
-            items((Set<?>) value, out.append("{\"$set\":")).append('}');
+            items((Set<?>) value, exact, out.append("{\"$set\":")).append('}');
         } else if (value instanceof Collection) {
-            items((Collection<?>) value, out);
+            items((Collection<?>) value, exact, out);
+        } else if (value instanceof Tuple) {
+            items((Tuple) value, exact, out.append("{\"$tuple\":")).append('}');
         } else if (value.getClass().isArray()) {
             List<Object> list = new ArrayList<>();
             for (int i = 0; i < Array.getLength(value); i++) {
                 list.add(Array.get(value, i));
             }
-            items(list, out);
+            items(list, exact, out);
         } else if (value instanceof Map) {
             out.append("{\"$dict\":[");
             boolean first = true;
             for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
                 out.append(first ? "[" : ",[");
                 first = false;
-                encode(entry.getKey(), out);
+                encode(entry.getKey(), exact, out);
                 out.append(',');
-                encode(entry.getValue(), out);
+                encode(entry.getValue(), exact, out);
                 out.append(']');
             }
             out.append("]}");
         } else {
-            throw new Wire.UnsupportedValue("a value of unsupported type " + value.getClass().getName());
+            throw new UnsupportedValue("returned a value of unsupported type " + value.getClass().getName());
         }
     }
 
-    private static StringBuilder items(Iterable<?> items, StringBuilder out) {
+    private static StringBuilder items(Iterable<?> items, boolean exact, StringBuilder out) {
         out.append('[');
         boolean first = true;
         for (Object item : items) {
@@ -102,7 +133,7 @@ public final class Values {
                 out.append(',');
             }
             first = false;
-            encode(item, out);
+            encode(item, exact, out);
         }
         return out.append(']');
     }
