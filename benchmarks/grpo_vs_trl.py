@@ -136,8 +136,8 @@ class Setup:
         from codekiln.train.prompts import default_stop, problem_prompt, render_prompt
 
         self.workdir = workdir
-        self.model_dir = default_model_dir(workdir / "cache")
         plugins = codekiln.plugins.make_plugins()
+        self.model_dir = default_model_dir(workdir / "cache", plugins)
         backend = plugins.languages().get(LANGUAGE)
         problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())
         chosen = [p for p in problems if p.difficulty == DIFFICULTY and p.signature is not None]
@@ -240,10 +240,10 @@ class CodekilnReward:
         return [None if v.masked or b.masked else b.total for v, b in zip(verdicts, breakdowns)]
 
 
-def _verifier(config: Config) -> Verifier:
-    """The verifier codekiln's trainer builds from the same config."""
-    return Verifier(isolation=config.sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
-                    block=tuple(config.plugins.block),
+def _verifier(config: Config, plugins: Any) -> Verifier:
+    """The verifier codekiln's trainer builds from the same config and plugin session."""
+    return Verifier(plugins, isolation=config.sandbox.isolation, workers=config.verifier.workers,
+                    cache=config.verifier.cache,
                     limits=Limits(wall_time_s=config.sandbox.wall_time_s, cpu_time_s=config.sandbox.cpu_time_s,
                                   memory_mb=config.sandbox.memory_mb))
 
@@ -293,9 +293,9 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
             finally:
                 generate_s[0] += time.perf_counter() - began
 
-    with _verifier(config) as verifier:
-        plugins = codekiln.plugins.make_plugins()
-        rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
+    plugins = codekiln.plugins.make_plugins(block=config.plugins.block)
+    with _verifier(config, plugins) as verifier:
+        rewards = RewardSet.from_config(config, plugins)
         reward = CodekilnReward(setup.problems, verifier, rewards, max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
         trainer = TimedGRPOTrainer(model=model, reward_funcs=[reward], args=grpo_config, train_dataset=dataset,
                                    processing_class=tokenizer, callbacks=[StepClock()])

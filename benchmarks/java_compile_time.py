@@ -58,8 +58,8 @@ def main() -> None:
     samples = [Sample(p, p.references["java"], "java") for p in _problems()]
     times: dict[str, list[float]] = {"compile": [], "compile, no CDS archive": [], "run": []}
     started = time.perf_counter()
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=10.0, cpu_time_s=10.0), workers=1,
-                  cache=False) as verifier:
+    with Verifier(codekiln.plugins.make_plugins(), isolation="namespaces",
+                  limits=Limits(wall_time_s=10.0, cpu_time_s=10.0), workers=1, cache=False) as verifier:
         verifier.verify_batch(samples[:1])  # builds kiln.jar and the archive if the cache lacks them
         for _ in range(options.repeat):
             stages = _stage_times(verifier, samples)

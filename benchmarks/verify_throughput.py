@@ -163,7 +163,7 @@ def verifier_cold_and_warm(samples: list[Sample]) -> tuple[tuple[float, int], tu
     """A fresh verifier (cache off): its first batch is "cold" and also the warm-up that starts every worker;
     the second batch is "warm"."""
     start = time.perf_counter()
-    with Verifier(isolation=ISOLATION, workers=0, cache=False) as verifier:
+    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=False) as verifier:
         verdicts = verifier.verify_batch(samples)
         cold = (time.perf_counter() - start, _passed(verdicts))
         start = time.perf_counter()
@@ -609,7 +609,7 @@ def verifier_warmup_and_warm(samples: list[Sample], warmup: int) -> tuple[tuple[
     """A fresh verifier (cache off): "cold" is ``Verifier()`` and its first batch, the first ``warmup`` samples,
     which starts every worker and fills its caches; "warm" is then the whole list in one batch."""
     start = time.perf_counter()
-    with Verifier(isolation=ISOLATION, workers=0, cache=False) as verifier:
+    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=False) as verifier:
         verdicts = verifier.verify_batch(samples[:warmup])
         cold = (time.perf_counter() - start, _passed(verdicts))
         start = time.perf_counter()
@@ -819,7 +819,7 @@ def humaneval_section(repeat: int) -> tuple[list[Result], float | None, dict[str
     _naive_one(programs[0])  # a first sandbox run, so that no method pays for the first one's cold caches
 
     profile: dict[str, Any] = {}
-    with Verifier(isolation=ISOLATION, workers=0, cache=True) as cache_verifier:
+    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=True) as cache_verifier:
         cache_verifier.verify_batch(samples)  # the first pass fills the cache
         # Methods take turns within each repeat, so that a burst of load on the machine hits one run of
         # each method rather than every run of one.

@@ -1,4 +1,4 @@
-"""Shared fixtures: one verifier per test session (its worker pool is costly to start)."""
+"""Shared fixtures: one plugin session and one verifier per test session (its worker pool is costly to start)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from codekiln.plugins import make_plugins
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
 
@@ -16,15 +17,20 @@ for _switch in ("WANDB_PROJECT", "MLFLOW_TRACKING_URI"):
 
 
 @pytest.fixture(scope="session")
-def verifier():
+def plugins():
+    """The tests' plugin session, as the CLI builds it: every installed plugin (this repository's languages)."""
+    return make_plugins()
+
+
+@pytest.fixture(scope="session")
+def verifier(plugins):
     """A verifier at full isolation with limits short enough for tests."""
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0), workers=2) as v:
+    with Verifier(plugins, isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0), workers=2) as v:
         yield v
 
 
 @pytest.fixture(scope="session")
 def builtin_problems():
     from codekiln.datasets import load_dataset
-    from codekiln.plugins import make_plugins
 
     return load_dataset("builtin", make_plugins(autoload=False).datasets())

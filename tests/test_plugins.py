@@ -158,3 +158,23 @@ def test_registered_context_manager_unregisters_even_on_error(codekiln_plugins, 
         raise KeyError("inside")
     assert "named" not in codekiln_plugins.rewards()
     assert "temp" not in codekiln_plugins.infos
+
+
+def test_each_registry_is_built_once_and_again_only_after_a_registration(codekiln_plugins, register_plugin):
+    calls = []
+
+    class Counting:
+        @hookimpl
+        def codekiln_register_rewards(self, registry):
+            calls.append(1)
+            registry.register(NamedReward)
+
+    rewards = codekiln_plugins.rewards()
+    assert codekiln_plugins.rewards() is rewards and "named" not in rewards
+    with register_plugin(Counting(), name="counting"):
+        with_plugin = codekiln_plugins.rewards()
+        assert with_plugin is not rewards and "named" in with_plugin
+        assert codekiln_plugins.rewards() is with_plugin and codekiln_plugins.describe()
+        assert calls == [1]  # rewards(), rewards() again and describe() share one build
+    assert "named" not in codekiln_plugins.rewards()  # unregistering drops it too
+    assert calls == [1]

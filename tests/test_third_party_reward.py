@@ -116,7 +116,7 @@ def test_third_party_reward_is_used_by_name_from_config(installed_plugin, tmp_pa
 
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG, encoding="utf-8")
-    rewards = RewardSet.from_config(load_config(path), registry)
+    rewards = RewardSet.from_config(load_config(path), plugins)
     assert rewards.names == ["short_code", "all_tests"]
     assert rewards.rewards["short_code"].max_lines == 2
 
@@ -149,7 +149,7 @@ def test_codekiln_plugins_lists_it(installed_plugin):
 
 
 def test_bad_params_from_config_name_the_reward(installed_plugin):
-    registry = make_plugins(autoload=True, warn=lambda line: None).rewards()
+    plugins = make_plugins(autoload=True, warn=lambda line: None)
     config = load_config(None, ["rewards={short_code: 1}", "reward_params={short_code: {max_lines: 0}}"])
     with pytest.raises(ConfigError, match=r"config key 'reward_params.short_code': reward 'short_code': max_lines"):
-        RewardSet.from_config(config, registry)
+        RewardSet.from_config(config, plugins)

@@ -8,6 +8,7 @@ import pytest
 
 from codekiln.errors import RegistryError
 from codekiln.languages import CompileResult
+from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verdict import VerdictStatus
@@ -44,7 +45,7 @@ class CountingPython(PythonBackend):
 @pytest.fixture
 def local_verifier():
     """In-process (workers=1), so a backend registered here is the one used."""
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0), workers=1) as verifier:
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=3.0), workers=1) as verifier:
         yield verifier
 
 
@@ -68,7 +69,7 @@ def test_identical_work_is_done_once_and_then_cached(local_verifier):
 
 
 def test_without_cache_every_batch_is_verified(tmp_path):
-    with Verifier(workers=1, cache=False) as verifier:
+    with Verifier(make_plugins(), workers=1, cache=False) as verifier:
         backend = CountingPython()
         verifier.languages.register(backend)
         verifier.verify_batch([Sample(ADD, RIGHT, "counted")])
@@ -120,8 +121,8 @@ def test_an_unavailable_isolation_level_is_refused_not_downgraded(monkeypatch, t
     available_levels.cache_clear()
     try:
         with pytest.raises(IsolationUnavailable, match=r"needs bwrap.*apt-get install bubblewrap"):
-            Verifier(isolation="namespaces", workers=1)
-        with Verifier(isolation="none", workers=1) as verifier:  # a level that is there still works
+            Verifier(make_plugins(), isolation="namespaces", workers=1)
+        with Verifier(make_plugins(), isolation="none", workers=1) as verifier:  # a level that is there still works
             assert verifier.verify(ADD, RIGHT, "python").passed
     finally:
         monkeypatch.undo()
@@ -130,7 +131,7 @@ def test_an_unavailable_isolation_level_is_refused_not_downgraded(monkeypatch, t
 
 def test_two_in_process_verifiers_keep_their_own_limits():
     slow = "def add(a, b):\n    import time\n    time.sleep(1.5)\n    return a + b\n"
-    with Verifier(workers=1, cache=False, limits=Limits(wall_time_s=0.5)) as strict, \
-            Verifier(workers=1, cache=False, limits=Limits(wall_time_s=5.0)) as lenient:
+    with Verifier(make_plugins(), workers=1, cache=False, limits=Limits(wall_time_s=0.5)) as strict, \
+            Verifier(make_plugins(), workers=1, cache=False, limits=Limits(wall_time_s=5.0)) as lenient:
         assert strict.verify(ADD, slow, "python").status is VerdictStatus.TIMEOUT
         assert lenient.verify(ADD, slow, "python").passed

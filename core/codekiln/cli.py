@@ -46,7 +46,8 @@ def cli(ctx: click.Context, block: tuple[str, ...], no_autoload: bool) -> None:
 
 
 def plugins_from(ctx: click.Context, extra_block: tuple[str, ...] = ()) -> Any:
-    """The plugin manager for this command, built once, honouring --block and --no-autoload."""
+    """The plugin session of this command, built once, honouring --block and --no-autoload; everything the
+    command runs (the verifier and its workers, the trainer) receives it."""
     from .plugins import make_plugins
 
     obj = ctx.find_root().obj
@@ -160,8 +161,7 @@ def check_command(ctx: click.Context, file: str, language: str, problem_ref: str
     plugins = plugins_from(ctx)
     problem = resolve_problem(problem_ref, plugins)
     code = Path(file).read_text(encoding="utf-8", errors="replace")
-    with Verifier(isolation=isolation, workers=1, cache=False, autoload=ctx.find_root().obj["autoload"],
-                  block=ctx.find_root().obj["block"]) as verifier:
+    with Verifier(plugins, isolation=isolation, workers=1, cache=False) as verifier:
         verdict = verifier.verify(problem, code, language)
     click.echo(json.dumps(to_json(verdict), indent=2) if as_json else format_verdict(verdict, problem))
     ctx.exit(0 if verdict.passed else 1)
@@ -188,10 +188,10 @@ def verify_command(ctx: click.Context, samples_path: str, dataset: str, strict: 
     from .samples import read_samples, summarize, write_results
     from .verifier import Verifier
 
-    problems = load_dataset(dataset, plugins_from(ctx).datasets(), strict=strict)
+    plugins = plugins_from(ctx)
+    problems = load_dataset(dataset, plugins.datasets(), strict=strict)
     samples = read_samples(Path(samples_path), problems)
-    root = ctx.find_root().obj
-    with Verifier(isolation=isolation, workers=workers, autoload=root["autoload"], block=root["block"]) as verifier, \
+    with Verifier(plugins, isolation=isolation, workers=workers) as verifier, \
             tqdm(total=len(samples), desc="verifying", unit="sample", file=sys.stderr, disable=None) as bar:
         verdicts = verifier.verify_batch(samples, progress=bar.update)
     if out_path:

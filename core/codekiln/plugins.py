@@ -1,8 +1,12 @@
 """Finding, loading and isolating plugins.
 
-:func:`make_plugins` builds the plugin manager in a fixed order: add the hookspecs, load the ``codekiln``
+:func:`make_plugins` builds the plugin session in a fixed order: add the hookspecs, load the ``codekiln``
 entry points (unless autoload is off), register the built-ins, then check that every hook a plugin
-implements exists. There is no module-level manager: each command, test or worker builds its own.
+implements exists. There is no module-level manager, and there is one session per process: only the entry
+points (the CLI, the pytest fixtures of :mod:`codekiln.testing`, the integrations) build one; everything
+below them (the verifier, the rewards, the curricula, the trainer) receives it. A worker process rebuilds
+exactly its parent's session from :meth:`Plugins.spec`, a picklable :class:`PluginsSpec`, so ``--block``
+and ``--no-autoload`` hold in every process.
 
 A plugin that fails to import, to validate or to register costs one line naming it, its distribution
 and version, and the error; everything else keeps working. Asking for something only that plugin could
@@ -19,6 +23,7 @@ import importlib
 import importlib.metadata
 import os
 import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,9 +32,10 @@ import attrs
 import pluggy
 
 from . import PROJECT_NAME, hookspecs
+from .errors import PluginError
 from .registry import CurriculumRegistry, DatasetRegistry, LanguageRegistry, Registry, RewardRegistry
 
-__all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "make_plugins"]
+__all__ = ["BUILTIN_PLUGINS", "PluginFailure", "PluginInfo", "Plugins", "PluginsSpec", "make_plugins"]
 
 #: Built-in plugins: name -> module. They register through the same hooks as third-party code and can be
 #: blocked by name like any other plugin.
@@ -95,14 +101,45 @@ def _warn_stderr(line: str) -> None:
     print(f"codekiln: warning: {line}", file=sys.stderr)
 
 
-class Plugins:
-    """The plugin manager plus what codekiln knows about each plugin: where it came from, what failed."""
+def _quiet(line: str) -> None:
+    """A worker's warnings: its parent built the same session and has reported every failure already."""
 
-    def __init__(self, *, trace: bool = False, warn: Callable[[str], None] = _warn_stderr) -> None:
+
+@attrs.frozen
+class PluginsSpec:
+    """What a session was built from, picklable: a worker process rebuilds exactly that session with
+    :meth:`build`. ``block`` holds every blocked name (the environment's included), ``extra`` the plugins
+    registered after the session was built, each by the module it is."""
+
+    autoload: bool
+    block: tuple[str, ...] = ()
+    extra: tuple[PluginInfo, ...] = ()
+
+    def build(self, *, warn: Callable[[str], None] = _quiet) -> Plugins:
+        plugins = make_plugins(autoload=self.autoload, block=self.block, warn=warn)
+        for info in self.extra:
+            plugins.register(importlib.import_module(info.module), info)
+        plugins.check_pending()
+        return plugins
+
+
+class Plugins:
+    """The plugin session: the plugin manager plus what codekiln knows about each plugin (where it came
+    from, what failed) and the registries built from it. Build it with :func:`make_plugins`."""
+
+    def __init__(self, *, autoload: bool = False, block: Iterable[str] = (), trace: bool = False,
+                 warn: Callable[[str], None] = _warn_stderr) -> None:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.failures: list[PluginFailure] = []
+        self.autoload = autoload
+        self.block = tuple(sorted(set(block)))
+        # Plugins registered after make_plugins built the session (a test's, a docs example's): a worker
+        # must register them again, so spec() names them.
+        self._extra: dict[str, Any] = {}
+        # Each registry is built once, on first use; registering or unregistering a plugin drops them all.
+        self._registries: dict[str, Any] = {}
         self._warn = warn
         self._trace = trace
         if trace:
@@ -112,18 +149,46 @@ class Plugins:
     # -- loading -------------------------------------------------------------------------------------------
 
     def register(self, plugin: Any, info: PluginInfo) -> bool:
-        """Register ``plugin``; on a validation error record a failure instead. True when it registered."""
+        """Register ``plugin`` in this session; on a validation error record a failure instead. True when it
+        registered. Worker processes register it too when it is a module importable by name (see
+        :meth:`spec`)."""
+        if not self._register(plugin, info):
+            return False
+        self._extra[info.name] = plugin
+        return True
+
+    def _register(self, plugin: Any, info: PluginInfo) -> bool:
         try:
             self.pm.register(plugin, name=info.name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             self._fail(info, f"{type(exc).__name__}: {exc}")
             return False
         self.infos[info.name] = info
+        self._registries.clear()
         return True
 
     def unregister(self, name: str) -> None:
         self.pm.unregister(name=name)
         self.infos.pop(name, None)
+        self._extra.pop(name, None)
+        self._registries.clear()
+
+    def spec(self) -> PluginsSpec:
+        """The picklable description worker processes rebuild this session from.
+
+        A plugin registered after the session was built travels as its module's name; one that is not a
+        module importable by name (an object or class made in this process) cannot, and is refused here.
+        """
+        extra = []
+        for name, plugin in self._extra.items():
+            module = _importable_name(plugin)
+            if module is None:
+                raise PluginError(
+                    f"plugin '{name}' ({type(plugin).__name__}) was registered in this process only, so worker "
+                    "processes cannot load it: register a module importable by name, or use one worker (workers=1)"
+                )
+            extra.append(attrs.evolve(self.infos[name], module=module))
+        return PluginsSpec(self.autoload, self.block, tuple(extra))
 
     def check_pending(self) -> None:
         """Reject plugins implementing hooks that do not exist (usually a typo), one plugin at a time."""
@@ -139,7 +204,7 @@ class Plugins:
 
     def _fail(self, info: PluginInfo, error: str, stage: str = "load") -> None:
         failure = PluginFailure(info.name, info.distribution, info.version, error, stage)
-        if failure in self.failures:  # registries are rebuilt; say each failure once
+        if failure in self.failures:  # registries are rebuilt after a registration; say each failure once
             return
         self.failures.append(failure)
         self._warn(failure.line)
@@ -162,6 +227,11 @@ class Plugins:
         return self._build("datasets")
 
     def _build(self, kind: str) -> Any:
+        if kind not in self._registries:
+            self._registries[kind] = self._build_registry(kind)
+        return self._registries[kind]
+
+    def _build_registry(self, kind: str) -> Any:
         hook_name, registry_class = _REGISTRIES[kind]
         registry = registry_class(failures=self.failure_for)
         # Built-ins first, then the others in registration order: a built-in keeps its name and the
@@ -224,7 +294,8 @@ def make_plugins(
     trace: bool | None = None,
     warn: Callable[[str], None] = _warn_stderr,
 ) -> Plugins:
-    """Build the plugin manager: hookspecs → entry points → built-ins → check_pending().
+    """Build a plugin session: hookspecs → entry points → built-ins → check_pending(). Only an entry point
+    calls this (the CLI, a pytest fixture, an integration, a script); everything else receives the session.
 
     ``autoload``, ``block`` and ``trace`` default to the environment switches; ``block`` adds to
     ``CODEKILN_BLOCK_PLUGINS``.
@@ -236,7 +307,7 @@ def make_plugins(
     blocked = {b.strip() for b in os.environ.get("CODEKILN_BLOCK_PLUGINS", "").split(",") if b.strip()}
     blocked |= set(block)
 
-    plugins = Plugins(trace=trace, warn=warn)
+    plugins = Plugins(autoload=autoload, block=blocked, trace=trace, warn=warn)
     if autoload:
         for entry_point, dist_name, version in _entry_points():
             if entry_point.name in blocked or dist_name in blocked:
@@ -247,13 +318,13 @@ def make_plugins(
             except Exception as exc:  # any import-time error of a third-party plugin
                 plugins._fail(info, f"{type(exc).__name__}: {exc}")
                 continue
-            plugins.register(module, info)
+            plugins._register(module, info)
     from . import __version__
 
     for name, module_name in BUILTIN_PLUGINS.items():
         if name not in blocked:
             info = PluginInfo(name, PROJECT_NAME, __version__, module_name, builtin=True)
-            plugins.register(importlib.import_module(module_name), info)
+            plugins._register(importlib.import_module(module_name), info)
     plugins.check_pending()
     return plugins
 
@@ -269,6 +340,13 @@ def _entry_points() -> Iterator[tuple[importlib.metadata.EntryPoint, str, str]]:
             continue
         seen.add(key)
         yield entry_point, dist_name, version
+
+
+def _importable_name(plugin: Any) -> str | None:
+    """The name another process imports ``plugin`` by, when it is a module imported the ordinary way."""
+    if not isinstance(plugin, types.ModuleType) or plugin.__spec__ is None or plugin.__name__ == "__main__":
+        return None
+    return plugin.__name__ if sys.modules.get(plugin.__name__) is plugin else None
 
 
 @contextmanager

@@ -138,12 +138,17 @@ class RewardRegistry(Registry[Any]):
 
 
 class CurriculumRegistry(Registry[Any]):
-    """Curriculum scheduler classes."""
+    """Curriculum scheduler classes. One that schedules other curricula (``language_mix``) takes a
+    ``curricula`` parameter: :meth:`create` passes this registry, so it finds its bases in the same session."""
 
     kind = "curriculum"
     required = ("name", "select", "update", "state_dict", "load_state_dict")
 
     def create(self, name: str, **params: Any) -> Any:
+        if "curricula" in inspect.signature(self.get(name)).parameters:
+            if "curricula" in params:
+                raise RegistryError(f"curriculum '{name}': parameter 'curricula' is set by codekiln, not the config")
+            params = {**params, "curricula": self}
         return _instantiate(self, name, params)
 
 

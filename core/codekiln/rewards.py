@@ -24,7 +24,9 @@ verdict, no reference solution to compare with). A reward may also set ``last_de
 list with one dict per completion of named sub-metrics (``{"quality/complexity": 0.5}``), logged beside it.
 
 A reward is a class, not a closure, so it pickles to worker processes; its constructor's keyword arguments
-come from the config's ``reward_params.<name>``.
+come from the config's ``reward_params.<name>``. A reward that needs other plugins (the language backends,
+to read the code) defines ``bind_plugins(plugins)``: :meth:`RewardSet.from_config` hands it the run's plugin
+session, so it never builds one of its own and a blocked plugin stays blocked.
 
 Composition
 -----------
@@ -66,7 +68,7 @@ from .verdict import RewardBreakdown
 
 if TYPE_CHECKING:
     from .config import Config
-    from .registry import RewardRegistry
+    from .plugins import Plugins
 
 __all__ = ["Reward", "RewardSet"]
 
@@ -100,16 +102,14 @@ class RewardSet:
         self.weights = {name: float(weights[name]) for name in rewards}
 
     @classmethod
-    def from_config(cls, config: Config, registry: RewardRegistry, *, languages: Any = None) -> RewardSet:
-        """The rewards ``config.rewards`` names, built with their ``config.reward_params``.
-
-        ``languages``, a language registry, is handed to each reward with a ``bind_languages`` method, so
-        rewards that need language backends use the trainer's (and its block list) instead of building one.
-        """
+    def from_config(cls, config: Config, plugins: Plugins) -> RewardSet:
+        """The rewards ``config.rewards`` names, looked up in the session ``plugins`` and built with their
+        ``config.reward_params``; each reward with a ``bind_plugins`` method is handed the session."""
         unused = sorted(set(config.reward_params) - set(config.rewards))
         if unused:
             raise ConfigError(f"config key 'reward_params.{unused[0]}': no reward '{unused[0]}' in 'rewards'; "
                               f"configured: {', '.join(config.rewards) or 'none'}")
+        registry = plugins.rewards()
         rewards = {}
         for name in config.rewards:
             try:
@@ -117,8 +117,8 @@ class RewardSet:
             except RegistryError as exc:
                 raise ConfigError(f"config key 'rewards.{name}': {exc}") from None
             rewards[name] = _build(name, reward_class, config.reward_params.get(name, {}))
-            if languages is not None and callable(getattr(rewards[name], "bind_languages", None)):
-                rewards[name].bind_languages(languages)
+            if callable(getattr(rewards[name], "bind_plugins", None)):
+                rewards[name].bind_plugins(plugins)
         return cls(rewards, config.rewards)
 
     @property

@@ -68,7 +68,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def codekiln_plugins() -> Plugins:
-    """A plugin manager without autoload: the built-ins only."""
+    """A plugin session without autoload: the built-ins only. Hand it to what a test builds (a
+    ``Verifier``, ``RewardSet.from_config``); a plugin registered in it with ``register_plugin`` reaches the
+    verifier's worker processes when it is a module importable by name."""
     return make_plugins(autoload=False, block=(), trace=False)
 
 
@@ -167,7 +169,8 @@ class LanguageConformance:
     @pytest.fixture(scope="class")
     @classmethod
     def conformance_verifier(cls):
-        with Verifier(isolation=cls.isolation, limits=cls.limits, workers=0, cache=False) as verifier:
+        # The suite is an entry point: its session loads every installed plugin, the backend under test too.
+        with Verifier(make_plugins(), isolation=cls.isolation, limits=cls.limits, workers=0, cache=False) as verifier:
             yield verifier
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -231,9 +234,8 @@ class LanguageConformance:
 
     def test_builtin_references_pass(self, conformance_verifier):
         from .datasets import load_dataset
-        from .plugins import make_plugins
 
-        problems = [p for p in load_dataset("builtin", make_plugins(autoload=False).datasets())
+        problems = [p for p in load_dataset("builtin", conformance_verifier.plugins.datasets())
                     if self.language in p.references]
         if not problems:
             pytest.skip(f"no built-in problem has a {self.language} reference")

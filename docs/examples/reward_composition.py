@@ -24,7 +24,8 @@ CODE = "def double(x: int) -> int:\n    return 2 * x\n"
 
 def score_batch() -> list[RewardBreakdown]:
     config = load_config(CONFIG)
-    rewards = RewardSet.from_config(config, make_plugins().rewards())
+    # A script is an entry point: it builds the plugin session, and everything else receives it.
+    rewards = RewardSet.from_config(config, make_plugins())
     completions = [
         f"Here it is:\n```python\n{CODE}```",  # passes; prose around the block costs format 0.5
         f"```python\n{CODE}```",  # half the tests pass; 200 tokens reach the length limit

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
@@ -225,7 +226,7 @@ def secret() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def attack_verifier(secret: str) -> Iterator[Verifier]:
-    with Verifier(isolation="namespaces", limits=LIMITS, workers=2) as verifier:
+    with Verifier(make_plugins(), isolation="namespaces", limits=LIMITS, workers=2) as verifier:
         yield verifier
 
 

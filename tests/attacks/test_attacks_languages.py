@@ -27,6 +27,7 @@ from collections.abc import Iterator
 import pytest
 from language_attacks import LANGUAGES, LIMITS, Outcome, leaked, run_attacks
 
+from codekiln.plugins import make_plugins
 from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Verifier
 
@@ -935,7 +936,7 @@ REQUIRED = {"fork_bomb", "memory_bomb", "infinite_loop", "sleep_past_limit", "da
 @pytest.fixture(scope="module")
 def language_verifier(secret: str) -> Iterator[Verifier]:
     """Created after ``secret`` is in this process's environment, like the Python suite's verifier."""
-    with Verifier(isolation="namespaces", limits=LIMITS, workers=2) as verifier:
+    with Verifier(make_plugins(), isolation="namespaces", limits=LIMITS, workers=2) as verifier:
         yield verifier
 
 

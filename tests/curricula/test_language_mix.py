@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
-from codekiln.builtin.curricula import LanguageMixCurriculum
+from codekiln import hookimpl
+from codekiln.builtin.curricula import LanguageMixCurriculum, UniformCurriculum
 from codekiln.curricula import Outcome
-from codekiln.errors import ConfigError
+from codekiln.errors import ConfigError, RegistryError
 
 from .simulate import Student, make_tasks, run
 
@@ -106,10 +107,33 @@ def test_bad_parameters(params, message):
         LanguageMixCurriculum(make_tasks([1], ("cpp", "python")), **params)
 
 
-def test_an_unknown_base_lists_the_registered_curricula():
+def test_an_unknown_base_lists_the_registered_curricula(codekiln_plugins):
     with pytest.raises(ConfigError, match=r"^curriculum 'language_mix': base: unknown curriculum 'easiest'; "
-                                          r"available: .*adaptive.*uniform"):
+                                          r"available: .*adaptive.*language_mix.*uniform"):
+        codekiln_plugins.curricula().create("language_mix", tasks=make_tasks([1]), base="easiest")
+    with pytest.raises(ConfigError, match=r"^curriculum 'language_mix': base: unknown curriculum 'easiest'; "
+                                          r"built in: adaptive, ordered, uniform \(a plugin's is found through "
+                                          r"curricula=plugins.curricula\(\)\)$"):
         LanguageMixCurriculum(make_tasks([1]), base="easiest")
+
+
+class Easiest(UniformCurriculum):
+    name = "easiest"
+
+
+class EasiestPlugin:
+    @hookimpl
+    def codekiln_register_curricula(self, registry):
+        registry.register(Easiest)
+
+
+def test_a_plugins_base_is_found_in_the_session_that_creates_the_mix(codekiln_plugins, register_plugin):
+    tasks = make_tasks([1, 2], ("cpp", "python"))
+    with register_plugin(EasiestPlugin(), name="easiest"):
+        mix = codekiln_plugins.curricula().create("language_mix", tasks=tasks, base="easiest")
+    assert {type(base) for base in mix.bases.values()} == {Easiest}
+    with pytest.raises(RegistryError, match=r"^curriculum 'language_mix': parameter 'curricula' is set by codekiln"):
+        codekiln_plugins.curricula().create("language_mix", tasks=tasks, curricula=None)
 
 
 def test_a_checkpoint_with_other_languages_mixed_is_refused():

@@ -8,10 +8,11 @@ import pickle
 
 import pytest
 
+from codekiln import hookimpl
 from codekiln.config import load_config
 from codekiln.errors import ConfigError, PluginError, RegistryError
 from codekiln.jsonio import from_json, to_json
-from codekiln.plugins import make_plugins
+from codekiln.plugins import PluginInfo, Plugins, make_plugins
 from codekiln.registry import RewardRegistry
 from codekiln.rewards import Reward, RewardSet
 from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
@@ -146,10 +147,16 @@ def test_from_config_builds_each_reward_with_its_params(tmp_path):
     assert got[1].components == {"scaled": 1.0, "all_tests": 0.0}
 
 
-def _with_scaled() -> RewardRegistry:
-    registry = make_plugins(autoload=False).rewards()
-    registry.register(Scaled)
-    return registry
+class _ScaledPlugin:
+    @hookimpl
+    def codekiln_register_rewards(self, registry):
+        registry.register(Scaled)
+
+
+def _with_scaled() -> Plugins:
+    plugins = make_plugins(autoload=False)
+    plugins.register(_ScaledPlugin(), PluginInfo("scaled", "<test>", "0", __name__))
+    return plugins
 
 
 @pytest.mark.parametrize(
@@ -176,15 +183,17 @@ def test_from_config_errors_are_one_line_naming_the_key(overrides, message):
 
 
 def test_default_config_builds_from_the_builtins():
-    rewards = RewardSet.from_config(load_config(None), make_plugins(autoload=False).rewards())
+    rewards = RewardSet.from_config(load_config(None), make_plugins(autoload=False))
     assert rewards.weights == {"all_tests": 1.0, "tests": 0.5, "compiles": 0.2, "syntax": 0.1}
 
 
-def test_from_config_binds_the_trainers_language_registry():
-    # A registry without the language plugins: the bound rewards see no python, proving they use it.
+def test_from_config_binds_the_session():
+    # A session without the language plugins: the bound rewards see no python, proving they use it.
     plugins = make_plugins(autoload=False)
-    config = load_config(None, ["rewards={format: 1, efficiency: 0}"])
-    rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
-    assert rewards.rewards["efficiency"]._languages is not None
+    config = load_config(None, ["rewards={format: 1, quality: 0, efficiency: 0}"])
+    rewards = RewardSet.from_config(config, plugins)
     with pytest.raises(RegistryError, match="unknown language 'python'"):
         rewards(["```python\nx\n```"], languages=["python"])
+    for name in ("format", "quality", "efficiency"):
+        with pytest.raises(RegistryError, match="unknown language 'python'"):
+            rewards.rewards[name]._plugins.languages().get("python")

@@ -14,6 +14,8 @@ from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Problem
 from codekiln.verdict import Verdict, VerdictStatus
 
+from .session import bound
+
 ALL = {"max_lines": 5, "required_docstring": True, "type_hints": True}
 
 # Per language: code meeting every constraint (5 non-blank lines or fewer, documented, typed), and code
@@ -58,7 +60,7 @@ def non_blank(code: str) -> int:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_code_meeting_every_constraint_scores_one(language):
-    reward = ConstraintsReward(**ALL)
+    reward = bound(ConstraintsReward(**ALL))
     assert non_blank(GOOD[language]) <= 5
     assert score(reward, [GOOD[language]], language) == [1.0]
     met = {"constraints/max_lines": 1.0, "constraints/required_docstring": 1.0, "constraints/type_hints": 1.0}
@@ -69,7 +71,7 @@ def test_code_meeting_every_constraint_scores_one(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_broken_constraints_by_hand(language):
-    reward = ConstraintsReward(**ALL)
+    reward = bound(ConstraintsReward(**ALL))
     assert non_blank(BAD[language]) == 6
     [value] = score(reward, [BAD[language]], language)
     assert reward.last_details == [BAD_MET[language]]
@@ -77,8 +79,8 @@ def test_broken_constraints_by_hand(language):
 
 
 def test_python_type_hints_and_docstrings_one_by_one():
-    typed = ConstraintsReward(type_hints=True)
-    documented = ConstraintsReward(required_docstring=True)
+    typed = bound(ConstraintsReward(type_hints=True))
+    documented = bound(ConstraintsReward(required_docstring=True))
     codes = [
         "def f(x: int) -> int:\n    return x\n",  # typed, undocumented
         "def f(x: int):\n    '''F.'''\n    return x\n",  # no return type
@@ -93,14 +95,14 @@ def test_python_type_hints_and_docstrings_one_by_one():
 
 
 def test_cpp_trailing_return_type_declares_the_type():
-    reward = ConstraintsReward(type_hints=True)
+    reward = bound(ConstraintsReward(type_hints=True))
     codes = ["auto f(int a) -> int { return a; }\n", "auto f(int a) { return a; }\n",
              "int f(auto a) { return a; }\n"]
     assert score(reward, codes, "cpp") == [1.0, 0.0, 0.0]
 
 
 def test_problem_constraints_override_the_configured_ones():
-    reward = ConstraintsReward(max_lines=2, required_docstring=True)
+    reward = bound(ConstraintsReward(max_lines=2, required_docstring=True))
     code = GOOD["python"]  # 3 non-blank lines, documented
     problems = [Problem("a", ""), Problem("b", "", constraints={"max_lines": 10}),
                 Problem("c", "", constraints={"max_lines": None, "required_docstring": False}),
@@ -115,16 +117,16 @@ def test_max_lines_counts_the_code_not_a_benchmark_prompt():
     prompt = 'def double(x: int) -> int:\n    """Return twice x."""\n'
     problem = Problem("HumanEval/0", "", native={"python": NativeTests(prompt=prompt, test="", entry_point="double")},
                       constraints={"max_lines": 1, "required_docstring": True, "type_hints": True})
-    reward = ConstraintsReward()
+    reward = bound(ConstraintsReward())
     assert score(reward, ["    return 2 * x\n"], "python", problems=[problem]) == [1.0]
     assert score(reward, ["    y = 2 * x\n    return y\n"], "python", problems=[problem]) == [pytest.approx(2 / 3)]
 
 
 def test_abstains_when_no_constraint_applies():
-    assert score(ConstraintsReward(), [GOOD["python"]], "python") == [None]
-    assert score(ConstraintsReward(type_hints=True), [GOOD["javascript"]], "javascript") == [None]
+    assert score(bound(ConstraintsReward()), [GOOD["python"]], "python") == [None]
+    assert score(bound(ConstraintsReward(type_hints=True)), [GOOD["javascript"]], "javascript") == [None]
     masked = Verdict(VerdictStatus.TOOLCHAIN_MISSING, "java", masked=True)
-    reward = ConstraintsReward(**ALL)
+    reward = bound(ConstraintsReward(**ALL))
     codes = [GOOD["java"], "", "class {"]
     verdicts = [masked, Verdict(VerdictStatus.PASSED, "java"), Verdict(VerdictStatus.SYNTAX_ERROR, "java")]
     assert reward(codes, problems=[Problem("p", "")] * 3, languages=["java"] * 3, codes=codes,
@@ -133,7 +135,7 @@ def test_abstains_when_no_constraint_applies():
 
 
 def test_bad_problem_constraint_names_the_problem():
-    reward = ConstraintsReward()
+    reward = bound(ConstraintsReward())
     problem = Problem("p7", "", constraints={"max_lines": "ten"})
     with pytest.raises(DataError, match=r"problem 'p7': constraints\.max_lines must be a positive integer or null, "
                                         r"got 'ten'"):
@@ -152,7 +154,7 @@ def test_bad_parameters():
 
 def test_missing_column_is_named():
     with pytest.raises(ValueError, match="reward 'constraints' needs the 'problems' column"):
-        ConstraintsReward(max_lines=3)(["x"], languages=["python"], codes=["x"],
+        bound(ConstraintsReward(max_lines=3))(["x"], languages=["python"], codes=["x"],
                                        verdicts=[Verdict(VerdictStatus.PASSED, "python")])
 
 
@@ -165,7 +167,7 @@ def test_problem_constraints_survive_json():
 def test_pickles_and_is_registered():
     rewards = make_plugins(autoload=False, warn=lambda line: None).rewards()
     assert rewards.owner("constraints") == "builtin.constraints"
-    reward = rewards.create("constraints", max_lines=5, type_hints=True)
+    reward = bound(rewards.create("constraints", max_lines=5, type_hints=True))
     before = score(reward, [BAD["cpp"]], "cpp")
     copy = pickle.loads(pickle.dumps(reward))
     assert copy.defaults == {"max_lines": 5, "required_docstring": False, "type_hints": True}

@@ -14,11 +14,13 @@ import pytest
 
 from codekiln.builtin.rewards.efficiency import EfficiencyReward, Measurement, efficiency_score
 from codekiln.config import load_config
-from codekiln.errors import CodekilnError
+from codekiln.errors import CodekilnError, PluginError
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.rewards import RewardSet
 from codekiln.verdict import Verdict, VerdictStatus
+
+from .session import bound
 
 PROBLEM = Problem(
     id="sum_list",
@@ -79,7 +81,7 @@ def test_score_formula_by_hand(reference, solution, memory_weight, expected):
 
 @pytest.mark.parametrize("language", ["python", "cpp"])
 def test_slow_solution_scores_clearly_below_the_reference(language):
-    reward = EfficiencyReward(repeats=3)
+    reward = bound(EfficiencyReward(repeats=3))
     reference_score, slow_score = score(reward, PROBLEM, language, [PROBLEM.references[language], SLOW[language]])
     assert reference_score > 0.6
     assert slow_score < 0.3
@@ -90,7 +92,7 @@ def test_slow_solution_scores_clearly_below_the_reference(language):
 
 
 def test_abstains_without_a_passing_verdict_or_a_reference():
-    reward = EfficiencyReward(repeats=1)
+    reward = bound(EfficiencyReward(repeats=1))
     code = PROBLEM.references["python"]
     verdicts = [Verdict(VerdictStatus.WRONG_ANSWER, "python", tests_passed=1, tests_total=3),
                 Verdict(VerdictStatus.PASSED, "python", masked=True), passed("python")]
@@ -103,19 +105,26 @@ def test_abstains_without_a_passing_verdict_or_a_reference():
 
 def test_abstains_when_the_reference_does_not_compile():
     broken = attrs.evolve(PROBLEM, id="broken_reference", references={"cpp": "long long sum_list( {\n"})
-    reward = EfficiencyReward(repeats=1)
+    reward = bound(EfficiencyReward(repeats=1))
     assert score(reward, broken, "cpp", [PROBLEM.references["cpp"]]) == [None]
     assert reward._references == {("broken_reference", "cpp"): None}
 
 
 def test_pickles_without_its_runner_and_keeps_its_cache():
-    reward = EfficiencyReward(repeats=1, floor_ms=25.0)
+    reward = bound(EfficiencyReward(repeats=1, floor_ms=25.0))
     score(reward, PROBLEM, "python", [PROBLEM.references["python"]])
-    assert reward._runner is not None and reward._languages is not None
+    assert reward._runner is not None
     copy = pickle.loads(pickle.dumps(reward))
-    assert (copy._runner, copy._languages) == (None, None)
+    assert copy._runner is None
     assert copy._references == reward._references and copy.params["floor_ms"] == 25.0
+    # The copy rebuilds the session it was bound to from its description, where it lands.
     assert score(copy, PROBLEM, "python", [PROBLEM.references["python"]]) == [pytest.approx(1.0, abs=0.5)]
+
+
+def test_unbound_reward_says_how_to_bind_it():
+    with pytest.raises(PluginError, match=r"^reward 'efficiency' has no plugin session: build it with "
+                                          r"RewardSet.from_config\(config, plugins\) or call bind_plugins"):
+        score(EfficiencyReward(repeats=1), PROBLEM, "python", [PROBLEM.references["python"]])
 
 
 @pytest.mark.parametrize(
@@ -134,7 +143,7 @@ def test_bad_params_fail_at_construction(params, message):
 
 def test_documented_config_builds_the_reward():
     config = load_config(Path(__file__).parents[2] / "docs" / "examples" / "reward_efficiency.yaml")
-    rewards = RewardSet.from_config(config, make_plugins(autoload=False).rewards())
+    rewards = RewardSet.from_config(config, make_plugins(autoload=False))
     assert rewards.weights["efficiency"] == 0.3
     assert rewards.rewards["efficiency"].params == {
         "repeats": 5, "floor_ms": 20.0, "floor_mb": 32.0, "memory_weight": 0.0, "isolation": "namespaces",

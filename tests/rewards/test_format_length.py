@@ -10,6 +10,8 @@ from codekiln.builtin.rewards.shape import FormatReward, LengthReward
 from codekiln.extract import fenced_blocks
 from codekiln.errors import ConfigError, RegistryError
 
+from .session import bound
+
 # One small function per language, and the fence tag each backend knows it by.
 CODE = {
     "python": ("python", "def f(x):\n    return x + 1\n"),
@@ -62,7 +64,7 @@ EXPECTED = {
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_format_scores_the_documented_table_in_every_language(language):
     texts = answers(language)
-    rewards = [FormatReward(), FormatReward(allow_prose=False), FormatReward(require_fence=True)]
+    rewards = [bound(FormatReward()), bound(FormatReward(allow_prose=False)), bound(FormatReward(require_fence=True))]
     for column, reward in enumerate(rewards):
         got = reward(list(texts.values()), languages=[language] * len(texts), verdicts=[None] * len(texts))
         expected = [EXPECTED[name][column] for name in texts]
@@ -72,11 +74,11 @@ def test_format_scores_the_documented_table_in_every_language(language):
 @pytest.mark.parametrize(("language", "tag"), [("python", "py"), ("javascript", "javascript"), ("cpp", "c++"),
                                                ("cpp", "cc"), ("python", "Python3")])
 def test_format_knows_every_fence_tag_of_the_backend(language, tag):
-    assert FormatReward(allow_prose=False)([fenced(tag, "x\n")], languages=[language]) == [1.0]
+    assert bound(FormatReward(allow_prose=False))([fenced(tag, "x\n")], languages=[language]) == [1.0]
 
 
 def test_format_mixes_languages_in_one_batch_and_pickles():
-    reward = pickle.loads(pickle.dumps(FormatReward()))
+    reward = pickle.loads(pickle.dumps(bound(FormatReward())))
     texts = [fenced("python", "x = 1\n"), fenced("python", "x = 1\n"), fenced("java", "class A {}\n")]
     assert reward(texts, languages=["python", "cpp", "java"]) == [1.0, 0.0, 1.0]
 
@@ -91,7 +93,7 @@ def test_format_rejects_bad_params_and_unknown_languages():
     with pytest.raises(ValueError, match="allow_prose must be true or false"):
         FormatReward(allow_prose="no")
     with pytest.raises(RegistryError, match=r"unknown language 'cobol'; available: .*python"):
-        FormatReward()(["x"], languages=["cobol"])
+        bound(FormatReward())(["x"], languages=["cobol"])
 
 
 # -- length -------------------------------------------------------------------------------------------------

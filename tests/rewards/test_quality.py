@@ -6,13 +6,15 @@ import pickle
 
 import pytest
 
+from codekiln import hookimpl
 from codekiln.builtin.rewards.quality import QualityReward
 from codekiln.errors import RegistryError
 from codekiln.languages import LanguageBackend
 from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Problem
-from codekiln.registry import LanguageRegistry
 from codekiln.verdict import Verdict, VerdictStatus
+
+from .session import bound
 
 LANGUAGES = ("python", "javascript", "java", "cpp")
 
@@ -112,7 +114,7 @@ def score(reward: QualityReward, codes: list[str], language: str, **columns) -> 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_clean_code_scores_one_on_every_metric(language):
-    reward = QualityReward()
+    reward = bound(QualityReward())
     assert score(reward, [CLEAN[language]], language) == [1.0]
     assert reward.last_details == [{
         "quality/complexity": 1.0, "quality/nesting": 1.0, "quality/function_length": 1.0,
@@ -124,7 +126,7 @@ def test_clean_code_scores_one_on_every_metric(language):
 def test_messy_code_scores_by_hand(language):
     code = messy(language)
     assert len([line for line in code.splitlines() if line.strip()]) == 55
-    reward = QualityReward()
+    reward = bound(QualityReward())
     [value] = score(reward, [code], language)
     expected = dict(MESSY_SCORES)
     if language == "java":
@@ -136,7 +138,7 @@ def test_messy_code_scores_by_hand(language):
 def test_python_elif_chain_and_comprehension_count_as_decisions():
     code = ("def sign(x):\n    '''Sign of x.'''\n    if x > 0:\n        return 1\n    elif x < 0:\n        return -1\n"
             "    return [y for y in (0,) if y][0]\n")
-    reward = QualityReward(weights={"complexity": 1.0})
+    reward = bound(QualityReward(weights={"complexity": 1.0}))
     # if, elif, for-clause, if-clause: complexity 5, still within the first band.
     assert score(reward, [code], "python") == [1.0]
     many = code.replace("    return [y", "    x = 1 if x else 2 if x else 3 if x else 4 if x else 5\n    return [y")
@@ -151,31 +153,31 @@ def test_python_elif_chain_and_comprehension_count_as_decisions():
     ("cpp", "int f(int x) {\n  if (x) { return 1; } else if (!x) { return 2; } else { return 3; }\n}\n"),
 ])
 def test_else_if_is_a_decision_but_not_deeper_nesting(language, code):
-    reward = QualityReward()
+    reward = bound(QualityReward())
     score(reward, [code], language)
     assert reward.last_details[0]["quality/nesting"] == 1.0  # one level
     assert reward.last_details[0]["quality/documentation"] == 0.0
 
 
 def test_weights_pick_the_metrics():
-    reward = QualityReward(weights={"documentation": 1.0, "naming": 3.0})
+    reward = bound(QualityReward(weights={"documentation": 1.0, "naming": 3.0}))
     assert score(reward, [messy("python")], "python") == [pytest.approx(0.75 * 0.8)]
     assert set(reward.last_details[0]) == set(MESSY_SCORES)  # every metric is still reported
 
 
 def test_metrics_with_nothing_to_measure_are_left_out():
-    reward = QualityReward()
+    reward = bound(QualityReward())
     assert score(reward, ["x = 1\n"], "python") == [1.0]
     assert set(reward.last_details[0]) == {"quality/complexity", "quality/nesting", "quality/line_length",
                                            "quality/naming"}
-    only_docs = QualityReward(weights={"documentation": 1.0})
+    only_docs = bound(QualityReward(weights={"documentation": 1.0}))
     assert score(only_docs, ["x = 1\n"], "python") == [None]
 
 
 def test_native_problem_is_read_with_its_prompt():
     problem = Problem("HumanEval/0", "", native={"python": NativeTests(
         prompt='def double(x):\n    """Return twice x."""\n', test="", entry_point="double")})
-    reward = QualityReward()
+    reward = bound(QualityReward())
     body = "    return 2 * x\n"
     assert reward([body], problems=[problem], languages=["python"], verdicts=[judged("python")],
                   codes=[body]) == [1.0]
@@ -201,8 +203,14 @@ class _NoProfile(LanguageBackend):
         raise AssertionError
 
 
-def test_abstains():
-    reward = QualityReward()
+class _PlainPlugin:
+    @hookimpl
+    def codekiln_register_languages(self, registry):
+        registry.register(_NoProfile())
+
+
+def test_abstains(codekiln_plugins, register_plugin):
+    reward = bound(QualityReward())
     masked = Verdict(VerdictStatus.INFRA_ERROR, "python", masked=True)
     codes = [CLEAN["python"], "", "   \n", "def f(:\n", CLEAN["python"]]
     verdicts = [masked] + [judged("python")] * 4
@@ -211,14 +219,13 @@ def test_abstains():
                   codes=codes) == [None] * 5
     assert reward.last_details == [{}] * 5
 
-    registry = LanguageRegistry()
-    registry.register(_NoProfile())
-    reward.bind_languages(registry)
-    assert score(reward, ["x"], "plain") == [None]
+    with register_plugin(_PlainPlugin(), name="plain"):
+        reward.bind_plugins(codekiln_plugins)
+        assert score(reward, ["x"], "plain") == [None]
 
 
 def test_missing_or_misaligned_column_is_named():
-    reward = QualityReward()
+    reward = bound(QualityReward())
     with pytest.raises(ValueError, match="reward 'quality' needs the 'codes' column"):
         reward(["x"], problems=[Problem("p", "")], languages=["python"], verdicts=[judged("python")])
     with pytest.raises(ValueError, match="1 completions but 2 entries in 'languages'"):
@@ -238,7 +245,7 @@ def test_bad_parameters():
 
 
 def test_pickles_without_its_caches():
-    reward = QualityReward(weights={"naming": 1.0, "nesting": 1.0})
+    reward = bound(QualityReward(weights={"naming": 1.0, "nesting": 1.0}))
     before = score(reward, [messy("cpp")], "cpp")
     assert reward._analyzers  # built during the call, then dropped on the way to another process
     copy = pickle.loads(pickle.dumps(reward))

@@ -13,6 +13,8 @@ from codekiln.plugins import make_plugins
 from codekiln.problem import Problem
 from codekiln.verdict import Verdict, VerdictStatus
 
+from .session import bound
+
 # (code, expected value, expected details) per language and case.
 CASES = {
     "python": {
@@ -80,23 +82,23 @@ def score(reward, codes, language, **columns):
 @pytest.mark.parametrize(("language", "case"), PARAMS)
 def test_findings_by_hand(language, case):
     code, value, details = CASES[language][case]
-    reward = SecurityReward()
+    reward = bound(SecurityReward())
     assert score(reward, [code], language) == [pytest.approx(value)]
     assert reward.last_details == [details]
 
 
 def test_penalties_are_parameters():
     code, _, _ = CASES["javascript"]["delete"]
-    assert score(SecurityReward(penalties={"medium": 0.6}), [code], "javascript") == [pytest.approx(0.4)]
+    assert score(bound(SecurityReward(penalties={"medium": 0.6})), [code], "javascript") == [pytest.approx(0.4)]
     shell, _, _ = CASES["python"]["shell"]
-    assert score(SecurityReward(penalties={"low": 0.0}), [shell], "python") == [0.5]
+    assert score(bound(SecurityReward(penalties={"low": 0.0})), [shell], "python") == [0.5]
     # Skipping no bandit test, the assert in the clean code (B101, low) counts.
     clean, _, _ = CASES["python"]["clean"]
-    assert score(SecurityReward(bandit_skip=[]), [clean], "python") == [pytest.approx(0.9)]
+    assert score(bound(SecurityReward(bandit_skip=[])), [clean], "python") == [pytest.approx(0.9)]
 
 
 def test_abstains():
-    reward = SecurityReward()
+    reward = bound(SecurityReward())
     code, _, _ = CASES["cpp"]["system"]
     masked = Verdict(VerdictStatus.INFRA_ERROR, "cpp", masked=True)
     codes = [code, "", "void f( {"]
@@ -121,13 +123,13 @@ def test_bad_parameters():
 
 def test_missing_column_is_named():
     with pytest.raises(ValueError, match="reward 'security' needs the 'verdicts' column"):
-        SecurityReward()(["x"], problems=[Problem("p", "")], languages=["python"], codes=["x"])
+        bound(SecurityReward())(["x"], problems=[Problem("p", "")], languages=["python"], codes=["x"])
 
 
 def test_pickles_without_bandit_and_is_registered():
     rewards = make_plugins(autoload=False, warn=lambda line: None).rewards()
     assert rewards.owner("security") == "builtin.security"
-    reward = rewards.create("security", penalties={"high": 1.0})
+    reward = bound(rewards.create("security", penalties={"high": 1.0}))
     shell, _, _ = CASES["python"]["shell"]
     assert score(reward, [shell], "python") == [0.0]
     assert reward._bandit is not None

@@ -23,8 +23,8 @@ GREEDY = {**SAMPLING, "temperature": 0.0}
 
 
 @pytest.fixture(scope="module")
-def policy(model_cache):
-    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"))
+def policy(model_cache, plugins):
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins)
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
 
 @pytest.fixture(scope="module")
-def tokenizer(model_cache):
-    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu")).tokenizer
+def tokenizer(model_cache, plugins):
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins).tokenizer
 
 
 def _rollout(tokenizer, completion: str, *, status=VerdictStatus.PASSED, masked=False, truncated=False) -> Rollout:

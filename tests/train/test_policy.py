@@ -23,36 +23,48 @@ LANGUAGES = ("python", "javascript", "java", "cpp")
 
 
 @pytest.fixture(scope="module")
-def default_dir(model_cache):
-    return default_model_dir(model_cache)
+def default_dir(model_cache, plugins):
+    return default_model_dir(model_cache, plugins)
 
 
 @pytest.fixture(scope="module")
-def default_policy(model_cache):
-    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"))
+def default_policy(model_cache, plugins):
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins)
 
 
-def test_the_default_is_built_once_and_reused(model_cache, default_dir, monkeypatch):
+def test_the_default_is_built_once_and_reused(model_cache, default_dir, plugins, monkeypatch):
     stamp = (default_dir / "model.safetensors").stat().st_mtime_ns
 
     def build_again(*args):
         raise AssertionError("the default model was built a second time")
 
     monkeypatch.setattr(policy_module, "_build_default_model", build_again)
-    assert default_model_dir(model_cache) == default_dir
+    assert default_model_dir(model_cache, plugins) == default_dir
     assert (default_dir / "model.safetensors").stat().st_mtime_ns == stamp
     assert not [p for p in model_cache.iterdir() if p.name.startswith(".")], "a temporary build dir was left"
 
 
-def test_a_changed_recipe_builds_a_new_model(model_cache, default_dir, monkeypatch):
+def test_a_changed_recipe_builds_a_new_model(model_cache, default_dir, plugins, monkeypatch):
     built = []
     real_build = policy_module._build_default_model
     monkeypatch.setattr(policy_module, "RECIPE_VERSION", policy_module.RECIPE_VERSION + 1000)
     monkeypatch.setattr(policy_module, "_build_default_model", lambda *a: built.append(1) or real_build(*a))
-    other = default_model_dir(model_cache)
+    other = default_model_dir(model_cache, plugins)
     assert other != default_dir and built == [1]
     assert json.loads((other / "recipe.json").read_text())["version"] == policy_module.RECIPE_VERSION
     shutil.rmtree(other)
+
+
+def test_the_default_corpus_has_the_languages_of_the_session(plugins):
+    corpus = "\n".join(policy_module._default_corpus(plugins))
+    assert "```python\n" in corpus and "```cpp\n" in corpus
+    without_python = "\n".join(policy_module._default_corpus(make_plugins(block=["python"])))
+    assert "```python\n" not in without_python and "```cpp\n" in without_python
+
+
+def test_the_default_needs_the_session():
+    with pytest.raises(ValueError, match="the embedded default model is built from the plugin session"):
+        load_policy(ModelConfig(), device=torch.device("cpu"))
 
 
 def test_the_default_loads_with_plain_transformers(default_dir):
@@ -109,8 +121,9 @@ def test_bfloat16_dtype_is_honoured(default_dir):
 
 
 def test_two_processes_building_at_once_both_get_a_complete_model(tmp_path):
-    code = ("import sys; from codekiln.train.policy import default_model_dir; "
-            "print(default_model_dir(sys.argv[1]))")
+    code = ("import sys; from codekiln.plugins import make_plugins; "
+            "from codekiln.train.policy import default_model_dir; "
+            "print(default_model_dir(sys.argv[1], make_plugins()))")
     builders = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
                 for _ in range(2)]
     outputs = [b.communicate(timeout=300)[0].strip() for b in builders]

@@ -35,10 +35,10 @@ def languages():
 
 
 @pytest.fixture(scope="module")
-def tokenizer(model_cache):
+def tokenizer(model_cache, plugins):
     import torch
 
-    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu")).tokenizer
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins).tokenizer
 
 
 def test_signature_prompts_name_the_language_and_show_its_stub(languages):

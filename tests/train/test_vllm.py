@@ -23,8 +23,8 @@ GREEDY = {"temperature": 0.0, "top_p": 1.0, "top_k": 0, "max_new_tokens": 32, "s
 
 
 @pytest.fixture(scope="module")
-def policy(model_cache):
-    loaded = load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"))
+def policy(model_cache, plugins):
+    loaded = load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins)
     # A model of its own: the tests below change its weights.
     model = transformers.AutoModelForCausalLM.from_pretrained(loaded.source)
     return Policy(model, loaded.tokenizer, loaded.source, True)

@@ -2,9 +2,10 @@
 
 With no ``model.path``, codekiln builds a small model from scratch so that training runs offline: a byte-level
 BPE tokenizer trained on the built-in problems (their prompts as :mod:`codekiln.train.prompts` renders them, and
-their reference solutions in every installed language) and a randomly initialised Qwen2 transformer. It is
-built once into ``model.cache_dir`` under a name that hashes its recipe (the corpus, the constants below and
-:data:`RECIPE_VERSION`), so a changed recipe builds a new model and an unchanged one is reused.
+their reference solutions in every language of the plugin session) and a randomly initialised Qwen2
+transformer. It is built once into ``model.cache_dir`` under a name that hashes its recipe (the corpus, the
+constants below and :data:`RECIPE_VERSION`), so a changed recipe builds a new model and an unchanged one is
+reused.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import transformers
 
     from ..config import ModelConfig
+    from ..plugins import Plugins
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -100,10 +102,13 @@ def resolve_device(setting: str) -> torch.device:
     return torch.device(setting)
 
 
-def load_policy(model_config: ModelConfig, *, device: torch.device) -> Policy:
-    """Load ``model_config.path`` (or the embedded default, built on first use) onto ``device``."""
+def load_policy(model_config: ModelConfig, *, device: torch.device, plugins: Plugins | None = None) -> Policy:
+    """Load ``model_config.path`` (or the embedded default, built on first use from ``plugins``, the plugin
+    session) onto ``device``."""
     if model_config.path is None:
-        directory, is_default = default_model_dir(model_config.cache_dir), True
+        if plugins is None:
+            raise ValueError("the embedded default model is built from the plugin session: pass plugins=")
+        directory, is_default = default_model_dir(model_config.cache_dir, plugins), True
     else:
         directory, is_default = _check_model_dir(model_config.path), False
     import transformers
@@ -151,15 +156,16 @@ def _recorded_prompt_format(directory: Path) -> str | None:
     return recorded if recorded in ("completion", "chat") else None
 
 
-def default_model_dir(cache_dir: str | Path) -> Path:
-    """The embedded default model's directory under ``cache_dir``, built there first if missing.
+def default_model_dir(cache_dir: str | Path, plugins: Plugins) -> Path:
+    """The embedded default model's directory under ``cache_dir``, built there first if missing. Its
+    tokenizer learns from the built-in problems in the languages of ``plugins``, the plugin session.
 
     The build writes into a temporary directory beside the final one and renames it into place, so two
     processes building at once never see a half-written model: the second rename fails and its copy is
     dropped.
     """
     cache = Path(cache_dir).expanduser()
-    corpus = _default_corpus()
+    corpus = _default_corpus(plugins)
     recipe = {"version": RECIPE_VERSION, "tokenizer": DEFAULT_TOKENIZER, "model": DEFAULT_MODEL,
               "seed": DEFAULT_SEED, "corpus": hashlib.sha256("\0".join(corpus).encode()).hexdigest()}
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
@@ -238,14 +244,12 @@ def _first_line(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _default_corpus() -> list[str]:
-    """The texts the default tokenizer learns from: every built-in problem's prompt in each installed
-    language, followed by the reference the way an SFT example continues it."""
+def _default_corpus(plugins: Plugins) -> list[str]:
+    """The texts the default tokenizer learns from: every built-in problem's prompt in each language of the
+    session, followed by the reference the way an SFT example continues it."""
     from ..datasets import load_dataset
-    from ..plugins import make_plugins
     from .prompts import problem_prompt
 
-    plugins = make_plugins(warn=lambda line: None)
     languages = plugins.languages()
     texts = []
     for problem in load_dataset("builtin", plugins.datasets()):

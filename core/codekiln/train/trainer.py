@@ -41,7 +41,9 @@ class TrainResult:
 
 def train(config: Config, plugins: Any, *, resume: bool = False, overwrite: bool = False,
           show_progress: bool = True) -> TrainResult:
-    """Run the configured training; see the module docstring."""
+    """Run the configured training; see the module docstring. ``plugins`` is the caller's plugin session
+    (:func:`codekiln.plugins.make_plugins`): everything the run does, its verifier's workers included, uses
+    it, so it must block what ``config.plugins.block`` names."""
     run = _Run(config, plugins, resume=resume, overwrite=overwrite, show_progress=show_progress)
     try:
         return run.execute()
@@ -57,6 +59,7 @@ class _Run:
 
         self.config = config
         self.plugins = plugins
+        _check_blocked(config, plugins)
         self.show_progress = show_progress
         self.started = time.perf_counter()
         device = resolve_device(config.device)
@@ -73,12 +76,12 @@ class _Run:
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.train_tasks, self.validation_tasks = self._tasks()
-        self.verifier = Verifier(isolation=config.sandbox.isolation, workers=config.verifier.workers,
-                                 cache=config.verifier.cache, block=tuple(config.plugins.block),
+        self.verifier = Verifier(plugins, isolation=config.sandbox.isolation, workers=config.verifier.workers,
+                                 cache=config.verifier.cache,
                                  limits=Limits(wall_time_s=config.sandbox.wall_time_s,
                                                cpu_time_s=config.sandbox.cpu_time_s,
                                                memory_mb=config.sandbox.memory_mb))
-        self.rewards = RewardSet.from_config(config, plugins.rewards(), languages=plugins.languages())
+        self.rewards = RewardSet.from_config(config, plugins)
         self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
         self.policy = self._load_policy()
         self.generator = self._generator()
@@ -142,13 +145,13 @@ class _Run:
         if self.world.distributed and self.config.model.path is None:
             # transformers saves weights on rank 0 only under torch.distributed: rank 0 builds the default.
             if self.world.is_main:
-                default_model_dir(self.config.model.cache_dir)
+                default_model_dir(self.config.model.cache_dir, self.plugins)
             self.world.barrier()
         if self.checkpoint is not None:
             model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=self.config.model.cache_dir,
                                        dtype=self.config.model.dtype)
-            return load_policy(model_config, device=self.device)
-        return load_policy(self.config.model, device=self.device)
+            return load_policy(model_config, device=self.device, plugins=self.plugins)
+        return load_policy(self.config.model, device=self.device, plugins=self.plugins)
 
     def _generator(self) -> Any:
         from .generation import make_generator
@@ -458,6 +461,15 @@ class _Run:
         self._notify("codekiln_training_finished", metrics=self.state["evaluations"].get("after_grpo", {}))
         print(f"codekiln: run finished; summary: {summary}", file=sys.stderr)
         return final
+
+
+def _check_blocked(config: Config, plugins: Any) -> None:
+    """``plugins.block`` in the config only works through the session: one built without it would load the
+    plugin in this process and in every verifier worker."""
+    missing = sorted(set(config.plugins.block) - set(plugins.block))
+    if missing:
+        raise ConfigError(f"config key 'plugins.block': the plugin session was built without blocking "
+                          f"{', '.join(missing)}; build it with make_plugins(block=config.plugins.block)")
 
 
 def _truncate_log(path: Path, last_step: int) -> None:

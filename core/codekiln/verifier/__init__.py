@@ -7,9 +7,12 @@
 - A failure of ours (the sandbox or a toolchain misbehaving, a worker dying) is retried once, then
   returned as a masked ``infra_error`` verdict: never scored as the model's failure.
 - Sync (:meth:`Verifier.verify_batch`) and asyncio (:meth:`Verifier.averify_batch`) APIs.
+- The language backends come from the plugin session it is given; each worker process rebuilds exactly
+  that session from its description (:meth:`codekiln.plugins.Plugins.spec`), so a blocked plugin is absent
+  there too.
 
 >>> from codekiln.verifier import Verifier                                      # doctest: +SKIP
->>> with Verifier(isolation="namespaces") as verifier:                          # doctest: +SKIP
+>>> with Verifier(plugins, isolation="namespaces") as verifier:                 # doctest: +SKIP
 ...     verdicts = verifier.verify_batch([Sample(problem, completion, "python")])
 """
 
@@ -23,7 +26,7 @@ import multiprocessing
 import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -34,6 +37,9 @@ from ..sandbox import Isolation, Limits
 from ..verdict import Verdict, VerdictStatus
 from .pipeline import verify_one
 from .runner import SandboxRunner
+
+if TYPE_CHECKING:
+    from ..plugins import Plugins, PluginsSpec
 
 __all__ = ["Sample", "Verifier", "verify_one"]
 
@@ -60,14 +66,8 @@ def _sample_key(sample: Sample, runner: SandboxRunner) -> str:
 _worker: dict[str, Any] = {}
 
 
-def _languages(autoload: bool | None, block: tuple[str, ...]) -> Any:
-    from ..plugins import make_plugins
-
-    return make_plugins(autoload=autoload, block=block, warn=lambda line: None).languages()
-
-
-def _init_worker(autoload: bool | None, block: tuple[str, ...], runner: SandboxRunner) -> None:
-    _worker["languages"] = _languages(autoload, block)
+def _init_worker(plugins: PluginsSpec, runner: SandboxRunner) -> None:
+    _worker["languages"] = plugins.build().languages()
     _worker["runner"] = runner
 
 
@@ -101,19 +101,20 @@ class Verifier:
 
     def __init__(
         self,
+        plugins: Plugins,
         *,
         isolation: Isolation | str = Isolation.NAMESPACES,
         limits: Limits | None = None,
         workers: int = 0,
         cache: bool = True,
-        autoload: bool | None = None,
-        block: Sequence[str] = (),
     ) -> None:
         self.runner = SandboxRunner(limits or Limits(), isolation)  # an unavailable level fails here, named
         self.workers = workers or os.cpu_count() or 1
-        self._init_args = (autoload, tuple(block), self.runner)
+        self.plugins = plugins
         # This process's own registry: to validate languages up front, and to verify when workers=1.
-        self.languages = _languages(autoload, tuple(block))
+        self.languages = plugins.languages()
+        # What the workers rebuild the session from; taken now so a plugin they cannot load fails here, named.
+        self._spec = plugins.spec() if self.workers > 1 else None
         self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
@@ -185,7 +186,7 @@ class Verifier:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
-                initargs=self._init_args,
+                initargs=(self._spec or self.plugins.spec(), self.runner),
             )
         return self._pool.submit(_verify_in_worker, sample)
 

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import codekiln_cpp
+from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.typespec import parse_type
@@ -79,7 +80,7 @@ SCALE = Problem(
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256),
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256),
                   workers=1, cache=False) as v:
         yield v
 

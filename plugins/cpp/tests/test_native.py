@@ -7,6 +7,7 @@ import json
 import pytest
 
 from codekiln.builtin.datasets.loaders import HumanEvalXDataset
+from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Problem
 from codekiln.sandbox import Limits
 from codekiln.verdict import Stage, VerdictStatus
@@ -51,7 +52,7 @@ PROBLEM = Problem(id="CPP/x", description=PROMPT,
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0), workers=1,
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0), workers=1,
                   cache=False) as v:
         yield v
 

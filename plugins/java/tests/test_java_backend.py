@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits, SandboxResult
 from codekiln.verdict import Stage, VerdictStatus
@@ -57,7 +58,7 @@ ADD_RIGHT = "class Solution {\n    public static long addNumbers(long a, long b)
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=5.0, cpu_time_s=5.0, memory_mb=256),
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=5.0, cpu_time_s=5.0, memory_mb=256),
                   workers=1, cache=False) as v:
         yield v
 

@@ -112,7 +112,7 @@ def wrong_variant(problem: Problem) -> str:
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", workers=0, cache=False) as v:
+    with Verifier(make_plugins(), isolation="namespaces", workers=0, cache=False) as v:
         yield v
 
 

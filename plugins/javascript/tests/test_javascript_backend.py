@@ -69,7 +69,7 @@ RIGHT_COMPLETION = "  return xs.map((x) => 2 * x);\n}\n\n"
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256),
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256),
                   workers=1, cache=False) as v:
         yield v
 
@@ -186,7 +186,7 @@ def test_failure_at_load_and_missing_function(verifier):
 def test_snake_case_names_are_not_found():
     problem = Problem(id="p", description="", signature=Signature("running_max", (Param("v", "list[int]"),), "int"),
                       tests=(TestCase(([1],), 1),))
-    with Verifier(isolation="namespaces", workers=1, cache=False) as verifier:
+    with Verifier(make_plugins(), isolation="namespaces", workers=1, cache=False) as verifier:
         right = verifier.verify(problem, "function runningMax(v) {\n  return Math.max(...v);\n}\n", "javascript")
         snake = verifier.verify(problem, "function running_max(v) {\n  return Math.max(...v);\n}\n", "javascript")
     assert right.passed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verdict import Stage, VerdictStatus
@@ -39,7 +40,7 @@ NATIVE = Problem(
 
 @pytest.fixture(scope="module")
 def verifier():
-    with Verifier(isolation="namespaces", limits=Limits(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=256),
+    with Verifier(make_plugins(), isolation="namespaces", limits=Limits(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=256),
                   workers=1, cache=False) as v:
         yield v
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codekiln.curricula import Curriculum, Outcome, Task
 from codekiln.errors import CodekilnError, ConfigError
@@ -15,7 +15,10 @@ from .adaptive import AdaptiveCurriculum
 from .ordered import OrderedCurriculum
 from .uniform import UniformCurriculum
 
-# Found without building a plugin manager; any other base is looked up among the installed plugins.
+if TYPE_CHECKING:
+    from codekiln.registry import CurriculumRegistry
+
+# Found without a curriculum registry; any other base is looked up in the session's.
 _BUILTIN_BASES = {cls.name: cls for cls in (UniformCurriculum, OrderedCurriculum, AdaptiveCurriculum)}
 
 
@@ -26,7 +29,9 @@ class LanguageMixCurriculum(Curriculum):
 
     ``weights`` maps language names to non-negative numbers; a language of the run that is not listed
     gets weight 1, and weight 0 leaves a language out. ``base`` names any registered curriculum except
-    ``language_mix``, and ``base_params`` are its parameters, the same for every language.
+    ``language_mix``, and ``base_params`` are its parameters, the same for every language. ``curricula`` is
+    the registry a plugin's base is looked up in: the session's registry passes itself when it creates
+    ``language_mix``; without it only the built-in bases are known.
 
     >>> from codekiln.problem import Problem
     >>> tasks = [Task(Problem(id=str(i), description=""), lang) for i in range(3) for lang in ("cpp", "python")]
@@ -45,13 +50,14 @@ class LanguageMixCurriculum(Curriculum):
         weights: Mapping[str, float] | None = None,
         base: str = "uniform",
         base_params: Mapping[str, Any] | None = None,
+        curricula: CurriculumRegistry | None = None,
     ) -> None:
         super().__init__(tasks, seed=seed)
         by_language: dict[str, list[Task]] = {}
         for task in self.tasks:
             by_language.setdefault(task.language, []).append(task)
         self.weights = self._check_weights(weights, sorted(by_language))
-        base_class = self._base_class(base)
+        base_class = self._base_class(base, curricula)
         params = self._check_base_params(base_class, base_params)
         self.bases: dict[str, Curriculum] = {}
         for language in self.weights:
@@ -76,17 +82,19 @@ class LanguageMixCurriculum(Curriculum):
             raise self.param_error("weights", "every language has weight 0; give at least one a positive weight")
         return {language: weight for language, weight in checked.items() if weight > 0}
 
-    def _base_class(self, base: Any) -> type[Curriculum]:
+    def _base_class(self, base: Any, curricula: CurriculumRegistry | None) -> type[Curriculum]:
         if base == self.name:
             raise self.param_error("base", "language_mix cannot mix itself; name the curriculum to run per language")
         if not isinstance(base, str):
             raise self.param_error("base", f"expected a curriculum name, got {base!r}")
         if base in _BUILTIN_BASES:
             return _BUILTIN_BASES[base]
-        from codekiln.plugins import make_plugins  # only for third-party bases: it loads every plugin
-
+        if curricula is None:
+            built_in = ", ".join(sorted(_BUILTIN_BASES))
+            raise self.param_error("base", f"unknown curriculum '{base}'; built in: {built_in} "
+                                   "(a plugin's is found through curricula=plugins.curricula())")
         try:
-            return make_plugins(warn=lambda line: None).curricula().get(base)
+            return curricula.get(base)
         except CodekilnError as exc:
             raise self.param_error("base", str(exc)) from None
 

@@ -1,8 +1,8 @@
 """The base of the rewards that read the code itself: ``quality``, ``constraints`` and ``security``.
 
 They read the ``codes`` column (what the verifier extracted), find the language's
-:class:`~codekiln.code_profile.CodeProfile` through its backend, and abstain (None) on a masked verdict, a
-language without a profile, and empty code.
+:class:`~codekiln.code_profile.CodeProfile` through its backend in the plugin session they are bound to, and
+abstain (None) on a masked verdict, a language without a profile, and empty code.
 """
 
 from __future__ import annotations
@@ -14,21 +14,26 @@ from codekiln.code_profile import CodeAnalyzer
 from codekiln.problem import Problem
 from codekiln.rewards import Reward
 
+from ._session import SessionHandle
+
 #: The columns every code reward reads.
 COLUMNS = ("problems", "languages", "verdicts", "codes")
 
 
 class CodeReward(Reward):
-    """Finds each language's analyzer once per process; the cache is not pickled (a worker rebuilds it)."""
+    """Finds each language's analyzer once per process; the cache is not pickled (a copy rebuilds it)."""
 
-    def bind_languages(self, languages: Any) -> None:
-        """Use this language registry (the trainer's, with its block list) instead of building one."""
-        self._languages = languages
+    def bind_plugins(self, plugins: Any) -> None:
+        """Look language backends up in ``plugins``, the run's plugin session."""
+        self._session().bind(plugins)
         self._analyzers: dict[str, CodeAnalyzer | None] = {}
+
+    def _session(self) -> SessionHandle:
+        # Subclasses do not call a base __init__: the handle is made on first use.
+        return self.__dict__.setdefault("_plugins", SessionHandle(self.name))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_languages", None)
         state.pop("_analyzers", None)
         return state
 
@@ -40,14 +45,10 @@ class CodeReward(Reward):
         return analyzers[language]
 
     def _build_analyzer(self, language: str) -> CodeAnalyzer | None:
-        if getattr(self, "_languages", None) is None:
-            from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
-
-            # Quietly: whoever built the trainer's plugin manager has reported broken plugins already.
-            self._languages = make_plugins(warn=lambda line: None).languages()
-        if language not in self._languages:
+        languages = self._session().languages()
+        if language not in languages:
             return None
-        backend = self._languages.get(language)
+        backend = languages.get(language)
         profile = backend.code_profile()
         return None if profile is None else CodeAnalyzer(profile, backend.tree_sitter_language())
 

@@ -50,10 +50,11 @@ class ConstraintsReward(CodeReward):
     Abstains when no constraint applies, on a masked verdict, a language without a code profile, and code
     that is empty or does not parse. ``last_details`` holds ``constraints/<name>``: 1.0 met, 0.0 not.
 
+    >>> from codekiln.plugins import make_plugins
     >>> from codekiln.problem import Problem
-
     >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> reward = ConstraintsReward(max_lines=2, type_hints=True)
+    >>> reward.bind_plugins(make_plugins())
     >>> problems = [Problem("p", ""), Problem("q", "", constraints={"max_lines": None})]
     >>> code = "def twice(x):\\n    return 2 * x\\n"
     >>> reward([code] * 2, problems=problems, languages=["python"] * 2, codes=[code] * 2,

@@ -26,6 +26,8 @@ from codekiln.rewards import Reward
 from codekiln.sandbox import Isolation
 from codekiln.verdict import Verdict
 
+from ._session import SessionHandle
+
 __all__ = ["EfficiencyReward", "Measurement", "efficiency_score"]
 
 
@@ -90,21 +92,23 @@ class EfficiencyReward(Reward):
                        "memory_weight": float(memory_weight), "isolation": isolation,
                        "time_limit_s": float(time_limit_s), "memory_mb": int(memory_mb)}
         self._references: dict[tuple[str, str], Measurement | None] = {}
-        self._languages: Any = None
+        self._plugins = SessionHandle(self.name)
         self._runner: Any = None
         self.last_details: list[dict[str, float]] | None = None
 
-    def bind_languages(self, languages: Any) -> None:
-        """Use this language registry (the trainer's, with its block list) instead of building one."""
-        self._languages = languages
+    def bind_plugins(self, plugins: Any) -> None:
+        """Run programs through the language backends of ``plugins``, the run's plugin session."""
+        self._plugins.bind(plugins)
 
-    # Picklable: the language registry and the sandbox runner are rebuilt where the reward lands.
+    # Picklable: the sandbox runner is rebuilt, and the session rebuilt from its description, where the
+    # reward lands.
     def __getstate__(self) -> dict[str, Any]:
-        return {"params": self.params, "references": self._references}
+        return {"params": self.params, "references": self._references, "plugins": self._plugins}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state["params"])
         self._references = state["references"]
+        self._plugins = state["plugins"]
 
     def __call__(self, completions: Sequence[str], *, problems: Sequence[Problem], languages: Sequence[str],
                  verdicts: Sequence[Verdict], codes: Sequence[str], **ignored: Any) -> list[float | None]:
@@ -160,12 +164,7 @@ class EfficiencyReward(Reward):
         return Measurement(statistics.median(times), statistics.median(memories))
 
     def _backend(self, language: str) -> Any:
-        if self._languages is None:
-            from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
-
-            # The trainer reported any plugin failure already; a missing language still fails, named.
-            self._languages = make_plugins(warn=lambda line: None).languages()
-        return self._languages.get(language)
+        return self._plugins.languages().get(language)  # a missing language fails, named
 
     def _sandbox_runner(self) -> Any:
         if self._runner is None:

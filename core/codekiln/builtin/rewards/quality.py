@@ -53,11 +53,12 @@ class QualityReward(CodeReward):
     or does not parse (its structure would be a guess). ``last_details`` holds each metric's score as
     ``quality/<metric>``.
 
+    >>> from codekiln.plugins import make_plugins
     >>> from codekiln.problem import Problem
-
     >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> code = "def twice(x):\\n    '''Double x.'''\\n    return 2 * x\\n"
     >>> reward = QualityReward()
+    >>> reward.bind_plugins(make_plugins())
     >>> reward([code, "def ("], problems=[Problem("p", "")] * 2, languages=["python"] * 2, codes=[code, "def ("],
     ...        verdicts=[Verdict(VerdictStatus.PASSED, "python")] * 2)
     [1.0, None]

@@ -31,11 +31,12 @@ class SecurityReward(CodeReward):
     parse. ``last_details`` holds ``security/findings`` (their number) and ``security/<name>`` (how many of
     each kind: a bandit test id such as ``B602``, or a rule name such as ``process_spawn``).
 
+    >>> from codekiln.plugins import make_plugins
     >>> from codekiln.problem import Problem
-
     >>> from codekiln.verdict import Verdict, VerdictStatus
     >>> code = "import os\\ndef run(cmd):\\n    os.system(cmd)\\n"
     >>> reward = SecurityReward()
+    >>> reward.bind_plugins(make_plugins())
     >>> reward([code, "x = 1"], problems=[Problem("p", "")] * 2, languages=["python"] * 2, codes=[code, "x = 1"],
     ...        verdicts=[Verdict(VerdictStatus.PASSED, "python")] * 2)
     [0.5, 1.0]

@@ -13,6 +13,8 @@ from codekiln.errors import ConfigError
 from codekiln.extract import fenced_blocks
 from codekiln.rewards import Reward
 
+from ._session import SessionHandle
+
 __all__ = ["FormatReward", "LengthReward"]
 
 
@@ -28,9 +30,12 @@ class FormatReward(Reward):
     - text outside the blocks, when ``allow_prose`` is false.
 
     A bare answer (no fence: code continuing a prompt stub) scores 1.0 unless ``require_fence``. Never
-    abstains. Each language's fence tags come from its backend (``py`` means python, ``c++`` cpp).
+    abstains. Each language's fence tags come from its backend (``py`` means python, ``c++`` cpp), looked up
+    in the plugin session the reward is bound to.
 
+    >>> from codekiln.plugins import make_plugins
     >>> reward = FormatReward(allow_prose=False)
+    >>> reward.bind_plugins(make_plugins())
     >>> one = "```python\\nx = 1\\n```"
     >>> reward([one, "Here:\\n" + one, "```\\nx = 1\\n```", "```js\\nx\\n```"], languages=["python"] * 4)
     [1.0, 0.5, 0.5, 0.0]
@@ -44,19 +49,21 @@ class FormatReward(Reward):
                 raise ValueError(f"{param} must be true or false, got {value!r}")
         self.require_fence = require_fence
         self.allow_prose = allow_prose
-        self.bind_languages(None)
-
-    def bind_languages(self, languages: Any) -> None:
-        """Read fence tags from this language registry (the trainer's) instead of building one."""
-        self._languages = languages
+        self._plugins = SessionHandle(self.name)
         self._tags: dict[str, frozenset[str]] = {}
 
-    # Picklable: the registry is rebuilt (or bound again) where the reward lands.
+    def bind_plugins(self, plugins: Any) -> None:
+        """Read fence tags from the language backends of ``plugins``, the run's plugin session."""
+        self._plugins.bind(plugins)
+        self._tags = {}
+
+    # Picklable: the fence tags are looked up again where the reward lands.
     def __getstate__(self) -> dict[str, Any]:
-        return {"require_fence": self.require_fence, "allow_prose": self.allow_prose}
+        return {"require_fence": self.require_fence, "allow_prose": self.allow_prose, "plugins": self._plugins}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        self.__init__(require_fence=state["require_fence"], allow_prose=state["allow_prose"])
+        self._plugins = state["plugins"]
 
     def __call__(self, completions: Sequence[str], *, languages: Sequence[str], **ignored: Any) -> list[float | None]:
         return [self.score(text, self._fence_tags(language)) for text, language in zip(completions, languages)]
@@ -75,12 +82,7 @@ class FormatReward(Reward):
 
     def _fence_tags(self, language: str) -> frozenset[str]:
         if language not in self._tags:
-            if self._languages is None:
-                from codekiln.plugins import make_plugins  # the plugins import the rewards: not at module level
-
-                # The trainer reported any plugin failure already; a missing language still fails, named.
-                self._languages = make_plugins(warn=lambda line: None).languages()
-            backend = self._languages.get(language)
+            backend = self._plugins.languages().get(language)  # a missing language fails, named
             tags = backend.fence_tags or (backend.name, *backend.aliases)  # as LanguageBackend.extract reads them
             self._tags[language] = frozenset(tag.lower() for tag in tags)
         return self._tags[language]
