@@ -1,0 +1,211 @@
+"""Attacks on the verifier's own process and on its verdict classes (issue 11, parts 2 and 3), in Python,
+JavaScript and Java, through the real verifier (``isolation="namespaces"``, a pool of two workers).
+
+Each attack is an answer that tries to stall or crash the verifier where it reads untrusted text outside
+the sandbox (the answer's size, the fence scan, tree-sitter), to flood the verdict, or to have a wrong
+answer masked as a failure of ours (``infra_error`` leaves the loss: a hiding place for a policy). For
+every attack and language, :func:`check_attack` asserts:
+
+(a) the expected status (one, or for the expansion attack the limit the machine reaches first), never
+    ``passed`` and never masked;
+(b) each stage within its budget: extraction linear (well under a second), the syntax stage within the
+    parse budget, the run within the sample's wall limit (the tester's extra wait included); the compile
+    stage is our toolchain's time, not the sample's;
+(c) a bounded verdict: at most 20 diagnostics, every message capped, the whole verdict small;
+(d) a healthy verifier: a correct answer submitted in the same batch (the pool's other worker) and one
+    submitted after the attack (a worker that crashed would be replaced, and its sample masked) pass.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from language_attacks import LIMITS
+
+from codekiln.parsing import DEFAULT_BUDGET
+from codekiln.plugins import make_plugins
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.verdict import Stage, Verdict, VerdictStatus
+from codekiln.verifier import Sample, Verifier
+from codekiln.verifier.pipeline import MAX_CODE_BYTES
+from codekiln.verifier.relay import DEFAULT_TESTER_EXTRA_WALL_S
+
+S = VerdictStatus
+LANGUAGES = ("python", "javascript", "java")
+TAGS = {"python": "python", "javascript": "javascript", "java": "java"}
+
+ADD = Problem(
+    id="add",
+    description="Return the sum of a and b.",
+    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
+    tests=(TestCase((1, 2), 3), TestCase((5, -7), -2), TestCase((0, 0), 0)),
+)
+HALF = Problem(
+    id="half",
+    description="Return x / 2.",
+    signature=Signature("half", (Param("x", "int"),), "float"),
+    tests=(TestCase((3,), 1.5), TestCase((4,), 2.0)),
+)
+ADD_CODE = {
+    "python": "def add(a, b):\n    return a + b WRONG  # MARKER\n",
+    "javascript": "function add(a, b) {\n  return a + b WRONG;  // MARKER\n}\n",
+    "java": "class Solution {\n    public static long add(long a, long b) {\n        return a + b WRONG;  // MARKER\n"
+            "    }\n}\n",
+}
+#: A line comment in each language, to pad or to carry odd characters without changing the code.
+COMMENT = {"python": "#", "javascript": "//", "java": "//"}
+#: A few kilobytes of tokens that drive tree-sitter's error recovery far past the parse budget (measured
+#: here: Java 12 KB 5 s and 1.1 GB, then SIGSEGV under a memory cap; JavaScript 14 KB 24 s; Python
+#: 3 KB 2.5 s), after a correct answer.
+PARSE_BOMB = {"python": ", not " * 3000, "javascript": ", x => " * 2500, "java": "> x ( " * 2500}
+
+
+def correct(language: str) -> str:
+    """A correct answer, unique per call so the verifier's cache cannot answer for it."""
+    return ADD_CODE[language].replace("WRONG", "").replace("MARKER", secrets.token_hex(8))
+
+
+def wrong(language: str) -> str:
+    return ADD_CODE[language].replace("WRONG", "+ 1").replace("MARKER", secrets.token_hex(8))
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    with Verifier(make_plugins(), isolation="namespaces", limits=LIMITS, workers=2, cache=False) as verifier:
+        yield verifier
+
+
+def check_attack(verifier: Verifier, problem: Problem, language: str, answer: str,
+                 expected: VerdictStatus | frozenset[VerdictStatus]) -> Verdict:
+    """Verify the attack beside a correct answer, then check (a)-(d) of the module's docstring."""
+    samples = [Sample(problem, answer, language), Sample(ADD, correct(language), language)]
+    attack, beside = verifier.verify_batch(samples)
+    assert attack.status in (expected if isinstance(expected, frozenset) else {expected}), _show(attack)
+    assert not attack.passed and not attack.masked
+    durations = {stage.stage: stage.duration_s for stage in attack.stages}
+    assert durations.get(Stage.EXTRACT, 0.0) < 1.0
+    assert durations.get(Stage.SYNTAX, 0.0) < DEFAULT_BUDGET.time_s + 1.0  # the trial's fork and wait
+    assert durations.get(Stage.RUN, 0.0) < LIMITS.wall_time_s + DEFAULT_TESTER_EXTRA_WALL_S + 1.0
+    assert len(attack.diagnostics) <= 20
+    assert all(len(d.message) <= 500 for d in attack.diagnostics)
+    assert all(len(t.message or "") <= 500 for t in attack.tests)
+    assert len(json.dumps(repr(attack))) < 64_000
+    assert beside.passed, _show(beside)
+    assert verifier.verify(ADD, correct(language), language).passed
+    return attack
+
+
+def _show(verdict: Verdict) -> str:
+    return repr(verdict)[:2000]
+
+
+# -- part 3: reading untrusted text outside the sandbox ------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_oversized_answer_is_refused_before_it_is_read(verifier, language):
+    padding = f"{COMMENT[language]} {'x' * 99}\n" * (MAX_CODE_BYTES // 100 + 10)
+    attack = check_attack(verifier, ADD, language, correct(language) + padding, S.SYNTAX_ERROR)
+    assert attack.stages[0].stage is Stage.EXTRACT
+    assert "longer than 200000 bytes" in attack.diagnostics[0].message
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_padded_fence_line_is_scanned_in_linear_time(verifier, language):
+    # Not a fence (an info string may hold no backtick), padded the way that made the old regex backtrack.
+    padded = "```" + " " * 150_000 + "`\n"
+    answer = f"{padded}```{TAGS[language]}\n{wrong(language)}```\n"
+    check_attack(verifier, ADD, language, answer, S.WRONG_ANSWER)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_parse_bomb_is_a_syntax_error_within_the_parse_budget(verifier, language):
+    attack = check_attack(verifier, ADD, language, correct(language) + PARSE_BOMB[language], S.SYNTAX_ERROR)
+    assert attack.diagnostics[0].message.startswith("the code is too hard to parse")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_diagnostics_flood_is_capped(verifier, language):
+    flood = {
+        # Compile warnings ("'is' with a literal"), a hundred times the cap (the red-team pass had 18,000 of
+        # them in a 2.8 MB verdict; that many also outlast the run's time limit, printed in the sandbox).
+        "python": "x = 1\n" + "x is 1\n" * 2_000 + wrong("python"),
+        "javascript": correct("javascript") + "let = ;\n" * 10_000,
+        "java": "class Solution {\n    static void flood() {\n" + '        int x = "a";\n' * 5_000 + "    }\n"
+                "    public static long add(long a, long b) { return a + b; }\n}\n",
+    }
+    expected = {"python": S.WRONG_ANSWER, "javascript": S.SYNTAX_ERROR, "java": S.COMPILE_ERROR}
+    attack = check_attack(verifier, ADD, language, flood[language], expected[language])
+    assert attack.diagnostics
+
+
+# -- part 2: wrong answers that tried to pass for failures of ours ------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_lone_surrogate_is_a_syntax_error_of_the_answer(verifier, language):
+    answer = correct(language) + f"{COMMENT[language]} \ud800\n"
+    attack = check_attack(verifier, ADD, language, answer, S.SYNTAX_ERROR)
+    assert attack.diagnostics[0].message == "the answer is not valid Unicode: surrogates not allowed on line " \
+        f"{answer.count(chr(10))}"
+
+
+HUGE_FLOAT = {
+    "python": "def half(x):\n    return 10 ** 400\n",
+    "javascript": "function half(x) {\n  return 10n ** 400n;\n}\n",
+    # Java declares the double it returns: the largest it can make is infinite.
+    "java": "class Solution {\n    public static double half(long x) { return Double.MAX_VALUE * 10; }\n}\n",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_huge_number_where_a_float_is_expected_is_a_wrong_answer(verifier, language):
+    attack = check_attack(verifier, HALF, language, HUGE_FLOAT[language], S.WRONG_ANSWER)
+    assert all(not t.passed for t in attack.tests)
+
+
+#: A benchmark test that serialises what the solution returned, as HumanEval-X's tests do; the answer is a
+#: structure that shares one 64 KB string 20 levels deep: 64 KB as a graph, 64 GB once written out.
+NATIVE_TESTS = {
+    "python": NativeTests(
+        prompt='def pair(x):\n    """Return [x, x]."""\n',
+        test="import json\n\ndef check(candidate):\n    assert len(json.dumps(candidate(1))) == 5\n",
+        entry_point="pair",
+    ),
+    "javascript": NativeTests(
+        prompt="const pair = (x) => {\n",
+        test="const testPair = () => {\n  console.assert(JSON.stringify(pair(1)) === '[1,1]')\n}\ntestPair()\n",
+        entry_point="pair",
+    ),
+    "java": NativeTests(
+        prompt="import java.util.*;\n\nclass Solution {\n    public List<Object> pair(int x) {\n",
+        test="import java.util.*;\n\npublic class Main {\n    public static void main(String[] args) {\n"
+             "        Solution s = new Solution();\n"
+             "        if (!s.pair(1).toString().equals(\"[1, 1]\")) throw new AssertionError();\n    }\n}\n",
+        entry_point="pair",
+    ),
+}
+EXPANDING = {
+    "python": "    value = ['x' * 2**16]\n    for _ in range(20):\n        value = [value, value]\n    return value\n",
+    "javascript": "  let value = ['x'.repeat(2 ** 16)];\n  for (let i = 0; i < 20; i++) value = [value, value];\n"
+                  "  return value;\n}\n",
+    "java": "        List<Object> value = new ArrayList<>(List.of(\"x\".repeat(1 << 16)));\n"
+            "        for (int i = 0; i < 20; i++) value = new ArrayList<>(List.of(value, value));\n"
+            "        return value;\n    }\n}\n",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_answer_that_expands_in_the_test_program_is_the_codes_failure(verifier, language):
+    problem = Problem(id=f"pair-{language}", description="Return [x, x].", native={language: NATIVE_TESTS[language]})
+    attack = check_attack(verifier, problem, language, EXPANDING[language], EXPANDED_STATUSES)
+    assert attack.tests_passed == 0
+
+
+#: Whichever the machine reaches first: the time limit or the memory of the process that writes the
+#: structure out (the solution's own, in Python and Java, which serialise the answer there; the test
+#: program's, in JavaScript, which relays it as a graph), which Java reports as an OutOfMemoryError. A test
+#: program that dies after receiving an answer is the code's runtime error (the relay's own tests).
+EXPANDED_STATUSES = frozenset({S.TIMEOUT, S.MEMORY_LIMIT, S.RUNTIME_ERROR})
