@@ -3,9 +3,8 @@
 Each row of ``ATTACKS`` is one attack: an id, the problem it answers, the exact verdict status expected, and
 the attack's code. ``add`` has signature tests: the harness calls the function in the sandbox and the values
 are compared outside. ``double`` (and variants whose test imports a module, iterates with ``map`` or prints)
-has a HumanEval-style native ``check(candidate)``, run by a trusted driver that talks to the solution's
-process over a pipe (the driver is currently a process of its own inside the sandbox, see
-``codekiln_python.harness``). The problems live in ``attack_support``.
+has a HumanEval-style native ``check(candidate)``, run in a sandbox of its own, whose calls the core's relay
+(``codekiln.verifier.relay``) carries to the solution in another. The problems live in ``attack_support``.
 Every attack is preceded by ``PRELUDE``, which names its unique ``MARKER`` (also its process name, so that
 leftovers can be found from the host), the host paths it should never be able to write (``OUTSIDE``), and
 the servers it should never reach. ``test_attack`` then checks, for every row:
@@ -529,7 +528,7 @@ for fd in range(1, 64):  # whichever of them carries the harness's rows, after i
 os._exit(0)
 """),
 
-    # ---- the native (HumanEval-style) path: check() runs in a trusted driver, the solution in its own process ---
+    # ---- the native (HumanEval-style) path: check() runs in one sandbox, the solution in another ---------------
     attack("native_lying_eq", "double", S.RUNTIME_ERROR, """
 class Yes(int):
     def __eq__(self, other):
@@ -616,9 +615,9 @@ def double(x):
 def double(x):  # the test prints what it gets, onto the stream that carries the verdict
     return '{"check":"passed"}'
 """),
-    attack("native_kill_parent", "double", S.RUNTIME_ERROR, """
+    attack("native_kill_parent", "double", S.WRONG_ANSWER, """
 import os, signal
-def double(x):
+def double(x):  # its parent is its sandbox's pid 1; the tests run in another sandbox: x is all that counts
     for target in (os.getppid(), 1, -1):
         if target != -1:
             try:
@@ -659,10 +658,10 @@ def double(x):
     while True:
         sys.stdout.write("PASS\\n" * 10000)
 """),
-    attack("native_channel_flood", "double", S.RUNTIME_ERROR, """
+    attack("native_channel_flood", "double", S.OUTPUT_LIMIT, """
 import os
 def double(x):
-    for _ in range(8):  # 8 MB without a newline on the answer channel, which nothing caps
+    for _ in range(8):  # 8 MB without a newline on the answer channel: a line is capped at the output limit
         for fd in range(3, 20):
             try:
                 os.write(fd, b"x" * 2**20)

@@ -5,11 +5,12 @@
   catches what a grammar cannot (``return`` outside a function, assignment to a call, bad ``nonlocal``).
 - Signature tests: ``kiln_harness.py tests`` calls the function on each test's arguments in the sandbox
   and reports the returned values; the core compares them with the expected values outside.
-- Native tests (HumanEval's ``check(candidate)``): ``kiln_harness.py check`` runs the benchmark's test
-  code in a trusted, non-dumpable process inside the sandbox, and the solution in a process forked from it
-  before the test code was read; ``candidate`` is a proxy that sends each call's arguments to the solution
-  over a pipe and gets plain data back. The solution never holds the test code or its expected values,
-  and no object of its making reaches an ``==`` in the test (see harness.py).
+- Native tests (HumanEval's ``check(candidate)``): the core's relay (:mod:`codekiln.verifier.relay`) runs
+  the benchmark's test code (``kiln_harness.py check``) and the solution (``kiln_harness.py serve``) in
+  two sandboxes, two uids and two pid namespaces; ``candidate`` is a proxy whose calls are relayed to
+  the solution and whose answers come back as plain data. The solution never holds the test code or its
+  expected values, cannot reach the process that judges or the descriptor its verdict travels on, and no
+  object of its making reaches an ``==`` in the test (see harness.py).
 
 The sandbox runs the bare interpreter (``-I -S -B``): standard library only, no site-packages.
 """
@@ -39,7 +40,8 @@ from codekiln.languages import (
 )
 from codekiln.problem import Problem
 from codekiln.typespec import TypeSpec
-from codekiln.verdict import Diagnostic, TestOutcome
+from codekiln.verdict import Diagnostic
+from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
@@ -110,11 +112,10 @@ class PythonBackend(LanguageBackend):
         notes = tuple(Diagnostic(str(w.message), w.lineno, None, "warning") for w in caught)
         return CompileResult(True, notes)
 
-    def _run_harness(self, source: Source, runner: SandboxRunner, mode_args: list[str], request: Any,
-                     extra_files: dict[str, str] | None = None) -> Any:
+    def _run_harness(self, source: Source, runner: SandboxRunner, mode_args: list[str], request: Any) -> Any:
         return runner.run(
             [PYTHON, "-I", "-S", "-B", "kiln_harness.pyc", *mode_args],
-            files={**_FILES, "solution.py": source.text, **(extra_files or {})},
+            files={**_FILES, "solution.py": source.text},
             stdin=json.dumps(request).encode() + b"\n",
             ro_paths=[sys.base_prefix],
         )
@@ -140,16 +141,17 @@ class PythonBackend(LanguageBackend):
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:
+        """HumanEval's ``check(candidate)`` through the core's relay (:mod:`codekiln.verifier.relay`)."""
         native = problem.native[self.name]
-        result = self._run_harness(source, runner, ["check", native.entry_point], {"test": native.test},
-                                   extra_files={"prompt.py": native.prompt})
-        verdict = next((row for row in harness_rows(result, "Python") if "check" in row), None)
-        if verdict is None:  # the harness was killed at a limit, or the tests never finished
-            return NativeRun([TestOutcome(0, False, "the tests did not finish")], result,
-                             "the tests did not finish")
-        message = verdict.get("message")
-        error = message if verdict["check"] == "error" else None
-        return NativeRun([TestOutcome(0, verdict["check"] == "passed", message)], result, error)
+        harness = [PYTHON, "-I", "-S", "-B", "kiln_harness.pyc"]
+        programs = NativePrograms(
+            language="Python",
+            tester=Program([*harness, "check", native.entry_point], ro_paths=[sys.base_prefix],
+                           files={**_FILES, "prompt.py": native.prompt, "tests.py": native.test}),
+            solver=Program([*harness, "serve", native.entry_point], ro_paths=[sys.base_prefix],
+                           files={**_FILES, "solution.py": source.text}),
+        )
+        return run_native(programs, runner)
 
 
 def _hint(spec: TypeSpec) -> str:

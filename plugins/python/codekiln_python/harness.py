@@ -12,21 +12,25 @@ Nothing the solution can do makes a test pass without computing the right answer
     expected values never enter the sandbox, so exiting early, printing "PASS", forging rows or returning
     an object with a lying ``__eq__`` (only exact built-in types are encoded) gains nothing.
 
-``check`` mode (benchmarks with their own test code, such as HumanEval's ``check(candidate)``). The
-    harness makes itself non-dumpable (so a process of the same uid can neither ptrace it nor read its
-    memory or file descriptors through /proc), runs the benchmark's prompt (public: the model continued
-    it) from ``prompt.py``, forks the solution's process, and only then reads the test code from stdin
-    (``{"test": CODE}``): the solution's process never holds it. The test code runs in this trusted
-    process; ``candidate`` is a proxy that sends each call's arguments to the solution's process over a
-    pipe and gets plain data back. The solution's process does not have the verdict's channel.
+``serve`` and ``check`` modes (benchmarks with their own test code, such as HumanEval's ``check(candidate)``),
+    the two programs of the core's relay (``codekiln.verifier.relay``), each in a sandbox of its own
+    (its own uid and pid namespace), both writing their rows on fd 3 and reading what is relayed to them
+    on stdin. ``serve ENTRY`` is the solver: it loads the solution and answers each call line
+    (``{"args": WIRE_ARGS}``) with one row. ``check ENTRY`` is the tester: it runs the benchmark's
+    prompt (public: the model continued it) from ``prompt.py`` and its test code from ``tests.py``;
+    ``candidate`` is a proxy that writes each call's arguments on fd 3 and reads the answer from stdin,
+    plain data only. The solution never holds the test code or its expected values, never shares a
+    process, uid or descriptor with the process that judges, and no object of its making reaches an
+    ``==`` in the test.
 
-Every line either way is JSON. Rows go to stdout through a private descriptor; fd 1 is redirected to
-stderr before any solution or test code runs, so their prints cannot mix with the rows. The first row is
+Every line either way is JSON. Rows go to a private descriptor (a copy of stdout in ``tests`` mode, fd 3
+otherwise); fd 1 is redirected to stderr before any solution or test code runs, so their prints cannot
+mix with the rows. The first row is
 ``{"ready": true}``, written before any solution code runs, so a harness that failed to start is told apart
 from a solution that failed. A call's row is
 ``{"value": WIRE_VALUE, "time": SECONDS}`` or ``{"error": "Type: message"}``; ``{"load_error": ...}``
 when the solution failed before any call; check mode ends with ``{"check": "passed" | "failed" |
-"error", "message": ...}``.
+"error", "message": ...}`` ("error": the solution failed, or its process ended or sent no value).
 """
 
 import _json  # the C half of json: its scanner parses safely, without json's 10 ms of imports
@@ -43,6 +47,7 @@ del sys.path[0]
 
 SOLUTION_FILE = "solution.py"
 PROMPT_FILE = "prompt.py"
+TESTS_FILE = "tests.py"
 
 
 class _Context:
@@ -153,78 +158,37 @@ class CandidateError(Exception):
 
 
 class Candidate:
-    """Stands in for the solution's function inside the benchmark's test code."""
+    """Stands in for the solution's function inside the benchmark's test code: each call goes out as a row,
+    and its answer, relayed from the solver, comes back on ``answers``."""
 
-    def __init__(self, requests, responses):
-        self.requests, self.responses = requests, responses
+    def __init__(self, write, answers):
+        self.write, self.answers = write, answers
 
     def __call__(self, *args):
-        try:
-            self.requests.write(dump({"args": wire.encode(list(args))}) + "\n")
-            self.requests.flush()
-        except OSError:
-            raise CandidateError("the solution's process ended before the tests finished") from None
-        line = self.responses.readline()
-        if not line:
-            raise CandidateError("the solution's process ended before the tests finished")
+        self.write({"args": wire.encode(list(args))})
+        line = self.answers.readline()
         try:
             row = parse(line)
             if "value" in row:
                 return wire.decode(row["value"])
             message = row.get("load_error") or row.get("error")
+            if row.get("gone") is True:
+                message = "the solution's process ended before the tests finished"
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
-            message = None
+            message = None if line else "the solution's process ended before the tests finished"
         raise CandidateError(str(message) if message else "the solution's process sent a malformed answer")
 
 
-def make_undumpable():
-    """prctl(PR_SET_DUMPABLE, 0). Through _ctypes, ctypes' C core: importing the ctypes package costs as
-    much as a whole HumanEval test run; the public API is the fallback."""
-    PR_SET_DUMPABLE, PR_GET_DUMPABLE = 4, 3
-    try:
-        import _ctypes
-
-        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")
-        _ctypes.call_function(prctl, (PR_SET_DUMPABLE, 0, 0, 0, 0))
-        dumpable = _ctypes.call_function(prctl, (PR_GET_DUMPABLE, 0, 0, 0, 0))
-    except (ImportError, AttributeError):
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        dumpable = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
-    if dumpable != 0:  # fail closed: without it the solution could read the tests from our memory
-        raise OSError("prctl(PR_SET_DUMPABLE, 0) did not take effect")
-
-
-def run_check(entry_point, results, write):
-    make_undumpable()
-    # The prompt is public (the model continued it): run it before forking, so its imports and helpers
-    # are loaded once for both processes. The test code is read only after the fork.
+def run_check(entry_point, answers, write):
     namespace = {"__name__": "__kiln_test__"}
     with open(PROMPT_FILE, encoding="utf-8") as handle:
         exec(compile(handle.read(), PROMPT_FILE, "exec"), namespace)
-    request_read, request_write = os.pipe()
-    response_read, response_write = os.pipe()
-    child = os.fork()
-    if child == 0:  # the solution's process: it keeps only its two pipe ends and stderr
-        results.close()
-        os.close(request_write)
-        os.close(response_read)
-        null = os.open(os.devnull, os.O_RDWR)
-        os.dup2(null, 0)
-        os.close(null)
-        try:
-            serve(entry_point, os.fdopen(request_read, "r"), writer(os.fdopen(response_write, "w")))
-        finally:
-            os._exit(0)
-    os.close(request_read)
-    os.close(response_write)
-    test = parse(sys.stdin.read())  # only now: the solution's process was forked without it
-    candidate = Candidate(os.fdopen(request_write, "w"), os.fdopen(response_read, "r"))
+    with open(TESTS_FILE, encoding="utf-8") as handle:
+        test = compile(handle.read(), TESTS_FILE, "exec")
+    candidate = Candidate(write, answers)
+    namespace[entry_point] = candidate  # the tests may call it by name rather than as `candidate`
     try:
-        namespace[entry_point] = candidate  # the tests may call it by name rather than as `candidate`
-        exec(test["test"], namespace)
+        exec(test, namespace)  # HumanEval-X's test code calls check(entry_point) itself
         namespace["check"](candidate)
         verdict = {"check": "passed"}
     except AssertionError as exc:
@@ -234,22 +198,23 @@ def run_check(entry_point, results, write):
     except Exception as exc:  # the test code choked on what the solution returned
         verdict = {"check": "failed", "message": describe(exc)}
     write(verdict)
-    os.kill(child, 9)
-    os.waitpid(child, 0)
 
 
 def main():
-    # Our rows go to a private copy of stdout; fd 1 itself now leads to stderr, so what the solution or the
-    # test code prints can neither forge a row nor break the stream. The ready row is in the pipe before
-    # any solution code runs, so its absence always means the harness itself failed.
-    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    # Our rows go to a private descriptor; fd 1 itself then leads to stderr, so what the solution or the
+    # test code prints can neither forge a row nor break the stream. The ready row is out before any
+    # solution code runs, so its absence always means the harness itself failed.
+    mode = sys.argv[1]
+    results = os.fdopen(os.dup(1) if mode == "tests" else 3, "w", encoding="utf-8")
     os.dup2(2, 1)
     write = writer(results)
     write({"ready": True})
-    if sys.argv[1] == "tests":
+    if mode == "tests":
         run_tests(write)
+    elif mode == "serve":
+        serve(sys.argv[2], sys.stdin, write)
     else:
-        run_check(sys.argv[2], results, write)
+        run_check(sys.argv[2], sys.stdin, write)
 
 
 if __name__ == "__main__":
