@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .parsing import UnparsableCode, parse
+
 if TYPE_CHECKING:
     import tree_sitter
 
@@ -138,7 +140,7 @@ class CodeAnalyzer:
         import tree_sitter
 
         self.profile = profile
-        self._parser = tree_sitter.Parser(language)
+        self._language = language
 
         def query(source: str | None) -> tree_sitter.Query | None:
             return tree_sitter.Query(language, source) if source else None
@@ -151,10 +153,15 @@ class CodeAnalyzer:
         self._security = [(rule, query(rule.query)) for rule in profile.security]
 
     def parse(self, code: str) -> tree_sitter.Node | None:
-        """The root of ``code``'s tree, or None when the code is empty or does not parse."""
+        """The root of ``code``'s tree, or None when the code is empty, does not parse, or overruns the
+        parse budget. The tree is shared (:func:`codekiln.parsing.parse`): the rewards that read one
+        program parse it once."""
         if not code.strip():
             return None
-        root = self._parser.parse(code.encode("utf-8")).root_node
+        try:
+            root = parse(self._language, code).root_node
+        except UnparsableCode:
+            return None
         return None if root.has_error else root
 
     def analyze(self, code: str) -> CodeAnalysis | None:

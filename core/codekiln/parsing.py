@@ -9,8 +9,9 @@ this process (tree-sitter is deterministic: it costs the same here). An overrun 
 raises :class:`UnparsableCode`, which the verifier reports as the code's ``syntax_error``: this process is
 never at risk.
 
-The last few trees are kept, so the stages and rewards that read the same text in one process (a
-backend's assembly, the syntax check, the code-profile rewards) share one parse.
+Recent trees are kept (up to 1 MB of text), so the stages and rewards that read the same text in one
+process (the syntax check and a backend's compile step; the quality, constraints and security rewards
+over one batch) share one parse.
 
 >>> import tree_sitter, tree_sitter_python
 >>> python = tree_sitter.Language(tree_sitter_python.language())
@@ -22,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import resource
 import select
@@ -53,8 +55,10 @@ class UnparsableCode(ValueError):
     """The code overran the parse budget, or is not Unicode text: the code's failure, never ours."""
 
 
-_TREES_KEPT = 8
+#: How much text the kept trees may cover: a batch of ordinary answers, a handful of huge ones.
+_TEXT_KEPT = 1_000_000
 _trees: OrderedDict[tuple[tree_sitter.Language, bytes, ParseBudget], tree_sitter.Tree] = OrderedDict()
+_text_kept = 0
 _parsers: dict[tree_sitter.Language, tree_sitter.Parser] = {}
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -70,12 +74,15 @@ def parse(language: tree_sitter.Language, text: str | bytes, budget: ParseBudget
         data = text
     key = (language, data, budget)
     tree = _trees.get(key)
-    if tree is None:
-        tree = _trees[key] = _parse(language, data, budget)
-        if len(_trees) > _TREES_KEPT:
-            _trees.popitem(last=False)
-    else:
+    if tree is not None:
         _trees.move_to_end(key)
+        return tree
+    tree = _trees[key] = _parse(language, data, budget)
+    global _text_kept
+    _text_kept += len(data)
+    while _text_kept > _TEXT_KEPT and len(_trees) > 1:
+        (_, oldest, _), _ = _trees.popitem(last=False)
+        _text_kept -= len(oldest)
     return tree
 
 
@@ -103,6 +110,7 @@ def _trial(parser: tree_sitter.Parser, data: bytes, budget: ParseBudget) -> str 
     if pid == 0:  # the child: never returns, never runs the parent's cleanup
         status = 1
         try:
+            faulthandler.disable()  # a crash here is expected, not a bug of ours to report
             os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # tree-sitter reports a failed allocation there
             resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
             parser.parse(data)

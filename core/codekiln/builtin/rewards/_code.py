@@ -2,7 +2,9 @@
 
 They read the ``codes`` column (what the verifier extracted), find the language's
 :class:`~codekiln.code_profile.CodeProfile` through its backend in the plugin session they are bound to, and
-abstain (None) on a masked verdict, a language without a profile, and empty code.
+abstain (None) on a masked verdict, a ``syntax_error`` verdict (the verifier found the code does not parse,
+or overruns the parse budget: nothing to measure, and hostile text is not parsed again here), a language
+without a profile, and empty code.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, NamedTuple
 from codekiln.code_profile import CodeAnalyzer
 from codekiln.problem import Problem
 from codekiln.rewards import Reward
+from codekiln.verdict import VerdictStatus
 
 from ._session import SessionHandle
 
@@ -61,7 +64,7 @@ class CodeReward(Reward):
                 raise ValueError(f"reward '{self.name}': {len(completions)} completions but "
                                  f"{len(columns[column])} entries in '{column}'")
         for problem, language, verdict, code in zip(*(columns[c] for c in COLUMNS)):
-            judged = not verdict.masked and bool(code.strip())
+            judged = not verdict.masked and verdict.status is not VerdictStatus.SYNTAX_ERROR and bool(code.strip())
             native = problem.native.get(language)
             program = code if native is None else native.prompt + code
             yield CodeSample(problem, language, code, program if judged else None)
@@ -70,7 +73,7 @@ class CodeReward(Reward):
 class CodeSample(NamedTuple):
     """A completion's problem, language and extracted code, and the program the reward reads: the code, or
     for a native benchmark problem the prompt it continues followed by the code (as the verifier checks it).
-    ``program`` is None where the reward abstains: a masked verdict, or no code."""
+    ``program`` is None where the reward abstains: a masked verdict, a syntax error, or no code."""
 
     problem: Problem
     language: str
