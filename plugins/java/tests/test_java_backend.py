@@ -433,7 +433,7 @@ class _StoppedCompiler:
                                              ("processes", True)])
 def test_javac_stopped_at_a_limit(limit, ours):
     backend = JavaBackend()
-    compiled = backend.compile(backend.assemble(ADD_RIGHT, ADD), _StoppedCompiler(limit))
+    compiled = backend.compile(backend.assemble(ADD_RIGHT, ADD), ADD, _StoppedCompiler(limit))
     assert not compiled.ok
     assert (compiled.infra_error is not None) is ours
 
