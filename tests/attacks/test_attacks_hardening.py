@@ -19,7 +19,9 @@ every attack and language, :func:`check_attack` asserts:
 from __future__ import annotations
 
 import json
+import re
 import secrets
+from pathlib import Path
 
 import pytest
 from language_attacks import LIMITS
@@ -209,3 +211,93 @@ def test_an_answer_that_expands_in_the_test_program_is_the_codes_failure(verifie
 #: program's, in JavaScript, which relays it as a graph), which Java reports as an OutOfMemoryError. A test
 #: program that dies after receiving an answer is the code's runtime error (the relay's own tests).
 EXPANDED_STATUSES = frozenset({S.TIMEOUT, S.MEMORY_LIMIT, S.RUNTIME_ERROR})
+
+
+# -- every path to a masked verdict ----------------------------------------------------------------------------
+
+#: Every line on the verifier's path (core and the Python, JavaScript and Java plugins; C++ keeps its own
+#: list) that masks a verdict or raises (the verifier masks what ``verify_one`` raises, after one retry),
+#: by a distinctive part of its text, with why a sample's code cannot reach it. The attacks above and in
+#: ``test_attacks*.py`` then show it dynamically: none of them ends masked.
+MASKING_PATHS = {
+    "core/codekiln/verifier/__init__.py": {
+        "VerdictStatus.INFRA_ERROR, sample.language, masked=True":
+            "reached only through the raises listed here, or a worker dying twice: the code runs in the "
+            "sandbox, and the one parse of it in a worker runs first in a forked, capped child (codekiln.parsing)",
+    },
+    "core/codekiln/verifier/pipeline.py": {
+        "VerdictStatus.TOOLCHAIN_MISSING, masked=True": "the toolchain probe runs before the answer is read",
+        "compile step failed: {compiled.infra_error}": "each backend's infra_error is listed with its backend",
+    },
+    "core/codekiln/verifier/relay.py": {
+        "harness did not start in the solution's sandbox":
+            "the solver writes its ready row before it loads the solution, and a limit the code hit is "
+            "the code's",
+        "benchmark tests could not run":
+            "the tester reports 'infra' only when the benchmark's own test code does not compile or needs "
+            "a module that is not installed: trusted text, the same for every answer",
+        "wrote a verdict it has no name for": "the tester's verdicts are written by our harness, in another "
+                                              "sandbox than the solution's",
+        "the {language} test program did not start": "the tester's ready row comes before any call",
+        "ended before calling the solution":
+            "no answer of the solution reached the tester: what it did cannot have ended it",
+    },
+    "core/codekiln/languages.py": {
+        "harness did not start: {tail}":
+            "the harness writes its ready row before it loads the solution; a limit the code hit is the code's",
+        "does not render signatures": "a capability of the plugin, asked of a problem, not of an answer",
+        "cannot run a benchmark's own test code yet": "a capability of the plugin (a PluginError, not masked)",
+    },
+    "core/codekiln/parsing.py": {
+        "the code is not valid Unicode": "not masked: the pipeline reports it as the code's syntax_error",
+        "the code is too hard to parse": "not masked: the pipeline reports it as the code's syntax_error",
+    },
+    "plugins/java/codekiln_java/backend.py": {
+        'infra_error="no JDK found"': "a missing toolchain",
+        "javac went past its {result.limit_hit} limit\")":
+            "wall time ran out before CPU time: a busy machine; the code's CPU or memory overrun is a "
+            "compile error",
+        "javac failed without a diagnostic":
+            "javac ended in failure with no error, no limit and no out-of-resources report: a crash of our "
+            "compiler (deep nesting, its one known crash on code, is reported as the code's)",
+        "does not fit Java's long": "the problem's own test values",
+        "a JVM needs a memory limit of at least": "the verifier's configuration",
+        "does not compile with the proxy Solution": "the benchmark's own test code and prompt, without the answer",
+    },
+    "plugins/java/codekiln_java/native.py": {
+        "declares no class Solution": "the benchmark's own prompt",
+    },
+    "plugins/java/codekiln_java/source.py": {
+        "Java tuples have at most": "the problem's signature",
+    },
+    "plugins/java/codekiln_java/jdk.py": {
+        "compiling the Java harness runtime failed": "our own runtime, built once before any answer",
+        "javac wrote no CDS archive": "our own runtime's class-data archive, built once before any answer",
+    },
+    "plugins/javascript/codekiln_javascript/backend.py": {
+        "raise RuntimeError(node)": "a missing toolchain",
+        "node --check failed": "node ended in failure with no syntax message and no limit: a crash of our "
+                               "toolchain (too deep a nesting is node's RangeError, reported as the code's)",
+        "the JavaScript harness did not start": "the ready row comes before the solution is loaded",
+    },
+}
+_MASKING_LINE = re.compile(r"masked=True|infra_error=|\braise\s+(?!SystemExit)\w")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_path_to_a_masked_verdict_is_listed_with_why_code_cannot_reach_it():
+    unlisted, stale = [], []
+    folders = ["core/codekiln/verifier", "plugins/python/codekiln_python", "plugins/javascript/codekiln_javascript",
+               "plugins/java/codekiln_java"]
+    files = {"core/codekiln/languages.py", "core/codekiln/parsing.py"}
+    for folder in folders:
+        files.update(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / folder).glob("*.py"))
+    files.discard("plugins/python/codekiln_python/harness.py")  # runs in the sandbox: its raises are rows
+    for path in sorted(files):
+        listed = MASKING_PATHS.get(path, {})
+        lines = (PROJECT_ROOT / path).read_text().splitlines()
+        hits = [line.strip() for line in lines if _MASKING_LINE.search(line) and not line.strip().startswith("#")]
+        unlisted += [f"{path}: {hit}" for hit in hits if not any(snippet in hit for snippet in listed)]
+        stale += [f"{path}: {snippet}" for snippet in listed if not any(snippet in hit for hit in hits)]
+    assert not unlisted, "a new path to a masked verdict: list it in MASKING_PATHS with why code cannot reach it"
+    assert not stale, "MASKING_PATHS lists a path that is gone"
