@@ -31,13 +31,16 @@ from typing import Any, ClassVar
 import pytest
 
 from codekiln.cache import hermetic_environment
+from codekiln.parsing import DEFAULT_BUDGET
 from codekiln.plugins import Plugins, make_plugins, registered
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
-from codekiln.verdict import Verdict, VerdictStatus
+from codekiln.verdict import Stage, Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
+from codekiln.verifier.pipeline import MAX_CODE_BYTES
 
 __all__ = [
+    "CONFORMANCE_FLOAT_PROBLEM",
     "CONFORMANCE_PROBLEM",
     "LanguageConformance",
     "codekiln_plugins",
@@ -97,6 +100,14 @@ CONFORMANCE_PROBLEM = Problem(
     difficulty=1,
 )
 
+#: The problem of :attr:`LanguageConformance.huge_float`: ``half(x: int) -> float``.
+CONFORMANCE_FLOAT_PROBLEM = Problem(
+    id="conformance_half",
+    description="Return half of an integer.",
+    signature=Signature("half", (Param("x", "int"),), "float"),
+    tests=(TestCase((3,), 1.5), TestCase((4,), 2.0)),
+)
+
 _SANDBOX_UIDS = range(61000, 62000)
 
 
@@ -151,6 +162,13 @@ class LanguageConformance:
 
     Each snippet solves (or fails to solve) :data:`CONFORMANCE_PROBLEM`, ``add(a: int, b: int) -> int``.
     ``attacks`` maps a name to ``(code, expected_status)``: programs that try to escape or to fake a pass.
+
+    The hardening checks (see "Guarantees and budgets" in ``docs/verification.md``) need nothing more for an
+    oversized answer, a padded fence line and a lone surrogate. Two need snippets, and are skipped with a
+    reason without them: ``parse_bomb``, a few kilobytes that drive your grammar's tree-sitter parser past
+    the parse budget, and ``huge_float``, an answer to :data:`CONFORMANCE_FLOAT_PROBLEM` (``half(x: int) ->
+    float``) returning a number beyond any float, or the largest your language's float type can hold. Each
+    must end as the code's failure, within the stage budgets, never masked, and leave the verifier healthy.
     """
 
     language: str
@@ -163,6 +181,8 @@ class LanguageConformance:
     runtime_error: str
     infinite_loop: str
     attacks: ClassVar[dict[str, tuple[str, VerdictStatus]]] = {}
+    parse_bomb: ClassVar[str | None] = None
+    huge_float: ClassVar[str | None] = None
     isolation: ClassVar[str] = "namespaces"
     limits: ClassVar[Limits] = Limits(wall_time_s=5.0, cpu_time_s=5.0)
 
@@ -231,6 +251,43 @@ class LanguageConformance:
         assert verdict.status is expected, verdict
         _assert_none_left(since, until)
         assert self.verify(conformance_verifier, self.right).passed  # the verifier still works
+
+    def check_hardened(self, verifier: Verifier, code: str, expected: VerdictStatus,
+                       problem: Problem = CONFORMANCE_PROBLEM) -> Verdict:
+        """The code's failure, never masked, each stage within its budget; the verifier healthy after."""
+        verdict = verifier.verify(problem, code, self.language)
+        assert verdict.status is expected and not verdict.masked, verdict
+        durations = {stage.stage: stage.duration_s for stage in verdict.stages}
+        assert durations.get(Stage.EXTRACT, 0.0) < 1.0
+        assert durations.get(Stage.SYNTAX, 0.0) < DEFAULT_BUDGET.time_s + 1.0
+        assert durations.get(Stage.RUN, 0.0) < self.limits.wall_time_s + 3.0
+        assert len(verdict.diagnostics) <= 20
+        assert self.verify(verifier, self.right).passed
+        return verdict
+
+    def test_oversized_answer_is_refused_unread(self, conformance_verifier):
+        self.check_hardened(conformance_verifier, self.right + "\n" + "x" * MAX_CODE_BYTES, VerdictStatus.SYNTAX_ERROR)
+
+    def test_padded_fence_line_is_scanned_in_linear_time(self, conformance_verifier):
+        answer = "```" + " " * 150_000 + f"`\n```{self.fence_tag}\n{self.wrong}\n```\n"
+        self.check_hardened(conformance_verifier, answer, VerdictStatus.WRONG_ANSWER)
+
+    def test_lone_surrogate_is_a_syntax_error(self, conformance_verifier):
+        verdict = self.check_hardened(conformance_verifier, self.right + "\n\ud800", VerdictStatus.SYNTAX_ERROR)
+        assert verdict.diagnostics[0].message.startswith("the answer is not valid Unicode")
+
+    def test_parse_bomb_is_a_syntax_error_within_the_budget(self, conformance_verifier):
+        if self.parse_bomb is None:
+            pytest.skip(f"no parse_bomb given for {self.language}")
+        verdict = self.check_hardened(conformance_verifier, self.right + "\n" + self.parse_bomb,
+                                      VerdictStatus.SYNTAX_ERROR)
+        assert verdict.diagnostics[0].message.startswith("the code is too hard to parse")
+
+    def test_huge_float_is_a_wrong_answer(self, conformance_verifier):
+        if self.huge_float is None:
+            pytest.skip(f"no huge_float given for {self.language}")
+        self.check_hardened(conformance_verifier, self.huge_float, VerdictStatus.WRONG_ANSWER,
+                            CONFORMANCE_FLOAT_PROBLEM)
 
     def test_builtin_references_pass(self, conformance_verifier):
         from .datasets import load_dataset

@@ -19,6 +19,8 @@ class TestJavaConformance(LanguageConformance):
     compile_error = _add("return a + c;")
     runtime_error = _add("return a / (b - b);")
     infinite_loop = _add("while (true) { }")
+    parse_bomb = "> x ( " * 2500
+    huge_float = "class Solution {\n    public static double half(long x) { return Double.MAX_VALUE * 10; }\n}\n"
     attacks = {
         "exit_zero_at_load": (
             "class Solution {\n    static { System.exit(0); }\n"

@@ -16,6 +16,8 @@ class TestJavaScriptConformance(LanguageConformance):
     compile_error = "function add(a, b) {\n  let a = 0;\n  return a + b;\n}\n"
     runtime_error = "function add(a, b) {\n  return a.missing.field;\n}\n"
     infinite_loop = "function add(a, b) {\n  for (;;) {}\n}\n"
+    parse_bomb = ", x => " * 2500
+    huge_float = "function half(x) {\n  return 10n ** 400n;\n}\n"
     attacks = {
         "exit_zero_at_load": ("process.exit(0);\n", VerdictStatus.RUNTIME_ERROR),
         "really_exit_zero_in_call": ("function add(a, b) {\n  process.reallyExit(0);\n}\n",

@@ -15,6 +15,8 @@ class TestPythonConformance(LanguageConformance):
     compile_error = "def add(a, b):\n    return a + b\nreturn 0\n"
     runtime_error = "def add(a, b):\n    return [a][b]\n"
     infinite_loop = "def add(a, b):\n    while True:\n        pass\n"
+    parse_bomb = ", not " * 3000
+    huge_float = "def half(x):\n    return 10 ** 400\n"
     attacks = {
         "exit_zero_at_import": ("import os\nos._exit(0)\n", VerdictStatus.RUNTIME_ERROR),
         "exit_zero_in_call": ("import sys\ndef add(a, b):\n    sys.exit(0)\n", VerdictStatus.RUNTIME_ERROR),
