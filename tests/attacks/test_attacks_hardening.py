@@ -301,3 +301,26 @@ def test_every_path_to_a_masked_verdict_is_listed_with_why_code_cannot_reach_it(
         stale += [f"{path}: {snippet}" for snippet in listed if not any(snippet in hit for hit in hits)]
     assert not unlisted, "a new path to a masked verdict: list it in MASKING_PATHS with why code cannot reach it"
     assert not stale, "MASKING_PATHS lists a path that is gone"
+
+
+#: The same in a benchmark's own tests, which compare floats themselves (HumanEval's ``abs(x - y) < 1e-6``):
+#: the comparison raising on the answer (OverflowError, JavaScript's "Cannot mix BigInt") fails the test.
+#: Java's benchmarks declare the double they return: nothing beyond a float reaches their comparisons.
+NATIVE_HALF = {
+    "python": (NativeTests(prompt='def half(x):\n    """Return x / 2."""\n',
+                           test="def check(candidate):\n    assert abs(candidate(3) - 1.5) < 1e-6\n",
+                           entry_point="half"),
+               "    return 10 ** 400\n"),
+    "javascript": (NativeTests(prompt="const half = (x) => {\n",
+                               test="const testHalf = () => {\n  console.assert(Math.abs(half(3) - 1.5) < 1e-6)\n}\n"
+                                    "testHalf()\n",
+                               entry_point="half"),
+                   "  return 10n ** 400n;\n}\n"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NATIVE_HALF))
+def test_a_huge_number_in_a_benchmarks_own_float_comparison_fails_the_test(verifier, language):
+    tests, answer = NATIVE_HALF[language]
+    problem = Problem(id=f"half-{language}", description="Return x / 2.", native={language: tests})
+    check_attack(verifier, problem, language, answer, S.WRONG_ANSWER)
