@@ -35,7 +35,7 @@ def test_plugins_json_lists_the_builtins_and_what_they_registered():
         "all_tests", "compiles", "format", "length", "syntax", "tests"]
     assert rows["builtin.efficiency"]["registered"]["rewards"] == ["efficiency"]
     assert rows["builtin.datasets"]["registered"]["datasets"] == [
-        "builtin", "hf", "humaneval", "humaneval-x", "jsonl", "mbpp", "multipl-e"]
+        "builtin", "families", "hf", "humaneval", "humaneval-x", "jsonl", "mbpp", "multipl-e"]
     assert rows["builtin.rewards"]["distribution"] == "codekiln"
     assert rows["builtin.rewards"]["version"] == __version__
     assert rows["builtin.jsonl_logger"]["hooks"] == ["codekiln_evaluation_finished", "codekiln_step_finished"]

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl
 
 import attrs
 
@@ -135,13 +136,15 @@ class DatasetLoader:
 def read_dataset(spec: str, registry: DatasetRegistry, *, strict: bool = False) -> LoadedDataset:
     """Load ``NAME`` or ``FORMAT:PATH`` through the loader registered under that name, keeping the skipped
     rows; a bare path to a problem file in codekiln's own format (``.jsonl``, ``.json``, ``.yaml``) works too.
+    ``NAME?KEY=VALUE&...`` passes options to the loader's constructor, as text (``families?seed=1``).
 
     Raises DataError when no problem is left, and in strict mode at the first malformed row."""
     name, _, path = spec.partition(":")
+    name, _, query = name.partition("?")
     if name not in registry and Path(spec).is_file():
         loaded = LoadedDataset(spec, load_problem_file(Path(spec)))
     else:
-        loader = registry.create(name)
+        loader = registry.create(name, **dict(parse_qsl(query, keep_blank_values=True)))
         if loader.needs_path and not path:
             raise DataError(f"dataset '{name}' reads a file: name it as '{name}:PATH'")
         if not loader.needs_path and path:

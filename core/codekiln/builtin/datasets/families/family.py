@@ -1,0 +1,165 @@
+"""What a task family is, and how its problems are generated and split.
+
+A :class:`Family` draws :class:`Variant` s: one parameter combination each, with its signature, its
+description and its reference in every language. :func:`generate` turns the variants into problems: it runs
+the Python reference in this process (it is our own code) on random arguments to get each test's expected
+value, and assigns every problem to one split.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from codekiln.problem import Problem, Signature, TestCase
+from codekiln.typespec import to_json
+
+__all__ = ["LANGUAGES", "SPLITS", "Family", "Generated", "Variant", "generate", "reference_function", "split_of"]
+
+#: The languages every family renders its references in.
+LANGUAGES = ("python", "javascript", "java", "cpp")
+#: The splits, in the order :func:`generate` fills them. ``sft`` problems carry their references; the others
+#: carry none, so no trainer can show them to the model.
+SPLITS = ("sft", "rl", "heldout", "heldout_families")
+#: A problem's split is its tag ``split:<name>``.
+SPLIT_TAG = "split:"
+
+#: Distinct test arguments per problem, and how many draws a family gets to find them.
+TESTS_PER_PROBLEM = 10
+_DRAWS_PER_TEST = 20
+
+
+@attrs.frozen
+class Variant:
+    """One parameter combination of a family, rendered.
+
+    ``key`` names the combination within its family (``gt3-mul2-sum``); ``depth`` is how many steps it
+    composes, 1-5, and becomes the problem's difficulty. ``references`` holds the solution in each of
+    :data:`LANGUAGES`, each defining the signature's function as that language's plugin renders it (see
+    docs/languages/index.md); the Python one computes the tests' expected values. ``arguments`` draws one
+    tuple of random arguments; ``edge_cases`` are arguments every problem of the variant is tested on.
+    """
+
+    key: str
+    depth: int = attrs.field(validator=[attrs.validators.ge(1), attrs.validators.le(5)])
+    signature: Signature
+    description: str
+    references: Mapping[str, str]
+    arguments: Callable[[random.Random], tuple[Any, ...]] = attrs.field(eq=False)
+    edge_cases: tuple[tuple[Any, ...], ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        missing = [language for language in LANGUAGES if language not in self.references]
+        if missing:
+            raise ValueError(f"variant {self.key}: no reference in {', '.join(missing)}")
+
+
+class Family:
+    """A parameterised family of problems: subclass, set ``name`` and ``tags`` (on the class or the instance),
+    implement :meth:`draw`.
+
+    ``draw`` returns one variant chosen with ``rng``; drawing the same key twice is fine (the generator
+    keeps distinct keys), so a family need not enumerate its parameter space.
+    """
+
+    name: str
+    tags: tuple[str, ...] = ()
+
+    def draw(self, rng: random.Random) -> Variant:
+        raise NotImplementedError
+
+
+@attrs.frozen
+class Generated:
+    """A generated problem with the variant it came from and its split (the problem's references are
+    empty outside ``sft``; the variant keeps them, for tests and tools that verify them)."""
+
+    problem: Problem
+    variant: Variant
+    family: str
+    split: str
+
+
+def split_of(problem: Problem) -> str | None:
+    """The split a generated problem belongs to (``sft``, ``rl``, ``heldout``, ``heldout_families``), or None
+    for a problem that is not from a families dataset."""
+    for tag in problem.tags:
+        if tag.startswith(SPLIT_TAG):
+            return tag.removeprefix(SPLIT_TAG)
+    return None
+
+
+def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: float, heldout: float,
+             heldout_families: Sequence[str]) -> list[Generated]:
+    """``per_family`` problems of each family (fewer where a family has fewer combinations), the same for the
+    same arguments.
+
+    A family named in ``heldout_families`` is wholly ``heldout_families``. Of each other family's distinct
+    variants, in drawn order, the fraction ``heldout`` goes to ``heldout``, the fraction ``rl`` to ``rl``
+    and the rest to ``sft``, so no parameter combination is in two splits.
+    """
+    problems = []
+    for family in families:
+        rng = random.Random(f"{seed}/{family.name}")  # a family's problems do not shift when others change
+        drawn = _drawn(family, rng, per_family)
+        if family.name in heldout_families:
+            splits = ["heldout_families"] * len(drawn)
+        else:
+            held, reinforced = round(len(drawn) * heldout), round(len(drawn) * rl)
+            splits = ["heldout"] * held + ["rl"] * reinforced + ["sft"] * (len(drawn) - held - reinforced)
+        for (variant, tests), split in zip(drawn, splits):
+            problem = Problem(
+                id=f"families/{family.name}/{variant.key}",
+                description=variant.description,
+                signature=variant.signature,
+                tests=tests,
+                references=dict(variant.references) if split == "sft" else {},
+                difficulty=variant.depth,
+                tags=("families", f"family:{family.name}", f"{SPLIT_TAG}{split}", *family.tags),
+            )
+            problems.append(Generated(problem, variant, family.name, split))
+    return problems
+
+
+def _drawn(family: Family, rng: random.Random, wanted: int) -> list[tuple[Variant, tuple[TestCase, ...]]]:
+    """Up to ``wanted`` variants of distinct keys with their tests. A variant whose tests all expect the same
+    value (``x * 4`` then "keep the odd values" leaves none) is left out: a constant answer would pass it."""
+    seen: set[str] = set()
+    found = []
+    for _ in range(wanted * _DRAWS_PER_TEST):
+        if len(found) == wanted:
+            break
+        variant = family.draw(rng)
+        if variant.key in seen:
+            continue
+        seen.add(variant.key)
+        tests = _tests(variant, rng)
+        if len({repr(test.expected) for test in tests}) >= 2:
+            found.append((variant, tests))
+    return found
+
+
+def _tests(variant: Variant, rng: random.Random) -> tuple[TestCase, ...]:
+    """The edge cases and random arguments, distinct, with what the Python reference returns for each."""
+    function = reference_function(variant)
+    arguments: list[tuple[Any, ...]] = []
+    for edge in variant.edge_cases:
+        if edge not in arguments:
+            arguments.append(edge)
+    for _ in range(TESTS_PER_PROBLEM * _DRAWS_PER_TEST):
+        if len(arguments) >= TESTS_PER_PROBLEM:
+            break
+        drawn = variant.arguments(rng)
+        if drawn not in arguments:
+            arguments.append(drawn)
+    return tuple(TestCase(tuple(to_json(a) for a in args), to_json(function(*args))) for args in arguments)
+
+
+def reference_function(variant: Variant) -> Callable[..., Any]:
+    """The variant's Python reference, executed here: it is code the family wrote, not a model's."""
+    namespace: dict[str, Any] = {}
+    exec(compile(variant.references["python"], f"<family reference {variant.key}>", "exec"), namespace)
+    return namespace[variant.signature.name]
