@@ -71,7 +71,8 @@ class Elements:
     edge_cases: tuple[tuple[Any, ...], ...]
 
 
-def _render_return(returns: str) -> dict[str, str]:
+def _return_type(returns: str) -> dict[str, str]:
+    """How Python, Java and C++ declare a terminal's return type (JavaScript declares none)."""
     return {"list[int]": {"python": "list[int]", "java": "List<Long>", "cpp": "std::vector<long long>"},
             "int": {"python": "int", "java": "long", "cpp": "long long"},
             "str": {"python": "str", "java": "String", "cpp": "std::string"}}[returns]
@@ -295,7 +296,7 @@ def _indent(lines: Sequence[str], spaces: int) -> str:
 
 def _python(family: PipelineFamily, terminal: Terminal, before, body, result) -> str:
     e = family.elements
-    return (f"def {family.name}({e.param}: {e.declare['python']}) -> {_render_return(terminal.returns)['python']}:\n"
+    return (f"def {family.name}({e.param}: {e.declare['python']}) -> {_return_type(terminal.returns)['python']}:\n"
             f"{_indent(before, 4)}\n    for {e.var} in {e.iterate['python']}:\n{_indent(body, 8)}\n"
             f"    return {result}\n")
 
@@ -309,7 +310,7 @@ def _javascript(family: PipelineFamily, terminal: Terminal, before, body, result
 
 def _java(family: PipelineFamily, terminal: Terminal, before, body, result) -> str:
     e = family.elements
-    returns = _render_return(terminal.returns)["java"]
+    returns = _return_type(terminal.returns)["java"]
     return (f"import java.util.*;\n\nclass Solution {{\n"
             f"    public static {returns} {camel_case(family.name)}({e.declare['java']} {e.param}) {{\n"
             f"{_indent(before, 8)}\n        for ({e.element['java']} {e.var} : {e.iterate['java']}) {{\n"
@@ -318,7 +319,7 @@ def _java(family: PipelineFamily, terminal: Terminal, before, body, result) -> s
 
 def _cpp(family: PipelineFamily, terminal: Terminal, before, body, result) -> str:
     e = family.elements
-    returns = _render_return(terminal.returns)["cpp"]
+    returns = _return_type(terminal.returns)["cpp"]
     return ("#include <cctype>\n#include <cstdlib>\n#include <string>\n#include <vector>\n\n"
             f"{returns} {family.name}({e.declare['cpp']} {e.param}) {{\n{_indent(before, 4)}\n"
             f"    for ({e.element['cpp']} {e.var} : {e.iterate['cpp']}) {{\n{_indent(body, 8)}\n    }}\n"
