@@ -13,7 +13,10 @@ from codekiln.builtin.datasets.families import (
     BUILTIN_FAMILIES,
     LANGUAGES,
     FamiliesDataset,
+    Family,
     PipelineFamily,
+    Variant,
+    generate,
     reference_function,
     split_of,
 )
@@ -22,7 +25,7 @@ from codekiln.datasets import load_dataset
 from codekiln.errors import CodekilnError
 from codekiln.jsonio import from_json, to_json
 from codekiln.plugins import make_plugins
-from codekiln.problem import Problem
+from codekiln.problem import Param, Problem, Signature
 from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample
 
@@ -78,9 +81,44 @@ def test_splits_are_disjoint_and_only_sft_shows_references(generated):
         assert set(item.problem.references) == (set(LANGUAGES) if item.split == "sft" else set())
     combinations = Counter((item.family, item.variant.key) for item in generated)
     assert max(combinations.values()) == 1  # no parameter combination in two splits (or twice in one)
+    # A held-out combination of a composing family is new, but each of its parts is in training.
+    for family in ("list_fold", "list_filter_map", "list_map_filter_map_fold", "list_chain", "str_filter_map",
+                   "arith_weighted"):
+        items = [item for item in generated if item.family == family]
+        trained = {part for item in items if item.split in ("sft", "rl") for part in item.variant.key.split("-")}
+        held = [item.variant.key for item in items if item.split == "heldout"]
+        assert len(held) == 4 and all(set(key.split("-")) <= trained for key in held), family
     # Per family of the others: 20% held out, 40% for RL, the rest for SFT.
     list_filter = Counter(item.split for item in generated if item.family == "list_filter")
     assert list_filter == {"heldout": 4, "rl": 8, "sft": 8}
+
+
+class _Listed(Family):
+    """Draws the variants of ``keys`` in order: a family whose draw order a test chooses."""
+
+    name = "listed"
+
+    def __init__(self, keys):
+        self.keys = iter(keys)
+
+    def draw(self, rng):
+        key = next(self.keys)
+        return Variant(key=key, depth=1, signature=Signature("f", (Param("a", "int"),), "int"), description=key,
+                       references={**dict.fromkeys(LANGUAGES, ""), "python": f"def f(a):\n    return a + {len(key)}\n"},
+                       arguments=lambda rng: (rng.randint(-9, 9),))
+
+
+def test_heldout_takes_combinations_whose_parts_are_trained():
+    def held(keys, heldout):
+        made = generate([_Listed(keys)], seed=0, per_family=len(keys), rl=0, heldout=heldout, heldout_families=())
+        return [g.variant.key for g in made if g.split == "heldout"]
+
+    # The first draw has parts no other has: held out, it would ask for steps never trained.
+    assert held(["c-z", "a-x", "b-y", "a-y", "b-x"], heldout=0.2) == ["a-x"]
+    # Holding out b-x after a-x would leave x untrained: b-y is taken instead.
+    assert held(["a-x", "b-x", "a-y", "b-y"], heldout=0.5) == ["a-x", "b-y"]
+    # Where no combination qualifies, the first ones are held out all the same.
+    assert held(["a", "b", "c"], heldout=0.7) == ["a", "b"]
 
 
 def test_splits_option_chooses_splits(datasets):

@@ -98,8 +98,9 @@ def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: floa
     same arguments.
 
     A family named in ``heldout_families`` is wholly ``heldout_families``. Of each other family's distinct
-    variants, in drawn order, the fraction ``heldout`` goes to ``heldout``, the fraction ``rl`` to ``rl``
-    and the rest to ``sft``, so no parameter combination is in two splits.
+    variants, the fraction ``heldout`` goes to ``heldout`` (new combinations of known parts where it can,
+    see :func:`_splits`), the fraction ``rl`` to ``rl`` and the rest to ``sft``, so no parameter
+    combination is in two splits.
     """
     problems = []
     for family in families:
@@ -108,8 +109,7 @@ def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: floa
         if family.name in heldout_families:
             splits = ["heldout_families"] * len(drawn)
         else:
-            held, reinforced = round(len(drawn) * heldout), round(len(drawn) * rl)
-            splits = ["heldout"] * held + ["rl"] * reinforced + ["sft"] * (len(drawn) - held - reinforced)
+            splits = _splits([variant for variant, _ in drawn], rl=rl, heldout=heldout)
         for (variant, tests), split in zip(drawn, splits):
             problem = Problem(
                 id=f"families/{family.name}/{variant.key}",
@@ -122,6 +122,28 @@ def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: floa
             )
             problems.append(Generated(problem, variant, family.name, split))
     return problems
+
+
+def _splits(variants: Sequence[Variant], *, rl: float, heldout: float) -> list[str]:
+    """Each variant's split. ``heldout`` takes, in drawn order, the variants whose every part (of the key,
+    between dashes: ``gt3``, ``mul2``, ``sum``) a variant left in training also has, so that a held-out
+    problem asks for a new combination of steps the model can have learned; where too few are, the first
+    others. ``rl`` takes the next of the rest, ``sft`` the remainder."""
+    held_count, rl_count = round(len(variants) * heldout), round(len(variants) * rl)
+    parts = [set(variant.key.split("-")) for variant in variants]
+    held: list[int] = []
+    for index in range(len(variants)):
+        if len(held) == held_count:
+            break
+        candidate = [*held, index]
+        trained = set().union(*(p for i, p in enumerate(parts) if i not in candidate))
+        if all(parts[i] <= trained for i in candidate):  # taking this one must not strand an earlier one
+            held.append(index)
+    held += [i for i in range(len(variants)) if i not in held][: held_count - len(held)]
+    rest = [i for i in range(len(variants)) if i not in held]
+    splits = {**dict.fromkeys(held, "heldout"), **dict.fromkeys(rest[:rl_count], "rl"),
+              **dict.fromkeys(rest[rl_count:], "sft")}
+    return [splits[index] for index in range(len(variants))]
 
 
 def _drawn(family: Family, rng: random.Random, wanted: int) -> list[tuple[Variant, tuple[TestCase, ...]]]:
