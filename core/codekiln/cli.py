@@ -2,12 +2,19 @@
 
 Commands import what they need when they run, so ``codekiln --help`` and ``codekiln plugins`` stay fast and
 never import torch. A :class:`~codekiln.errors.CodekilnError` is printed as one line and exits with 2.
+
+SIGINT and SIGTERM stop every command the same way: the first one raises :class:`Stopped` in the main
+thread, so every ``with`` and ``finally`` on the way out runs (the verifier ends its workers, sandboxes kill
+their process trees and remove their work dirs, the trainer stops vLLM; checkpoints are renamed into place
+only once whole), and the command exits with 128 + the signal's number. Further signals are ignored until
+then, so that the clean-up itself is not cut short.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 from typing import Any
 
@@ -222,8 +229,28 @@ def train_command(ctx: click.Context, config_path: str | None, resume: bool, ove
     click.echo(f"run directory: {result.run_dir}")
 
 
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived (``args[0]`` is the signal); a BaseException, so that no ``except Exception``
+    on the way out mistakes it for an error to handle."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="codekiln")
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        cli.main(args=argv, prog_name="codekiln")
+    except Stopped as stopped:
+        name = signal.Signals(stopped.args[0]).name
+        click.echo(f"codekiln: stopped by {name}; its processes and temporary files are gone", err=True)
+        sys.exit(128 + stopped.args[0])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

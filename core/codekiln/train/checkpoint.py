@@ -30,12 +30,16 @@ def save_checkpoint(run_dir: Path, step: int, *, model: Any, tokenizer: Any, opt
     partial = folder / f".partial-{step:06d}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    model.save_pretrained(partial / "model", safe_serialization=True)
-    tokenizer.save_pretrained(partial / "model")
-    torch.save({"optimizer": optimizer.state_dict() if optimizer is not None else None,
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "rng": _rng_state()}, partial / "training.pt")
-    (partial / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    try:
+        model.save_pretrained(partial / "model", safe_serialization=True)
+        tokenizer.save_pretrained(partial / "model")
+        torch.save({"optimizer": optimizer.state_dict() if optimizer is not None else None,
+                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                    "rng": _rng_state()}, partial / "training.pt")
+        (partial / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+    except BaseException:  # a run stopped mid-write (SIGINT, SIGTERM) leaves no temporary files either
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     for old in _checkpoints(folder)[:-_KEEP]:

@@ -7,6 +7,10 @@
 - A failure of ours (the sandbox or a toolchain misbehaving, a worker dying) is retried once, then
   returned as a masked ``infra_error`` verdict: never scored as the model's failure.
 - Sync (:meth:`Verifier.verify_batch`) and asyncio (:meth:`Verifier.averify_batch`) APIs.
+- Stopping leaves nothing behind: :meth:`Verifier.close` ends the workers at once (a sample in progress is
+  abandoned and its sandbox torn down by its ``finally``), and a worker whose owner (the process that made
+  the verifier) dies, even by SIGKILL, ends itself the same way. Once the workers are gone, the
+  multiprocessing forkserver and resource tracker exit too: they live as long as a process using them.
 - The language backends come from the plugin session it is given; each worker process rebuilds exactly
   that session from its description (:meth:`codekiln.plugins.Plugins.spec`), so a blocked plugin is absent
   there too.
@@ -23,7 +27,10 @@ import concurrent.futures
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -64,15 +71,52 @@ def _sample_key(sample: Sample, runner: SandboxRunner) -> str:
 # -- worker side ------------------------------------------------------------------------------------------------
 
 _worker: dict[str, Any] = {}
+#: How long a worker has to tear down the sample it is verifying once told to stop, before it is killed.
+_STOP_S = 5.0
+
+
+def _end_with_the_verifier() -> None:
+    """Make this worker end cleanly on SIGTERM, which :meth:`Verifier.close` sends, and send it to itself when
+    the process owning the verifier dies (even by SIGKILL, with no chance to close it). SIGINT is ignored: a
+    terminal's Ctrl-C reaches the whole process group, and the owner handles it by closing the verifier.
+
+    The forkserver, our parent, cannot be relied on for that: it lives as long as any worker does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    # For a forkserver child, parent_process() is the process that asked for it, and its sentinel becomes
+    # readable when that process has exited.
+    owner = multiprocessing.parent_process()
+    threading.Thread(target=_stop_when_gone, args=(owner.sentinel,), name="codekiln-owner", daemon=True).start()
+
+
+def _stop_when_gone(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    _worker["stopping"] = True
+    # Unwinds the sample in progress (its sandbox's ``finally`` kills the run and removes its work dir); an
+    # idle worker exits from its wait for work.
+    raise SystemExit(128 + signum)
 
 
 def _init_worker(plugins: PluginsSpec, runner: SandboxRunner) -> None:
+    _end_with_the_verifier()
     _worker["languages"] = plugins.build().languages()
     _worker["runner"] = runner
 
 
 def _verify_in_worker(sample: Sample) -> Verdict:
-    return _verify(_worker["languages"], _worker["runner"], sample)
+    if _worker.get("stopping"):  # work queued before the stop: not started
+        os._exit(128 + signal.SIGTERM)
+    try:
+        return _verify(_worker["languages"], _worker["runner"], sample)
+    finally:
+        if _worker.get("stopping"):
+            # Stopped during the sample, now unwound with its sandbox torn down: exit rather than go back to
+            # waiting for work that a dead owner would never send.
+            os._exit(128 + signal.SIGTERM)
 
 
 def _verify(languages: Any, runner: SandboxRunner, sample: Sample) -> Verdict:
@@ -93,11 +137,21 @@ def _infra_verdict(sample: Sample, error: str | None) -> Verdict:
                    problem_id=sample.problem.id)
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the clean-up on the way out must not be cut short
+    raise SystemExit(128 + signum)
+
+
 # -- parent side ------------------------------------------------------------------------------------------------
 
 
 class Verifier:
-    """Verifies samples in a sandbox; use as a context manager (or call :meth:`close`) to stop the workers."""
+    """Verifies samples in a sandbox; use as a context manager (or call :meth:`close`) to stop the workers.
+
+    While its workers run, a SIGTERM that would kill this process outright (the default disposition, in a
+    script of a user's) raises ``SystemExit(143)`` in the main thread instead, so that the ``with`` block is
+    left and the process exits normally: its workers stopped, multiprocessing's temporary directory removed.
+    """
 
     def __init__(
         self,
@@ -117,6 +171,7 @@ class Verifier:
         self._spec = plugins.spec() if self.workers > 1 else None
         self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._took_sigterm = False
 
     def __enter__(self) -> Verifier:
         return self
@@ -125,9 +180,24 @@ class Verifier:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        """Stop the workers now: queued work is cancelled, work in progress abandoned (its sandboxes torn
+        down), and no process of the pool is left when this returns."""
+        if self._took_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            self._took_sigterm = False
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        workers = list((pool._processes or {}).values())  # the executor has no public way to stop busy workers
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(_STOP_S)
+            if worker.is_alive():  # stuck past its clean-up: the sandbox's own --die-with-parent finishes it
+                worker.kill()
+                worker.join()
+        pool.shutdown(wait=True)
 
     def verify(self, problem: Problem, completion: str, language: str) -> Verdict:
         return self.verify_batch([Sample(problem, completion, language)])[0]
@@ -182,6 +252,10 @@ class Verifier:
 
     def _submit(self, sample: Sample) -> concurrent.futures.Future:
         if self._pool is None:
+            if threading.current_thread() is threading.main_thread() \
+                    and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, _exit_on_sigterm)
+                self._took_sigterm = True
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("forkserver"),
