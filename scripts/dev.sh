@@ -49,7 +49,7 @@ setup() {
     install_toolchains
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/python" -c "import torch" 2>/dev/null || quiet_pip "torch==$TORCH_VERSION"
-    local editables=(-e ".[dev,humaneval,hf,train,bench,wandb,mlflow]")
+    local editables=(-e ".[dev,humaneval,hf,train,bench,wandb,mlflow,serve]")
     for plugin in plugins/*/; do
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done

@@ -240,6 +240,63 @@ def _stop(signum: int, frame: Any) -> None:
     raise Stopped(signum)
 
 
+@cli.command("serve-verifier")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML config file: its rewards, reward_params, sandbox and verifier sections are used.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, help="Verifier worker processes; 0 = one per core (default: the config's).")
+@click.option("--isolation", type=click.Choice(["none", "process", "namespaces"]),
+              help="Sandbox isolation (default: the config's, namespaces).")
+@click.option("--rewards", metavar="NAME=WEIGHT,...", help="The rewards and weights (default: the config's).")
+@click.option("--api-key-file", type=click.Path(dir_okay=False), help="API keys, one a line (also CODEKILN_API_KEYS).")
+@click.option("--dataset", "datasets", multiple=True, metavar="FORMAT:PATH",
+              help="Also serve this file dataset under that name; repeatable.")
+@click.option("--max-batch", type=int, default=64, show_default=True, help="Samples per request (more: 413).")
+@click.option("--queue-size", type=int, default=256, show_default=True, help="Samples waiting at once (more: 503).")
+@click.option("--per-key-concurrency", type=int, default=4, show_default=True,
+              help="Requests in progress per API key (more: 429).")
+@click.option("--max-body-mb", type=float, default=8.0, show_default=True, help="Request body size (more: 413).")
+@click.pass_context
+def serve_verifier_command(ctx: click.Context, config_path: str | None, host: str, port: int, workers: int | None,
+                           isolation: str | None, rewards: str | None, api_key_file: str | None,
+                           datasets: tuple[str, ...], max_batch: int, queue_size: int, per_key_concurrency: int,
+                           max_body_mb: float) -> None:
+    """Serve verification over HTTP: POST /v1/verify, NeMo Gym's POST /verify, /healthz, /metrics."""
+    import os
+
+    from .config import load_config
+    from .errors import ConfigError
+    from .rewards import RewardSet
+    from .sandbox import Limits
+    from .serve.verification import ServiceLimits, VerificationService
+    from .serve.verifier_app import read_api_keys, run_verifier_service
+    from .verifier import Verifier
+
+    overrides = [f"verifier.workers={workers}"] if workers is not None else []
+    overrides += [f"sandbox.isolation={isolation}"] if isolation else []
+    if rewards:
+        pairs = [item.partition("=") for item in rewards.split(",")]
+        if not all(name.strip() and sep and weight.strip() for name, sep, weight in pairs):
+            raise ConfigError(f"--rewards {rewards!r}: expected NAME=WEIGHT,... (all_tests=1,tests=0.5)")
+        overrides.append("rewards={" + ", ".join(f"{n.strip()}: {w.strip()}" for n, _, w in pairs) + "}")
+    config = load_config(config_path, overrides)
+    try:
+        limits = ServiceLimits(max_batch, queue_size, per_key_concurrency, int(max_body_mb * 1024 * 1024))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    api_keys = read_api_keys(os.environ.get("CODEKILN_API_KEYS"), api_key_file)
+    plugins = plugins_from(ctx)
+    sandbox = config.sandbox
+    with Verifier(plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
+                  limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s,
+                                memory_mb=sandbox.memory_mb)) as verifier:
+        service = VerificationService(plugins, verifier, RewardSet.from_config(config, plugins), datasets=datasets,
+                                      limits=limits)
+        run_verifier_service(service, host=host, port=port, api_keys=api_keys,
+                             announce=lambda line: click.echo(f"codekiln: {line}", err=True))
+
+
 def main(argv: list[str] | None = None) -> None:
     previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -1,0 +1,66 @@
+"""A real verification service on loopback: uvicorn in a thread, a real verifier with its worker processes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from codekiln.config import load_config
+from codekiln.plugins import make_plugins, registered
+from codekiln.rewards import RewardSet
+from codekiln.sandbox import Limits
+from codekiln.verifier import Verifier
+
+from . import offline_language
+
+KEYS = ("key-one", "key-two")
+#: The sandbox's wall and CPU limit: a hanging sample ends after this long.
+HANG_LIMIT_S = 3.0
+#: max_batch, queue_size, per_key_concurrency, max_body_bytes: small, so that tests reach each limit.
+LIMITS = dict(max_batch=4, queue_size=6, per_key_concurrency=1, max_body_bytes=64 * 1024)
+
+
+class LiveServer:
+    """uvicorn serving ``app`` on a free loopback port in a thread, until :meth:`stop`."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+@pytest.fixture(scope="package")
+def service():
+    pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+    from codekiln.serve.verification import ServiceLimits, VerificationService
+
+    plugins = make_plugins()
+    with registered(plugins, offline_language, name="offline_language"), \
+            Verifier(plugins, isolation="namespaces", workers=2, cache=False,
+                     limits=Limits(wall_time_s=HANG_LIMIT_S, cpu_time_s=HANG_LIMIT_S)) as verifier:
+        yield VerificationService(plugins, verifier, RewardSet.from_config(load_config(None), plugins),
+                                  limits=ServiceLimits(**LIMITS))
+
+
+@pytest.fixture(scope="package")
+def live(service):
+    from codekiln.serve.verifier_app import create_app
+
+    server = LiveServer(create_app(service, KEYS))
+    yield server
+    server.stop()
