@@ -134,7 +134,11 @@ class CodeAnalysis:
 
 class CodeAnalyzer:
     """A profile bound to its grammar: parses code and measures it. Not picklable (it holds tree-sitter
-    objects); build one per process."""
+    objects); build one per process.
+
+    It reads code the verifier has accepted: the code of a verdict that passed the syntax stage, whose
+    parse went through the budget of :mod:`codekiln.parsing` (the code rewards read no other). Parse
+    anything else with :func:`codekiln.parsing.parse` first."""
 
     def __init__(self, profile: CodeProfile, language: tree_sitter.Language) -> None:
         import tree_sitter
@@ -153,13 +157,13 @@ class CodeAnalyzer:
         self._security = [(rule, query(rule.query)) for rule in profile.security]
 
     def parse(self, code: str) -> tree_sitter.Node | None:
-        """The root of ``code``'s tree, or None when the code is empty, does not parse, or overruns the
-        parse budget. The tree is shared (:func:`codekiln.parsing.parse`): the rewards that read one
-        program parse it once."""
+        """The root of ``code``'s tree, or None when the code is empty, does not parse, or is not Unicode.
+        The tree is shared (:func:`codekiln.parsing.parse`): the rewards that read one program parse it
+        once."""
         if not code.strip():
             return None
         try:
-            root = parse(self._language, code).root_node
+            root = parse(self._language, code, budget=None).root_node
         except UnparsableCode:
             return None
         return None if root.has_error else root

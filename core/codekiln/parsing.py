@@ -57,14 +57,19 @@ class UnparsableCode(ValueError):
 
 #: How much text the kept trees may cover: a batch of ordinary answers, a handful of huge ones.
 _TEXT_KEPT = 1_000_000
-_trees: OrderedDict[tuple[tree_sitter.Language, bytes, ParseBudget], tree_sitter.Tree] = OrderedDict()
+_trees: OrderedDict[tuple[tree_sitter.Language, bytes, ParseBudget | None], tree_sitter.Tree] = OrderedDict()
 _text_kept = 0
 _parsers: dict[tree_sitter.Language, tree_sitter.Parser] = {}
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def parse(language: tree_sitter.Language, text: str | bytes, budget: ParseBudget = DEFAULT_BUDGET) -> tree_sitter.Tree:
-    """The tree of ``text`` (UTF-8 when bytes); raises :class:`UnparsableCode` past the budget."""
+def parse(language: tree_sitter.Language, text: str | bytes,
+          budget: ParseBudget | None = DEFAULT_BUDGET) -> tree_sitter.Tree:
+    """The tree of ``text`` (UTF-8 when bytes); raises :class:`UnparsableCode` past the budget.
+
+    ``budget=None`` skips the trial, for text a budgeted parse has already accepted: the code of a verdict
+    that passed the syntax stage, which the code rewards read in the trainer. There a fork would copy the
+    page tables of a process holding a model (seconds for a few GB on a busy machine)."""
     if isinstance(text, str):
         try:
             data = text.encode("utf-8")
@@ -77,7 +82,7 @@ def parse(language: tree_sitter.Language, text: str | bytes, budget: ParseBudget
     if tree is not None:
         _trees.move_to_end(key)
         return tree
-    tree = _trees[key] = _parse(language, data, budget)
+    tree = _trees[key] = _parser(language).parse(data) if budget is None else _parse(language, data, budget)
     global _text_kept
     _text_kept += len(data)
     while _text_kept > _TEXT_KEPT and len(_trees) > 1:
@@ -86,12 +91,17 @@ def parse(language: tree_sitter.Language, text: str | bytes, budget: ParseBudget
     return tree
 
 
-def _parse(language: tree_sitter.Language, data: bytes, budget: ParseBudget) -> tree_sitter.Tree:
+def _parser(language: tree_sitter.Language) -> tree_sitter.Parser:
     import tree_sitter
 
     parser = _parsers.get(language)
     if parser is None:
         parser = _parsers[language] = tree_sitter.Parser(language)
+    return parser
+
+
+def _parse(language: tree_sitter.Language, data: bytes, budget: ParseBudget) -> tree_sitter.Tree:
+    parser = _parser(language)
     overrun = _trial(parser, data, budget)
     if overrun:
         raise UnparsableCode(f"the code is too hard to parse: {overrun}")
