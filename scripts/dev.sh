@@ -29,6 +29,9 @@ install_toolchains() {
     command -v javac >/dev/null || missing+=(default-jdk-headless)
     command -v g++ >/dev/null || missing+=(g++)
     command -v bwrap >/dev/null || missing+=(bubblewrap)
+    # Headers and libraries of HumanEval-X's C++ problems (Boost's any, OpenSSL's MD5; codekiln doctor checks them).
+    [ -f /usr/include/boost/any.hpp ] || missing+=(libboost-dev)
+    [ -f /usr/include/openssl/md5.h ] || missing+=(libssl-dev)
     [ ${#missing[@]} -eq 0 ] && return
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "dev.sh: installing ${missing[*]} with apt-get"

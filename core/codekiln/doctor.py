@@ -51,7 +51,12 @@ def _languages(plugins: Any) -> dict[str, Any]:
             grammar = {"ok": True, "hint": None}
         except Exception as exc:
             grammar = {"ok": False, "hint": f"{type(exc).__name__}: {exc}"}
-        report[name] = {"plugin": registry.owner(name), "toolchain": toolchain, "grammar": grammar}
+        try:  # the headers and libraries a benchmark's programs need beyond the toolchain
+            needs = [{"name": r.name, "ok": r.ok, "fix": r.fix} for r in backend.requirements()]
+        except Exception as exc:
+            needs = [{"name": "requirements", "ok": False, "fix": f"requirements() failed: {exc}"}]
+        report[name] = {"plugin": registry.owner(name), "toolchain": toolchain, "grammar": grammar,
+                        "requirements": needs}
     return report
 
 
@@ -94,6 +99,8 @@ def format_report(report: dict[str, Any]) -> str:
         tool_text = f"ok {tool['version'] or ''}".strip() if tool["ok"] else f"MISSING: {tool['hint']}"
         grammar_text = "ok" if grammar["ok"] else f"MISSING: {grammar['hint']}"
         lines.append(f"  {name:<12} toolchain {tool_text}; tree-sitter grammar {grammar_text}")
+        for need in entry["requirements"]:
+            lines.append(f"  {'':<12} {need['name']}: {'ok' if need['ok'] else 'MISSING: ' + need['fix']}")
     lines += ["", "sandbox isolation:"]
     for level, entry in report["isolation"].items():
         lines.append(f"  {level:<12} {'ok' if entry['ok'] else 'UNAVAILABLE: ' + entry['hint']}")

@@ -37,6 +37,7 @@ __all__ = [
     "CompileResult",
     "LanguageBackend",
     "NativeRun",
+    "Requirement",
     "SignatureRun",
     "Source",
     "harness_rows",
@@ -51,6 +52,16 @@ class Availability:
     ok: bool
     version: str | None = None
     hint: str | None = None
+
+
+@attrs.frozen
+class Requirement:
+    """Something a backend's programs may need beyond its toolchain (a header, a library): whether this
+    machine has it, and the one-line fix when it does not (``codekiln doctor`` prints each)."""
+
+    name: str
+    ok: bool
+    fix: str | None = None
 
 
 @attrs.frozen
@@ -108,6 +119,10 @@ class LanguageBackend(abc.ABC):
     file_extension: ClassVar[str]
     #: Info strings of markdown code fences that hold this language ("python", "py").
     fence_tags: ClassVar[tuple[str, ...]] = ()
+    #: Whether a tree-sitter parse error means the code is invalid. False for a grammar that rejects some valid
+    #: code (tree-sitter-cpp reads ``typeid(int)`` as an error): the compiler then decides, and the syntax
+    #: errors stand only if the compile fails too.
+    grammar_is_exact: ClassVar[bool] = True
 
     @abc.abstractmethod
     def tree_sitter_language(self) -> tree_sitter.Language:
@@ -139,6 +154,11 @@ class LanguageBackend(abc.ABC):
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
         """Call ``problem.signature.name`` on every test's arguments in the sandbox; report raw values."""
+
+    def requirements(self) -> Sequence[Requirement]:
+        """What programs of this language may need beyond the toolchain :meth:`available` checks (a
+        benchmark's headers and libraries), each found or not; none by default."""
+        return ()
 
     def signature_stub(self, problem: Problem) -> str:
         """The declaration of ``problem``'s function in this language, as a prompt shows it to the model:

@@ -71,10 +71,13 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     try:  # every parse of the code (a backend's assembly, the syntax check) is budgeted: see codekiln.parsing
         source = backend.assemble(code, problem)
         diagnostics = syntax_diagnostics(backend, source)
+        # A grammar that rejects some valid code leaves the verdict to the compiler (LanguageBackend.grammar_is_exact).
+        overruled = bool(diagnostics) and not backend.grammar_is_exact
     except UnparsableCode as exc:
-        diagnostics = (Diagnostic(str(exc)),)
-    stages.append(StageResult(Stage.SYNTAX, not diagnostics, time.perf_counter() - start, diagnostics))
-    if diagnostics:
+        diagnostics, overruled = (Diagnostic(str(exc)),), False
+    syntax = StageResult(Stage.SYNTAX, not diagnostics, time.perf_counter() - start, diagnostics)
+    stages.append(syntax)
+    if diagnostics and not overruled:
         return verdict.done(VerdictStatus.SYNTAX_ERROR)
 
     runner = runner.with_problem_limits(problem.time_limit_s, problem.memory_limit_mb)
@@ -85,7 +88,9 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     diagnostics = _map_lines(compiled.diagnostics[:_MAX_DIAGNOSTICS], source)
     stages.append(StageResult(Stage.COMPILE, compiled.ok, time.perf_counter() - start, diagnostics))
     if not compiled.ok:
-        return verdict.done(VerdictStatus.COMPILE_ERROR)
+        return verdict.done(VerdictStatus.SYNTAX_ERROR if overruled else VerdictStatus.COMPILE_ERROR)
+    if overruled:  # the compiler accepted what the grammar did not: the syntax was fine
+        stages[stages.index(syntax)] = attrs.evolve(syntax, ok=True, diagnostics=())
     if not run_tests:  # a problem without tests: checking syntax and compilation was all there was to do
         return verdict.done(VerdictStatus.PASSED)
 

@@ -8,7 +8,9 @@
 - Signature tests: the binary runs in a second sandbox run, under the problem's limits, and writes one
   row per test to stdout (through a private descriptor); the core compares the values with the expected ones outside.
 - Native benchmark tests (HumanEval-X): the solution and the benchmark's test code are two programs, run in
-  two sandboxes that talk only through the verifier (see :mod:`codekiln_cpp.native`).
+  two sandboxes by the core relay (:mod:`codekiln.verifier.relay`; the programs: :mod:`codekiln_cpp.native`).
+- Nothing of the code runs before our harness says it is ready: a built program with an ``ifunc`` (whose
+  resolver the loader runs first) is refused, found in the binary itself (:func:`_ifunc`).
 """
 
 from __future__ import annotations
@@ -17,37 +19,40 @@ import functools
 import glob
 import json
 import os
-import re
 import shutil
 import struct
 import subprocess
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple
 
-import attrs
-
 from codekiln.code_profile import CodeProfile
-from codekiln.languages import Availability, CompileResult, LanguageBackend, NativeRun, SignatureRun, Source
+from codekiln.languages import (
+    Availability,
+    CompileResult,
+    LanguageBackend,
+    NativeRun,
+    Requirement,
+    SignatureRun,
+    Source,
+)
+from codekiln.parsing import parse
 from codekiln.problem import Problem
 from codekiln.verdict import Diagnostic
+from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from . import build, diagnostics, native, translate
 from .profile import PROFILE
 
-_HERE = Path(__file__).parent
-_RUNTIME = (_HERE / "kiln_runtime.hpp").read_text(encoding="utf-8")
-_NATIVE = (_HERE / "kiln_native.hpp").read_text(encoding="utf-8")
 _PROGRAM = "prog"
 _TESTER = "tester"
 _HARNESS_OBJECT = "kiln_harness.o"
-# What g++ prints when it, not the code, failed (out of memory, killed, broken installation), and the
-# status of an internal compiler error: the verdict is then masked.
+_SOLVER_START = "kiln_solver_start.o"
 #: Compile limits only the submitted code can make g++ reach: a compile error of the code's, never masked.
 _CODE_LIMITS = ("memory", "wall_time", "cpu_time", "file_size")
-_COMPILER_FAILURES = ("Killed signal", "terminated with signal", "cannot execute", "installation problem")
-_IFUNC = re.compile(r"\bifunc\b")
-_ICE_EXIT_STATUS = 4
+#: The g++ driver's exit status when one of its programs crashed or was killed (cc1plus's internal compiler
+#: error, ``as`` killed at the file-size limit by a ``.fill`` directive).
+_CRASH_EXIT_STATUS = 4
 
 
 class _Pch(NamedTuple):
@@ -57,26 +62,21 @@ class _Pch(NamedTuple):
     ro_paths: list[str]
 
 
-@attrs.frozen
-class CppSource(Source):
-    """A :class:`Source` that keeps its problem: the compile step links the problem's test harness
-    (``compile()`` is handed the source alone)."""
-
-    problem: Problem | None = attrs.field(default=None, eq=False, repr=False)
-
-
 class CppBackend(LanguageBackend):
     name = "cpp"
     aliases = ("c++", "cxx")
     file_extension = ".cpp"
     fence_tags = ("cpp", "c++", "cxx", "cc")
+    # tree-sitter-cpp rejects some valid C++ (typeid of a type, as HumanEval-X's CPP/22 and CPP/137 use):
+    # g++ has the last word on syntax.
+    grammar_is_exact = False
 
     #: The compiler, found once; a test may point it at a missing file to see ``toolchain_missing``.
     compiler: ClassVar[str] = shutil.which("g++") or "/usr/bin/g++"
 
     def __init__(self) -> None:
         self._version: str | None = None
-        self._parser: Any = None
+        self._language: Any = None
 
     def tree_sitter_language(self):
         import tree_sitter
@@ -113,21 +113,18 @@ class CppBackend(LanguageBackend):
         """The code as it is; the stub followed by the code when the code is the body of the function,
         continuing the prompt's stub (see :meth:`_is_body`); a native problem's prompt followed by the code."""
         if self.name in problem.native:
-            source = super().assemble(code, problem)
-            return CppSource(source.text, source.code_line_offset, native=True, problem=problem)
+            return super().assemble(code, problem)
         if problem.signature is not None and self._is_body(code):
             opening = "\n" if code.lstrip().startswith("{") else " {\n"
-            return CppSource(translate.stub(problem.signature) + opening + code, code_line_offset=1,
-                             problem=problem)
-        return CppSource(code, problem=problem)
+            return Source(translate.stub(problem.signature) + opening + code, code_line_offset=1)
+        return Source(code)
 
     def _parse(self, data: bytes) -> Any:
-        """The root node of the tree-sitter parse of ``data``."""
-        if self._parser is None:
-            import tree_sitter
-
-            self._parser = tree_sitter.Parser(self.tree_sitter_language())
-        return self._parser.parse(data).root_node
+        """The root node of the tree-sitter parse of ``data``, within the parse budget (raises
+        :class:`~codekiln.parsing.UnparsableCode` past it; the syntax check reuses the tree)."""
+        if self._language is None:
+            self._language = self.tree_sitter_language()
+        return parse(self._language, data).root_node
 
     def _is_body(self, code: str) -> bool:
         """Whether ``code`` is a function body rather than whole definitions: it defines no function, and
@@ -141,29 +138,64 @@ class CppBackend(LanguageBackend):
             pending.extend(node.children)
         return root.has_error or any(child.type.endswith("_statement") for child in root.children)
 
+    def requirements(self) -> Sequence[Requirement]:
+        """The benchmarks' headers and libraries (:data:`codekiln_cpp.build.EXTRAS`) and the libraries every
+        program is linked with (:func:`codekiln_cpp.build.link_libraries`)."""
+        found = []
+        for extra in build.EXTRAS:
+            what = " and ".join([*([f"<{extra.header}>"] if extra.header else []),
+                                 *([f"-l{extra.library}"] if extra.library else [])])
+            why = self._unusable(extra)
+            found.append(Requirement(f"{extra.name} ({what})", why is None, why))
+        known = {extra.library for extra in build.EXTRAS}
+        for library in build.link_libraries():
+            if library not in known and not build.has_library(self.compiler, library):
+                found.append(Requirement(f"-l{library} ({build.LINK_ENV})", False, f"not installed: install the "
+                                         f"package that provides lib{library}.so, or leave it out of {build.LINK_ENV}"))
+            elif library not in known:
+                found.append(Requirement(f"-l{library} ({build.LINK_ENV})", True))
+        return tuple(found)
+
+    def _unusable(self, extra: build.Extra) -> str | None:
+        """Why programs cannot use ``extra``, with the fix in one line; None when they can."""
+        if (extra.header and not build.has_header(self.compiler, extra.header)) or (
+                extra.library and not build.has_library(self.compiler, extra.library)):
+            return f"not installed: apt-get install {extra.package}"
+        if extra.library and extra.library not in build.link_libraries():
+            return f"not linked: add {extra.library} to {build.LINK_ENV}"
+        return None
+
     # -- compile ---------------------------------------------------------------------------------------
 
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
-        ifunc = _IFUNC.search(source.text)
-        if ifunc:  # an ifunc resolver runs while the program is loaded, before the harness can say "ready"
-            line = source.text.count("\n", 0, ifunc.start()) + 1
-            return CompileResult(False, (Diagnostic("ifunc resolvers are not allowed in a solution", line),))
         version = self._version or self.available().version or ""
         pch = self._pch(version, "full" if "bits/stdc++.h" in source.text else "native" if source.native else "common")
-        files: dict[str, bytes | str] = {diagnostics.SOLUTION_FILE: source.text}
+        files: dict[str, bytes | str] = {diagnostics.SOLUTION_FILE: source.text, **build.RUNTIME}
         entry = None
-        if source.native and problem is not None:  # the solver: the solution, serving calls
-            entry = problem.native[self.name].entry_point
-            files.update({"kiln_entry.cpp": native.SOLVER_MAIN.format(entry=entry), "kiln_native.hpp": _NATIVE})
-            argv = [*pch.options, "kiln_entry.cpp", "-o", _PROGRAM]
-        elif problem is not None and problem.signature is not None:  # the solution, linked after its harness
+        if source.native:  # the solver: the solution, serving calls, after our start object
+            try:
+                function = native.entry_function(problem.native[self.name], self._parse)
+            except ValueError as exc:  # the problem's prompt, not the code: ours
+                return CompileResult(False, infra_error=f"cannot build the programs of {problem.id}: {exc}")
+            missing = self._missing_extras(problem.native[self.name].prompt)
+            if missing:
+                return CompileResult(False, infra_error=f"{problem.id} needs {missing}")
+            start = self._cached_build("the solver's start", native.SOLVER_START, ["-c"], _SOLVER_START, runner,
+                                       version, "native")
+            if isinstance(start, CompileResult):
+                return start
+            entry = function.name
+            files.update({"kiln_entry.cpp": native.solver_source(function), _SOLVER_START: start})
+            argv = [*pch.options, _SOLVER_START, "kiln_entry.cpp", "-o", _PROGRAM, *build.link_options(self.compiler)]
+        elif problem.signature is not None:  # the solution, linked after its harness
             entry = problem.signature.name
             harness = self._harness_object(problem, runner, version)
             if isinstance(harness, CompileResult):
                 return harness
             files.update({"kiln_entry.cpp": translate.entry_source(problem.signature), _HARNESS_OBJECT: harness})
             # The harness object first: its .preinit_array entry then runs before any of the solution's.
-            argv = [*pch.options, _HARNESS_OBJECT, "kiln_entry.cpp", "-o", _PROGRAM]
+            argv = [*pch.options, _HARNESS_OBJECT, "kiln_entry.cpp", "-o", _PROGRAM,
+                    *build.link_options(self.compiler)]
         else:  # nothing to test: compile the code alone
             argv = [*pch.options, "-c", diagnostics.SOLUTION_FILE, "-o", "solution.o"]
         result = runner.run([self.compiler, *build.FLAGS, *argv], files=files, env={"LC_ALL": "C"},
@@ -173,11 +205,15 @@ class CppBackend(LanguageBackend):
         if result.limit_hit in _CODE_LIMITS:  # a compile-time bomb (#include "/dev/zero", template blow-up)
             budget = Diagnostic(f"compilation went past its {result.limit_hit.replace('_', ' ')} budget")
             return CompileResult(False, (*found, budget))
-        failure = _compiler_failure(result, stderr, found)
-        if failure:
-            return CompileResult(False, infra_error=failure)
         if result.limit_hit == "output":
             return CompileResult(False, (*found, Diagnostic("the compiler's output went past its limit")))
+        # Classified by how the driver ended, never by what it printed: an assembler directive of the code's
+        # (.error, .print) can print any text, a compiler crash included.
+        if result.signal is not None:  # the driver itself killed, at no limit of the sandbox's: ours
+            return CompileResult(False, infra_error=f"g++ was killed by signal {result.signal}: {_tail(stderr)}")
+        if result.exit_code == _CRASH_EXIT_STATUS:
+            # The same compiler built our harness objects: what crashed it now is the code's text.
+            return CompileResult(False, (*found, Diagnostic("the compiler crashed on this code (g++ exit status 4)")))
         if result.exit_code != 0:
             if not any(d.severity == "error" for d in found):
                 found = (*found, Diagnostic(_tail(stderr) or f"g++ exited with status {result.exit_code}"))
@@ -186,17 +222,43 @@ class CppBackend(LanguageBackend):
             return CompileResult(True, found)
         if _PROGRAM not in result.files:
             return CompileResult(False, infra_error="g++ succeeded but left no program")
-        artifacts = {_PROGRAM: result.files[_PROGRAM]}
+        program = result.files[_PROGRAM]
+        refused = _ifunc(program)
+        if refused:  # the loader runs an ifunc's resolver before anything of ours: it could end the run unseen
+            return CompileResult(False, (*found, Diagnostic(refused)))
+        artifacts = {_PROGRAM: program}
         if source.native:
-            tester = self._tester(problem, runner, version)
+            tester = self._tester(problem, function, runner, version)
             if isinstance(tester, CompileResult):
                 return tester
             artifacts[_TESTER] = tester
         return CompileResult(True, found, artifacts)
 
+    def _missing_extras(self, prompt: str) -> str | None:
+        """The extras (Boost, OpenSSL) the problem's prompt includes that programs cannot use here, with the fix.
+
+        Read from the prompt, the problem's own text: a solution's ``#include`` of a missing header is its
+        compile error."""
+        included = set()
+        pending = [self._parse(prompt.encode("utf-8"))]
+        while pending:
+            node = pending.pop()
+            if node.type == "preproc_include":
+                included.add(node.child_by_field_name("path").text.decode("utf-8", "replace").strip('<>"'))
+            pending.extend(node.children)
+        reasons = [(extra, self._unusable(extra)) for extra in build.EXTRAS if extra.header in included]
+        missing = [f"{extra.name} (<{extra.header}>), {why}" for extra, why in reasons if why]
+        return "; ".join(missing) or None
+
     def _pch(self, version: str, variant: str) -> _Pch:
         header = build.precompiled_header(self.compiler, version, variant)
-        return _Pch(["-include", header], [str(Path(header).parent)]) if header else _Pch([], [])
+        return _Pch(["-include", header], [os.path.dirname(header)]) if header else _Pch([], [])
+
+    def harness_key(self, problem: Problem) -> str:
+        """The build-cache key of ``problem``'s harness object (:func:`codekiln_cpp.build.object_key`).
+
+        Raises ``ValueError`` for a test value C++ cannot hold."""
+        return build.object_key(translate.harness_source(problem), ["-c"])
 
     def _harness_object(self, problem: Problem, runner: SandboxRunner, version: str) -> bytes | CompileResult:
         """The compiled harness of ``problem``: from the cache, or compiled now."""
@@ -204,32 +266,30 @@ class CppBackend(LanguageBackend):
             source = translate.harness_source(problem)
         except ValueError as exc:  # a value C++ cannot hold (an int beyond 64 bits): ours, not the code's
             return CompileResult(False, infra_error=f"cannot translate the tests of {problem.id}: {exc}")
-        return self._cached_build(f"the test harness of {problem.id}", source, {"kiln_runtime.hpp": _RUNTIME},
-                                  ["-c"], _HARNESS_OBJECT, runner, version, "common")
+        return self._cached_build(f"the test harness of {problem.id}", source, ["-c"], _HARNESS_OBJECT, runner,
+                                  version, "common")
 
-    def _tester(self, problem: Problem, runner: SandboxRunner, version: str) -> bytes | CompileResult:
+    def _tester(self, problem: Problem, function: native.EntryFunction, runner: SandboxRunner,
+                version: str) -> bytes | CompileResult:
         """The compiled test program of a native ``problem``: from the cache, or compiled now."""
-        try:
-            source = native.tester_source(problem.native[self.name], self._parse)
-        except ValueError as exc:
-            return CompileResult(False, infra_error=f"cannot build the test program of {problem.id}: {exc}")
-        return self._cached_build(f"the test program of {problem.id}", source, {"kiln_native.hpp": _NATIVE}, [],
+        source = native.tester_source(problem.native[self.name], function)
+        return self._cached_build(f"the test program of {problem.id}", source, build.link_options(self.compiler),
                                   _TESTER, runner, version, "native")
 
-    def _cached_build(self, what: str, source: str, headers: dict[str, str], options: list[str], output: str,
-                      runner: SandboxRunner, version: str, variant: str) -> bytes | CompileResult:
+    def _cached_build(self, what: str, source: str, options: list[str], output: str, runner: SandboxRunner,
+                      version: str, variant: str) -> bytes | CompileResult:
         """Compile a program of ours (a harness, a test program) in the sandbox, once. Its inputs come from a
         dataset file, so it is trusted no more than that; its product depends on nothing else (a kind of
         program is always compiled with the same precompiled header), so it is cached by content."""
-        # The headers are part of what is built: a new version of the runtime must not reuse old objects.
-        key = "\0".join([source, *(f"{name}\0{text}" for name, text in sorted(headers.items()))])
+        key = build.object_key(source, options)
         cached = build.cached_object(key, self.compiler, version)
         if cached is not None:
             return cached
         pch = self._pch(version, variant)
-        result = runner.run([self.compiler, *build.FLAGS, *pch.options, *options, "kiln_build.cpp", "-o", output],
-                            files={"kiln_build.cpp": source, **headers}, env={"LC_ALL": "C"}, ro_paths=pch.ro_paths,
-                            collect=[output], limits=build.COMPILE_LIMITS)
+        # Options after the source: libraries must follow what uses them.
+        result = runner.run([self.compiler, *build.FLAGS, *pch.options, "kiln_build.cpp", "-o", output, *options],
+                            files={"kiln_build.cpp": source, **build.RUNTIME}, env={"LC_ALL": "C"},
+                            ro_paths=pch.ro_paths, collect=[output], limits=build.COMPILE_LIMITS)
         data = result.files.get(output)
         if result.exit_code != 0 or data is None:
             why = f"{what} did not compile: {_tail(result.stderr.decode('utf-8', 'replace'))}"
@@ -262,31 +322,13 @@ class CppBackend(LanguageBackend):
     def run_native_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> NativeRun:
-        solver_program, tester_program = compiled.artifacts[_PROGRAM], compiled.artifacts[_TESTER]
-        # Two sandboxes, two uids: the solver cannot see the tester's memory, descriptors or files.
-        with (
-            runner.spawn([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: solver_program}) as solver,
-            runner.spawn([_loader(self.compiler), f"./{_TESTER}"], files={_TESTER: tester_program}) as tester,
-        ):
-            ending, message = native.relay(tester, solver)
-        result, sandbox, error = native.outcome(ending, message, tester.result, solver.result)
-        return NativeRun([result], sandbox, error)
-
-
-def _compiler_failure(result: Any, stderr: str, found: tuple[Diagnostic, ...]) -> str | None:
-    """Why the compile failed for reasons of ours (a limit, a crash of the compiler), or None.
-
-    Only what the code cannot forge counts: the sandbox's own observations, the driver's exit status 4
-    (an internal compiler error), and the compiler's out-of-memory or kill messages when there is no error
-    diagnostic at all (a ``static_assert`` message can print any line, but not without an error)."""
-    if result.signal is not None:
-        return f"g++ was killed by signal {result.signal}"
-    if result.exit_code == _ICE_EXIT_STATUS:
-        return f"g++ crashed: {_tail(stderr)}"
-    unexplained = result.exit_code != 0 and not any(d.severity == "error" for d in found)
-    if unexplained and any(marker in stderr for marker in _COMPILER_FAILURES):
-        return f"g++ failed: {_tail(stderr)}"
-    return None
+        # Sandbox files are not executable: the system's dynamic loader runs both programs.
+        loader = _loader(self.compiler)
+        return run_native(NativePrograms(
+            language="C++",
+            tester=Program([loader, f"./{_TESTER}"], files={_TESTER: compiled.artifacts[_TESTER]}),
+            solver=Program([loader, f"./{_PROGRAM}"], files={_PROGRAM: compiled.artifacts[_PROGRAM]}),
+        ), runner)
 
 
 def _not_started(result: Any) -> str | None:
@@ -339,3 +381,40 @@ def _elf_interpreter(head: bytes) -> str | None:
 
 def _tail(text: str) -> str:
     return text[-300:].strip().replace("\n", " | ")
+
+
+#: ELF section types that hold symbols and relocations, the symbol type of an ifunc, and the relocation type
+#: by which the loader calls a resolver, per machine (x86-64, AArch64).
+_SHT_SYMTAB, _SHT_RELA, _SHT_REL, _SHT_DYNSYM = 2, 4, 9, 11
+_STT_GNU_IFUNC = 10
+_IRELATIVE = {62: 37, 183: 1032}
+
+
+def _ifunc(program: bytes) -> str | None:
+    """Why the built program is refused, or None: it has an ``ifunc`` (a symbol of that type, or a relocation
+    by which the loader calls a resolver), however the source spelled it (``__attribute__((__ifunc__))``,
+    ``.type x, %gnu_indirect_function`` in ``asm``).
+
+    Read from the 64-bit little-endian ELF file the linker wrote, by its section headers."""
+    why = "ifunc resolvers are not allowed in a solution (the loader runs them before the tests start)"
+    try:
+        if program[:6] != b"\x7fELF\x02\x01":
+            return "the built program is not a 64-bit little-endian ELF file"
+        machine, = struct.unpack_from("<H", program, 0x12)
+        table, = struct.unpack_from("<Q", program, 0x28)
+        entry_size, count = struct.unpack_from("<HH", program, 0x3A)
+        irelative = _IRELATIVE.get(machine)
+        for index in range(count):
+            kind, = struct.unpack_from("<I", program, table + index * entry_size + 4)
+            offset, size, _, _, item = struct.unpack_from("<QQIIQQ", program, table + index * entry_size + 24)[:5]
+            if kind in (_SHT_SYMTAB, _SHT_DYNSYM) and item:
+                if any(program[start + 4] & 0xF == _STT_GNU_IFUNC for start in range(offset, offset + size, item)):
+                    return why
+            elif kind in (_SHT_RELA, _SHT_REL) and item and irelative is not None:
+                for start in range(offset, offset + size, item):
+                    info, = struct.unpack_from("<Q", program, start + 8)
+                    if info & 0xFFFFFFFF == irelative:
+                        return why
+    except (struct.error, IndexError):
+        return "the built program is not a well-formed ELF file"
+    return None

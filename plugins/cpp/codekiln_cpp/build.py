@@ -20,19 +20,24 @@ be deleted at any time; it is rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+
+import attrs
 
 from codekiln.cache import cache_dir as codekiln_cache_dir
 from codekiln.sandbox import Limits
 
-__all__ = ["COMPILE_LIMITS", "FLAGS", "cache_dir", "cached_object", "precompiled_header",
-           "store_object"]
+__all__ = ["COMPILE_LIMITS", "DEFAULT_LINK", "EXTRAS", "FLAGS", "LINK_ENV", "RUNTIME", "Extra", "cache_dir",
+           "cached_object", "has_header", "has_library", "link_libraries", "link_options", "object_key",
+           "precompiled_header", "store_object"]
 
 #: Flags of every compile: the language level and warnings that were asked for, diagnostics in a form that
 #: is parsed (no carets, no colour, byte columns as tree-sitter counts them), and a bounded error count.
@@ -56,8 +61,12 @@ HEADERS = {
     "common": "".join(f"#include <{name}>\n" for name in _COMMON_HEADERS),
     "full": "#include <bits/stdc++.h>\n",
 }
-# Native runs (both programs) include kiln_native.hpp: its text is in their precompiled header.
-HEADERS["native"] = HEADERS["common"] + (Path(__file__).parent / "kiln_native.hpp").read_text(encoding="utf-8")
+#: The runtime headers of ours that programs include, by file name (package data, one copy each): every
+#: compile that includes one is given all of them, and they are part of every cache key.
+RUNTIME = {name: (Path(__file__).parent / name).read_text(encoding="utf-8")
+           for name in ("kiln_any.hpp", "kiln_common.hpp", "kiln_native.hpp", "kiln_runtime.hpp")}
+# Native runs (both programs) include kiln_native.hpp: it is in their precompiled header.
+HEADERS["native"] = HEADERS["common"] + '#include "kiln_native.hpp"\n'
 
 _lock = threading.Lock()
 _built: dict[tuple[str, str], str | None] = {}
@@ -87,7 +96,7 @@ def precompiled_header(compiler: str, version: str, variant: str) -> str | None:
 
 def _build_header(compiler: str, version: str, variant: str) -> str | None:
     text = HEADERS[variant]
-    digest = hashlib.sha256("\0".join([compiler, version, *FLAGS, text]).encode()).hexdigest()[:20]
+    digest = hashlib.sha256("\0".join([compiler, version, *FLAGS, text, *RUNTIME.values()]).encode()).hexdigest()[:20]
     scratch = None
     try:
         folder = os.path.join(cache_dir(), f"pch-{variant}-{digest}")
@@ -98,8 +107,9 @@ def _build_header(compiler: str, version: str, variant: str) -> str | None:
         # never see half a file.
         scratch = tempfile.mkdtemp(prefix="build-", dir=cache_dir())
         os.chmod(scratch, 0o755)
-        with open(os.path.join(scratch, "kiln_pch.h"), "w", encoding="utf-8") as handle:
-            handle.write(text)
+        for name, content in {"kiln_pch.h": text, **RUNTIME}.items():
+            with open(os.path.join(scratch, name), "w", encoding="utf-8") as handle:
+                handle.write(content)
         subprocess.run([compiler, *FLAGS, "-x", "c++-header", "kiln_pch.h", "-o", "kiln_pch.h.gch"],
                        cwd=scratch, check=True, capture_output=True, timeout=300)
         for name in os.listdir(scratch):
@@ -115,24 +125,30 @@ def _build_header(compiler: str, version: str, variant: str) -> str | None:
         return None
 
 
-def _object_path(source: str, compiler: str, version: str) -> str:
-    digest = hashlib.sha256("\0".join([compiler, version, *FLAGS, source]).encode()).hexdigest()
+def object_key(source: str, options: Sequence[str]) -> str:
+    """What a program of ours is built from: its source, the compile options, and our runtime headers (a new
+    version of the runtime must not reuse old objects). The one way to key :func:`cached_object`."""
+    return "\0".join([source, *options, *(f"{name}\0{text}" for name, text in sorted(RUNTIME.items()))])
+
+
+def _object_path(key: str, compiler: str, version: str) -> str:
+    digest = hashlib.sha256("\0".join([compiler, version, *FLAGS, key]).encode()).hexdigest()
     return os.path.join(cache_dir(), "built", digest)
 
 
-def cached_object(source: str, compiler: str, version: str) -> bytes | None:
-    """What was compiled from ``source`` (a harness, a test program) earlier, if anything."""
+def cached_object(key: str, compiler: str, version: str) -> bytes | None:
+    """What was compiled earlier from what ``key`` (:func:`object_key`) names, if anything."""
     try:
-        with open(_object_path(source, compiler, version), "rb") as handle:
+        with open(_object_path(key, compiler, version), "rb") as handle:
             return handle.read()
     except OSError:
         return None
 
 
-def store_object(source: str, compiler: str, version: str, data: bytes) -> None:
-    """Keep what was compiled from ``source`` for the next sample of the same problem (best effort)."""
+def store_object(key: str, compiler: str, version: str, data: bytes) -> None:
+    """Keep what was compiled for the next sample of the same problem (best effort)."""
     try:
-        path = _object_path(source, compiler, version)
+        path = _object_path(key, compiler, version)
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
         handle, scratch = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         with os.fdopen(handle, "wb") as file:
@@ -140,3 +156,71 @@ def store_object(source: str, compiler: str, version: str, data: bytes) -> None:
         os.replace(scratch, path)
     except OSError:
         pass
+
+
+# -- what programs may need beyond the compiler ---------------------------------------------------------------
+
+#: The variable that names the libraries every program is linked with (``-l`` names, separated by commas or
+#: spaces; empty for none).
+LINK_ENV = "CODEKILN_CPP_LINK"
+#: Linked by default: HumanEval-X's CPP/162 uses OpenSSL's MD5 (libcrypto).
+DEFAULT_LINK = ("crypto",)
+
+
+@attrs.frozen
+class Extra:
+    """A library a benchmark's programs need beyond the standard library, and the package that provides it."""
+
+    name: str
+    header: str | None
+    library: str | None
+    package: str
+
+
+#: What the benchmarks codekiln reads need (HumanEval-X: CPP/22 and CPP/137 include <boost/any.hpp>, CPP/162
+#: <openssl/md5.h>). ``codekiln doctor`` checks each.
+EXTRAS = (
+    Extra("Boost", "boost/any.hpp", None, "libboost-dev"),
+    Extra("OpenSSL", "openssl/md5.h", "crypto", "libssl-dev"),
+)
+
+
+def link_libraries() -> tuple[str, ...]:
+    """The libraries to link: ``$CODEKILN_CPP_LINK`` when it is set, else :data:`DEFAULT_LINK`."""
+    text = os.environ.get(LINK_ENV)
+    return DEFAULT_LINK if text is None else tuple(text.replace(",", " ").split())
+
+
+def link_options(compiler: str) -> list[str]:
+    """The linker options of every program: each library of :func:`link_libraries` that the compiler finds
+    (a missing one is left out, and ``codekiln doctor`` names it), ``--as-needed`` so that a program that
+    uses none of its symbols does not load it."""
+    found = [f"-l{name}" for name in link_libraries() if has_library(compiler, name)]
+    return ["-Wl,--as-needed", *found] if found else []
+
+
+@functools.cache
+def has_library(compiler: str, name: str) -> bool:
+    """Whether the compiler finds ``lib<name>.so`` (it prints the bare name back when it does not)."""
+    try:
+        done = subprocess.run([compiler, f"-print-file-name=lib{name}.so"], capture_output=True, text=True,
+                              timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return os.path.isabs(done.stdout.strip())
+
+
+@functools.cache
+def has_header(compiler: str, header: str) -> bool:
+    """Whether ``#include <header>`` finds a file in the compiler's search path."""
+    try:
+        done = subprocess.run([compiler, "-x", "c++", "-E", "-v", os.devnull], capture_output=True, text=True,
+                              timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    lines = done.stderr.splitlines()
+    try:
+        folders = lines[lines.index("#include <...> search starts here:") + 1:lines.index("End of search list.")]
+    except ValueError:
+        return False
+    return any(os.path.isfile(os.path.join(folder.strip(), header)) for folder in folders)

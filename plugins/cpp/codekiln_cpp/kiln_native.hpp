@@ -1,21 +1,28 @@
-// Native benchmark tests (HumanEval-X) in two processes, each in a sandbox of its own (codekiln-cpp).
+// Native benchmark tests (HumanEval-X) in two processes, each in a sandbox of its own (codekiln-cpp), on
+// the core relay's protocol (codekiln.verifier.relay): each program writes its rows on fd 3 and reads what is
+// relayed to it on stdin, one JSON line each, and says {"ready":true} first, from a .preinit_array hook.
 //
-// The solution's program ends with `int main() { return kiln::serve(&entry); }`: it reads one argument list
-// per line on stdin and answers on fd 3 with {"value":...} or {"error":"Type: message"}.
-// The test program is the benchmark's test code, compiled with the entry function's body replaced by
-// `return kiln::call_remote(&entry, params...);`: each call goes out as a line on fd 3 and its answer comes
-// back on stdin, relayed by the verifier. When the test's main returns, an atexit handler writes
-// {"done":true} on fd 3; a failed assert aborts before. The solution never holds the test code, its
-// expected values, or any descriptor of the test program.
+// The solver (the solution's program) serves calls: `kiln::serve(signature, call)` reads one argument list
+// per line, calls the function and answers {"value":...} or {"error":"Type: message"}.
+// The tester is the benchmark's test code, compiled with the entry function's body replaced by
+// `return kiln::call_remote(signature, params...);`: each call goes out as a line and its answer comes back.
+// The tester ends with its verdict row, {"check": "passed" | "failed" | "error", ...}: passed from an atexit
+// handler when the test's main returns, failed from a failed assert (our __assert_fail) or an abort, error
+// when the solution answered with an exception, gave no answer, or an answer the tester cannot read. The
+// solution never holds the test code, its expected values, or any descriptor of the test program.
+//
+// `signature` is a null pointer of the declaration's function type (a typedef the plugin generates from the
+// declaration), so neither side ever takes the address of the entry function: its name may be overloaded, a
+// std name under `using namespace std`, or a macro.
 //
 // Values travel as JSON, typed on both ends by the C++ types of the declaration (the Codec templates):
 // integers (char included) as numbers, floating point in its shortest exact form (NaN, Infinity,
 // -Infinity), strings, vectors, lists, sets, maps (as [key, value] pairs), pairs, tuples, optionals.
-// An include guard, not #pragma once: the precompiled header of native runs holds this text already.
 #ifndef KILN_NATIVE_HPP
 #define KILN_NATIVE_HPP
 
 #include <cxxabi.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,6 +46,8 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "kiln_common.hpp"
 
 namespace kiln {
 
@@ -94,24 +103,6 @@ struct Reader {
 
 template <class T, class = void> struct Codec;  // no specialisation: a type that cannot cross (compile error)
 
-inline void write_string(std::string& out, const std::string& value) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-}
-
 template <> struct Codec<bool> {
     static void write(std::string& out, bool value) { out += value ? "true" : "false"; }
     static bool read(Reader& in) {
@@ -159,7 +150,7 @@ template <class T> struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>
 };
 
 template <> struct Codec<std::string> {
-    static void write(std::string& out, const std::string& value) { write_string(out, value); }
+    static void write(std::string& out, const std::string& value) { write_json_string(out, value); }
     static std::string read(Reader& in) {
         in.expect('"');
         std::string value;
@@ -332,26 +323,16 @@ inline bool read_line(int fd, std::string& line) {
     }
 }
 
-inline std::string describe_current_exception() {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    int status = 0;
-    char* readable = type != nullptr ? abi::__cxa_demangle(type->name(), nullptr, nullptr, &status) : nullptr;
-    std::string name = readable != nullptr ? readable : type != nullptr ? type->name() : "unknown exception";
-    std::free(readable);
-    try {
-        throw;
-    } catch (const std::bad_alloc&) {
-        return "MemoryError: " + name;
-    } catch (const std::exception& error) {
-        return name + ": " + error.what();
-    } catch (...) {
-        return name;
-    }
-}
+// -- both sides -----------------------------------------------------------------------------------------
 
-// -- the solution's side -------------------------------------------------------------------------------
+inline constexpr int channel = 3;  // where rows go; the relay holds the other end
 
-template <class R, class... A> int serve(R (*function)(A...)) {
+// The .preinit_array hook of both programs: runs before any static initialiser of the code they hold.
+inline void say_ready(int, char**, char**) { write_all(channel, "{\"ready\":true}\n"); }
+
+// -- the solution's side ---------------------------------------------------------------------------------
+
+template <class R, class... A, class F> int serve(R (*)(A...), F call) {
     std::string line;
     while (read_line(0, line)) {
         std::string answer;
@@ -360,31 +341,56 @@ template <class R, class... A> int serve(R (*function)(A...)) {
             std::tuple<Plain<A>...> args = Codec<std::tuple<Plain<A>...>>::read(in);
             answer = "{\"value\":";
             if constexpr (std::is_void_v<R>) {
-                std::apply(function, args);
+                std::apply(call, args);
                 answer += "null";
             } else {
-                Plain<R> result = std::apply(function, args);
+                Plain<R> result = std::apply(call, args);
                 Codec<Plain<R>>::write(answer, result);
             }
             answer += "}\n";
         } catch (...) {
             answer = "{\"error\":";
-            write_string(answer, describe_current_exception());
+            write_json_string(answer, describe_current_exception());
             answer += "}\n";
         }
-        if (!write_all(3, answer)) return 1;
+        if (!write_all(channel, answer)) return 1;
     }
     return 0;
 }
 
-// -- the test program's side ---------------------------------------------------------------------------
+// -- the test program's side -----------------------------------------------------------------------------
 
-[[noreturn]] inline void give_up(const std::string& why) {
-    std::string row = "{\"error\":";
-    write_string(row, why);
+// Writes the verdict row and ends the test program at once (nothing of the tests runs after a verdict).
+[[noreturn]] inline void verdict(const char* check, std::string_view message) {
+    std::string row = "{\"check\":\"";
+    row += check;
+    row += "\",\"message\":";
+    std::string text(message.substr(0, 1000));
+    for (char& c : text) {
+        if (static_cast<unsigned char>(c) >= 0x80) c = '?';  // the row must stay valid UTF-8 JSON
+    }
+    write_json_string(row, text);
     row += "}\n";
-    write_all(3, row);
-    std::_Exit(3);
+    write_all(channel, row);
+    std::_Exit(0);
+}
+
+inline void say_passed() { write_all(channel, "{\"check\":\"passed\"}\n"); }
+
+inline void on_abort(int) { verdict("failed", "the test program aborted (an uncaught exception in the tests?)"); }
+
+// The tester's start: ready, then the handlers that turn how the tests end into a verdict row.
+inline void start_tester(int argc, char** argv, char** env) {
+    say_ready(argc, argv, env);
+    std::atexit(say_passed);  // the test's main returned
+    struct sigaction action {};
+    action.sa_handler = on_abort;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGABRT, &action, nullptr);
+}
+
+inline void assertion_failed(const char* assertion, unsigned line) {
+    verdict("failed", "assertion failed (line " + std::to_string(line) + "): " + assertion);
 }
 
 template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&... params) {
@@ -392,9 +398,14 @@ template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&..
     Codec<std::tuple<Plain<A>...>>::write(request, std::tuple<Plain<A>...>(params...));
     request += '\n';
     std::string answer;
-    if (!write_all(3, request) || !read_line(0, answer)) give_up("the solution's process ended");
+    if (!write_all(channel, request) || !read_line(0, answer)) verdict("error", "the relay ended");
+    Reader in{answer};
+    if (in.word("{\"gone\":true}")) verdict("error", "the solution's process ended before answering");
     try {
-        Reader in{answer};
+        if (in.word("{\"error\":")) {
+            std::string message = Codec<std::string>::read(in);
+            verdict("error", message);
+        }
         if (!in.word("{\"value\":")) malformed();
         if constexpr (std::is_void_v<R>) {
             if (!in.word("null")) malformed();
@@ -407,12 +418,9 @@ template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&..
             return value;
         }
     } catch (const std::exception&) {
-        give_up("the solution's answer could not be read");
+        verdict("error", "the solution's answer could not be read");
     }
 }
-
-// Registered with atexit by the test program (only there).
-inline void say_done() { write_all(3, "{\"done\":true}\n"); }
 
 }  // namespace kiln
 

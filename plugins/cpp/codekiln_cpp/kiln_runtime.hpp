@@ -39,6 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include "kiln_common.hpp"
+
 namespace kiln {
 
 inline int results_fd = -1;
@@ -91,23 +93,7 @@ inline void put(std::string& out, double value) {
     if (text.find_first_of(".e") == std::string_view::npos) out += ".0";  // 2.0 must not read back as int 2
 }
 
-inline void put(std::string& out, const std::string& value) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c == 0x7f) {
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);  // UTF-8 passes through; invalid bytes are read back as U+FFFD
-        }
-    }
-    out += '"';
-}
+inline void put(std::string& out, const std::string& value) { write_json_string(out, value); }
 
 template <class T> void put(std::string& out, const std::vector<T>& value);
 template <class K, class V> void put(std::string& out, const std::map<K, V>& value);
@@ -166,30 +152,6 @@ template <class T> void send_value(const T& value, double seconds) {
     put(row, seconds);
     row += "}\n";
     send(row);
-}
-
-inline std::string demangle(const char* name) {
-    int status = 0;
-    char* readable = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-    std::string text = status == 0 && readable != nullptr ? readable : name;
-    std::free(readable);
-    return text;
-}
-
-// "Type: message" for the exception being handled; std::bad_alloc reads as the verifier's MemoryError.
-inline std::string describe_current_exception() {
-    const std::type_info* type = abi::__cxa_current_exception_type();
-    std::string name = type != nullptr ? demangle(type->name()) : "unknown exception";
-    try {
-        throw;
-    } catch (const std::bad_alloc&) {
-        return "MemoryError: " + name;
-    } catch (const std::exception& error) {
-        const char* what = error.what();
-        return what != nullptr && *what != '\0' ? name + ": " + what : name;
-    } catch (...) {
-        return name;
-    }
 }
 
 inline void send_error(const std::string& message) {

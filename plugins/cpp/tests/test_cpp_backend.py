@@ -255,12 +255,20 @@ def test_precompiled_header_is_used():
         assert f"! {header}.gch" in done.stderr
 
 
-def test_harness_object_is_cached_per_problem(verifier):
+def test_harness_object_is_cached_per_problem(verifier, tmp_path, monkeypatch):
     from codekiln_cpp import translate
 
-    source = translate.harness_source(ADD)
-    verifier.verify(ADD, "long long add(long long a, long long b) { return a; }", "cpp")
-    assert build.cached_object(source, CppBackend.compiler, CppBackend().available().version) is not None
+    # A cache of its own (the verifier runs in this process), holding what an older version left: an object
+    # keyed on the harness source alone. The backend's own key names what it builds; the stale one is unused.
+    monkeypatch.setenv("CODEKILN_CACHE_DIR", str(tmp_path))
+    backend = CppBackend()
+    version = backend.available().version
+    build.store_object(translate.harness_source(ADD), backend.compiler, version, b"an older version's object")
+    key = backend.harness_key(ADD)
+    assert build.cached_object(key, backend.compiler, version) is None
+    assert verifier.verify(ADD, "long long add(long long a, long long b) { return a + b; }", "cpp").passed
+    assert build.cached_object(key, backend.compiler, version).startswith(b"\x7fELF")
+    assert str(tmp_path) in build.cache_dir()
 
 
 def test_plugin_registers_the_backend(codekiln_plugins, register_plugin):
@@ -295,3 +303,17 @@ def test_a_forged_compiler_failure_is_not_masked(verifier):
            "long long add(long long a, long long b) { return a + b; }\n"
     verdict = verifier.verify(ADD, code, "cpp")
     assert verdict.status is VerdictStatus.COMPILE_ERROR and not verdict.masked
+
+
+def test_the_compiler_has_the_last_word_on_syntax(verifier):
+    # tree-sitter-cpp reads typeid of a type as an error (HumanEval-X's CPP/22 and CPP/137 use it): g++ decides.
+    code = ("#include <typeinfo>\n"
+            "long long add(long long a, long long b) { return typeid(int) == typeid(a) ? 0 : a + b; }\n")
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.passed, verdict
+    assert verdict.stage(Stage.SYNTAX).ok and not verdict.stage(Stage.SYNTAX).diagnostics
+    # Where both agree the syntax is wrong, it is a syntax error, with tree-sitter's positions and g++'s words.
+    verdict = verifier.verify(ADD, "long long add(long long a, long long b) {\n    return a + ;\n}\n", "cpp")
+    assert verdict.status is VerdictStatus.SYNTAX_ERROR and not verdict.masked
+    assert verdict.stage(Stage.SYNTAX).diagnostics[0].line == 2
+    assert "expected primary-expression" in verdict.stage(Stage.COMPILE).diagnostics[0].message
