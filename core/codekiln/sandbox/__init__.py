@@ -20,9 +20,11 @@ the command wrote where its uid may write outside the work dir (``/tmp``, ``/dev
 and the host filesystem, visible with its uid's permissions: a program or ``ro_path`` below a directory
 closed to others (a toolchain below a mode-700 ``/root``) is refused before the run with
 :class:`~codekiln.errors.IsolationUnavailable` (see ``_reach``). Use ``namespaces`` for untrusted code.
-Known gaps: memory is limited per process, not per run (a run of n processes may hold
-n x ``memory_mb``; a cgroup would bound the run), and the command may create user namespaces of its own
-(kernel attack surface, no escape; a seccomp filter would close it).
+Where the machine gives cgroups, each run above ``none`` also gets one that bounds its whole process tree
+(see ``_cgroup``): ``processes`` tasks and 4 x ``memory_mb`` of memory, tmpfs pages included; elsewhere
+(:func:`cgroup_unavailable` says why) memory is limited per process only, and a run of n processes may hold
+n x ``memory_mb``. Known gap: the command may create user namespaces of its own (kernel attack surface, no
+escape; a seccomp filter would close it).
 
 Memory limits. ``memory_kind="address_space"`` sets RLIMIT_AS, which breaks runtimes that reserve large
 virtual ranges up front: under 512 MB ``node`` dies at start ("Fatal process OOM in Failed to reserve virtual
@@ -76,6 +78,7 @@ import types
 from collections.abc import Mapping, Sequence
 
 from . import _tools
+from ._cgroup import unavailable as cgroup_unavailable
 from ._levels import available_levels, check_level
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
@@ -89,6 +92,7 @@ __all__ = [
     "SandboxProcess",
     "SandboxResult",
     "available_levels",
+    "cgroup_unavailable",
     "check_level",
     "run",
     "spawn",

@@ -15,12 +15,15 @@ _positive = attrs.validators.gt(0)
 @attrs.frozen
 class Limits:
     """The budget of one run. Every limit but the wall time and the output cap is an rlimit, so it binds
-    each process of the run separately (``processes`` binds the run's uid as a whole)."""
+    each process of the run separately (``processes`` binds the run's uid as a whole); where the machine
+    gives cgroups, the run as a whole is also bound to ``processes`` tasks and 4 x ``memory_mb`` of memory
+    (see ``codekiln.sandbox._cgroup``)."""
 
     wall_time_s: float = attrs.field(default=10.0, validator=_positive)
     #: Rounded up to whole seconds (the rlimit's unit): SIGXCPU then, SIGKILL one second later.
     cpu_time_s: float = attrs.field(default=10.0, validator=_positive)
-    #: Per process; also the size cap of each of the run's tmpfs (work dir, /tmp, /dev/shm) above ``none``.
+    #: Per process; also the size cap of each of the run's tmpfs (work dir, /tmp, /dev/shm) above ``none``, and
+    #: a quarter of the run's whole memory where it has a cgroup.
     memory_mb: int = attrs.field(default=512, validator=_positive)
     #: "address_space" (RLIMIT_AS) or "data" (RLIMIT_DATA, needed by the JVM and V8; see the package docs).
     memory_kind: str = attrs.field(default="address_space",

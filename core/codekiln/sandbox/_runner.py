@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 
-from . import _bwrap, _limits, _procs, _reach, _tools, _workdir
+from . import _bwrap, _cgroup, _limits, _procs, _reach, _tools, _workdir
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
 from ._uids import UidLease, lease_uid
@@ -68,6 +68,7 @@ class Sandbox:
         self._stdout = _Capture(limits.output_bytes)
         self._stderr = _Capture(limits.output_bytes)
         self._lease: UidLease | None = None
+        self._cgroup: _cgroup.RunGroup | None = None
         self._workdir: str | None = None
         self._popen: subprocess.Popen | None = None
         self._pidfd = -1
@@ -104,6 +105,9 @@ class Sandbox:
             if level is Isolation.PROCESS:
                 _procs.kill_uid_processes(uid)
             _workdir.remove_stale(uid)
+            # Beside bwrap's own processes (bwrap, then timeout as pid 1), the command's.
+            own = 2 if level is Isolation.NAMESPACES else 0
+            self._cgroup = _cgroup.RunGroup.create(uid, self.limits, own_processes=own)
         self._workdir = _workdir.create(files, uid, self.limits.memory_mb * _limits.MiB)
         home = _bwrap.SANDBOX_DIR if level is Isolation.NAMESPACES else self._workdir
         child_env = {"PATH": _PATH, "HOME": home, "LANG": "C.UTF-8", **env}
@@ -133,6 +137,8 @@ class Sandbox:
             elif level is Isolation.PROCESS:
                 command = [*_setpriv(uid), _tools.PRLIMIT,
                            *_limits.prlimit_args(self.limits, own_processes=0), "--", *command]
+            if self._cgroup is not None:
+                command = self._cgroup.enter(command)
 
             stdin_child = subprocess.DEVNULL
             if caller_stdin or self._pending:
@@ -271,6 +277,10 @@ class Sandbox:
         cpu_time_s = usage.ru_utime + usage.ru_stime
         stderr = bytes(self._stderr.data)
         limit_hit = self.limit_hit
+        if limit_hit in (None, "wall_time") and self._cgroup is not None and self._cgroup.oom_killed():
+            # The kernel's own count, for the run as a whole; a run that then went on to its wall time did
+            # so for want of what was killed.
+            limit_hit = "memory"
         if limit_hit is None and self.level is not Isolation.NONE and not self._stopping:
             limit_hit = _limits.limit_evident(self.limits, exit_code=exit_code_or_none, sig=sig,
                                               cpu_time_s=cpu_time_s, stderr=stderr)
@@ -321,6 +331,9 @@ class Sandbox:
             if self._status is not None:
                 self._status.close()
                 self._status = None
+            if self._cgroup is not None:
+                self._cgroup.close()
+                self._cgroup = None
             if self._workdir is not None:
                 workdir, self._workdir = self._workdir, None
                 _workdir.remove(workdir, mounted=self._lease is not None)

@@ -21,7 +21,8 @@ SETPRIV = _find("setpriv")
 PRLIMIT = _find("prlimit")
 TIMEOUT = _find("timeout")
 BASH = _find("bash")
+SH = _find("sh")
 
 #: The distribution package that ships each tool, for install hints.
 PACKAGES = {"bwrap": "bubblewrap", "setpriv": "util-linux", "prlimit": "util-linux", "timeout": "coreutils",
-            "bash": "bash"}
+            "bash": "bash", "sh": "dash"}

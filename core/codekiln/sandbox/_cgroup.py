@@ -1,0 +1,166 @@
+"""Per-run memory and process limits with a cgroup, where the machine gives us one.
+
+An rlimit binds each process separately: a run of n processes could hold n x ``memory_mb``, plus its tmpfs
+pages, which no rlimit sees. A cgroup bounds the run's whole process tree, tmpfs pages included: every run
+above ``none`` gets one of its own (``codekiln-<uid>``, named after its leased uid, so a group left by a
+process that died is found and removed by the next run of that uid), below the cgroup of the process that
+runs the sandbox, with ``processes`` tasks and :data:`RUN_MEMORY_FACTOR` x ``memory_mb`` of memory, no
+swap: what one process at its limit and the run's three full scratch file systems (work dir, ``/tmp``,
+``/dev/shm``, each capped at ``memory_mb``) hold together. So a single process meets its rlimit first, as
+without a cgroup (a ``MemoryError``, ENOSPC on a full tmpfs), and the group bounds what many processes hold
+together. A tighter group would make the kernel reclaim the run's file pages (its interpreter, its
+libraries) long before anything is killed, and a run would crawl to its wall-time limit instead of failing.
+The command enters the group before anything of the run starts (a ``sh`` writes its own pid into it, then
+executes the rest), so not even a first fork escapes.
+
+Two layouts are supported: cgroup v1 with the ``memory`` and ``pids`` hierarchies (usable by root), and
+cgroup v2 where the process's own cgroup may delegate both controllers to children (it may not while it
+holds processes itself, unless it is the root group). Elsewhere :func:`unavailable` says why, and the
+rlimits alone apply.
+
+A process the kernel killed for the group's memory is counted in the group's ``oom_kill`` event: the run is
+then reported as ``limit_hit="memory"`` from the kernel's own count, never from what the command printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import os
+import signal
+import time
+
+from . import _tools
+from ._limits import Limits, MiB
+
+_MOUNT = "/sys/fs/cgroup"
+_CONTROLLERS = ("memory", "pids")
+#: The run's memory, in units of ``Limits.memory_mb``: one process and three full tmpfs.
+RUN_MEMORY_FACTOR = 4
+
+
+@functools.cache
+def _parents() -> tuple[str, tuple[str, ...]] | str:
+    """("v1" or "v2", the directories run groups are made in), or why there are none."""
+    if os.geteuid() != 0:
+        return "cgroups need root"
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as file:
+            lines = [line.rstrip("\n").split(":", 2) for line in file]
+    except OSError as exc:
+        return f"cannot read /proc/self/cgroup ({exc.strerror})"
+    own = {controller: path for _, controllers, path in lines for controller in controllers.split(",")}
+    v1 = [os.path.join(_MOUNT, name) for name in _CONTROLLERS]
+    if all(name in own and os.path.isfile(os.path.join(mount, "cgroup.procs")) for name, mount in
+           zip(_CONTROLLERS, v1)):
+        return "v1", tuple(mount + own[name] for name, mount in zip(_CONTROLLERS, v1))
+    if os.path.isfile(os.path.join(_MOUNT, "cgroup.controllers")) and "" in own:
+        parent = _MOUNT + own[""]
+        with open(os.path.join(parent, "cgroup.controllers"), encoding="ascii") as file:
+            missing = set(_CONTROLLERS) - set(file.read().split())
+        if missing:
+            return f"cgroup v2 does not delegate {', '.join(sorted(missing))} to {parent}"
+        try:
+            with open(os.path.join(parent, "cgroup.subtree_control"), "w", encoding="ascii") as file:
+                file.write(" ".join(f"+{name}" for name in _CONTROLLERS))
+        except OSError as exc:
+            return f"cannot enable memory and pids below {parent} ({exc.strerror}; it holds processes itself)"
+        return "v2", (parent,)
+    return "neither cgroup v1 memory and pids hierarchies nor cgroup v2 are mounted at /sys/fs/cgroup"
+
+
+def unavailable() -> str | None:
+    """None where runs get cgroups, else one line saying why not."""
+    found = _parents()
+    return found if isinstance(found, str) else None
+
+
+class RunGroup:
+    """The cgroup(s) of one run: create with :meth:`create` (None where cgroups are unavailable), prefix the
+    command with :meth:`enter`, read :meth:`oom_killed` after the run, always :meth:`close`."""
+
+    def __init__(self, version: str, directories: tuple[str, ...]) -> None:
+        self.version = version
+        self.directories = directories
+
+    @classmethod
+    def create(cls, uid: int, limits: Limits, own_processes: int) -> RunGroup | None:
+        found = _parents()
+        if isinstance(found, str):
+            return None
+        version, parents = found
+        group = cls(version, tuple(os.path.join(parent, f"codekiln-{uid}") for parent in parents))
+        group._remove()  # left by a run whose process died; the uid lease makes it ours now
+        memory = str(RUN_MEMORY_FACTOR * limits.memory_mb * MiB)
+        tasks = str(limits.processes + own_processes)
+        try:
+            for directory in group.directories:
+                os.mkdir(directory)
+            if version == "v1":
+                memory_dir, pids_dir = group.directories
+                _write(memory_dir, "memory.limit_in_bytes", memory)
+                # Swap would let the run hold more than its memory; absent where the kernel has no swap account.
+                with contextlib.suppress(FileNotFoundError):
+                    _write(memory_dir, "memory.memsw.limit_in_bytes", memory)
+                _write(pids_dir, "pids.max", tasks)
+            else:
+                (directory,) = group.directories
+                _write(directory, "memory.max", memory)
+                with contextlib.suppress(FileNotFoundError):
+                    _write(directory, "memory.swap.max", "0")
+                _write(directory, "pids.max", tasks)
+        except BaseException:
+            group.close()
+            raise
+        return group
+
+    def enter(self, command: list[str]) -> list[str]:
+        """``command`` run inside the group: a shell moves itself in, then executes it."""
+        script = 'for f; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"'
+        procs = [os.path.join(directory, "cgroup.procs") for directory in self.directories]
+        return [_tools.SH, "-c", script, "sh", *procs, "--", *command]
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel killed a process of the run for the group's memory limit."""
+        memory_dir = self.directories[0]
+        name = "memory.oom_control" if self.version == "v1" else "memory.events"
+        try:
+            with open(os.path.join(memory_dir, name), encoding="ascii") as file:
+                counts = dict(line.split() for line in file if line.strip())
+        except OSError:
+            return False
+        return int(counts.get("oom_kill", 0)) > 0
+
+    def close(self) -> None:
+        """Kill whatever is left in the group and remove it."""
+        self._remove()
+
+    def _remove(self) -> None:
+        deadline = time.monotonic() + 2.0
+        for directory in self.directories:
+            while os.path.isdir(directory):
+                for pid in _members(directory):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                try:
+                    os.rmdir(directory)
+                except OSError as exc:
+                    # Busy while a killed process is still exiting; a group that will not go is removed by
+                    # the next run of this uid.
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
+
+
+def _members(directory: str) -> list[int]:
+    try:
+        with open(os.path.join(directory, "cgroup.procs"), encoding="ascii") as file:
+            return [int(line) for line in file if line.strip()]
+    except OSError:
+        return []
+
+
+def _write(directory: str, name: str, value: str) -> None:
+    with open(os.path.join(directory, name), "w", encoding="ascii") as file:
+        file.write(value)
