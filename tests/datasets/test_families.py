@@ -231,9 +231,33 @@ def test_bad_options_give_one_clear_line(datasets, spec, message):
 # -- through the real verifier ----------------------------------------------------------------------------------------
 
 
+def _step_kinds(item) -> set[tuple[str, ...]]:
+    """What rendering paths a problem takes: each step kind and operation, constants left out (``gt3`` and
+    ``gtm2`` render alike), per kind of element."""
+    family = next(f for f in BUILTIN_FAMILIES if f.name == item.family)
+    if not isinstance(family, PipelineFamily):
+        return {(family.name,)}
+    return {(family.elements.type, kind, re.sub(r"m?\d+$", "", token))
+            for kind, token in zip([*family.steps, "end"], item.variant.key.split("-"))}
+
+
+def covering_sample(generated):
+    """One problem of each family, and more until every step of every kind appears in one."""
+    chosen = one_per_family(generated)
+    covered = set().union(*map(_step_kinds, chosen))
+    for item in generated:
+        if not _step_kinds(item) <= covered:
+            chosen.append(item)
+            covered |= _step_kinds(item)
+    return chosen
+
+
 def test_references_pass_in_every_language(verifier, generated):
+    chosen = covering_sample(generated)
+    every_kind = set().union(*map(_step_kinds, generated))
+    assert set().union(*map(_step_kinds, chosen)) == every_kind and len(every_kind) >= 30
     samples = [Sample(item.problem, item.variant.references[language], language)
-               for item in one_per_family(generated) for language in LANGUAGES]
+               for item in chosen for language in LANGUAGES]
     verdicts = verifier.verify_batch(samples)
     failures = {(s.problem.id, s.language): v.status for s, v in zip(samples, verdicts) if not v.passed}
     assert failures == {}
