@@ -53,6 +53,16 @@ class FamiliesDataset(DatasetLoader):
     heldout_families; options: ``families?seed=0&per_family=20``.
 
     A subclass with its own ``name`` and ``families`` adds families (docs/datasets.md).
+
+    >>> problem = FamiliesDataset(per_family=5, splits="rl").load(None)[0]
+    >>> problem.id, problem.difficulty, split_of(problem), dict(problem.references)
+    ('families/list_filter/even-list', 1, 'rl', {})
+    >>> print(problem.description)
+    Given a list of integers `values`, apply these steps in order:
+    1. Keep only the values that are even.
+    Return the remaining values as a list, in their original order.
+    >>> problem.tests[2]
+    TestCase(args=([18, -18, -9],), expected=[18, -18])
     """
 
     name = "families"
