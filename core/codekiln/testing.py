@@ -9,8 +9,9 @@ a used machine thus behaves as on a fresh one, whatever an older version left in
 
 Fixtures:
 
-- ``codekiln_plugins``: a fresh plugin manager with only the built-ins, no entry points, so a test sees
-  exactly the plugins it registers itself.
+- ``codekiln_plugins``: a fresh plugin session with only the built-ins, no entry points, so a test sees
+  exactly the plugins it registers itself. Tests are entry points: hand the session to what the test builds
+  (``Verifier(codekiln_plugins, ...)``, ``RewardSet.from_config(config, codekiln_plugins)``).
 - ``register_plugin``: a context manager registering a plugin for the duration of a ``with`` block::
 
       def test_my_reward(codekiln_plugins, register_plugin):
