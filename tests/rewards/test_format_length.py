@@ -7,8 +7,8 @@ import pickle
 import pytest
 
 from codekiln.builtin.rewards.shape import FormatReward, LengthReward
-from codekiln.extract import fenced_blocks
 from codekiln.errors import ConfigError, RegistryError
+from codekiln.extract import fenced_blocks
 
 from .session import bound
 
