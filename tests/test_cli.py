@@ -73,8 +73,12 @@ def test_doctor_json_reports_each_part():
     result = codekiln("doctor", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"python", "languages", "isolation", "libraries", "gpu", "plugin_failures"}
+    assert set(report) == {"python", "languages", "isolation", "per_run_limits", "libraries", "gpu",
+                           "plugin_failures"}
     assert set(report["isolation"]) == {"none", "process", "namespaces"}
+    from codekiln.sandbox import cgroup_unavailable
+
+    assert report["per_run_limits"] == {"ok": cgroup_unavailable() is None, "hint": cgroup_unavailable()}
     assert report["isolation"]["none"]["ok"] is True
     for name in ("torch", "transformers", "vllm", "ray"):
         entry = report["libraries"][name]
@@ -86,6 +90,7 @@ def test_doctor_text():
     result = codekiln("doctor")
     assert result.returncode == 0, result.stderr
     assert "sandbox isolation:" in result.stdout and "libraries:" in result.stdout
+    assert "\n  per run      " in result.stdout
 
 
 def test_config_show_prints_the_effective_config(tmp_path):

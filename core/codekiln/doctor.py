@@ -30,6 +30,7 @@ def diagnose(plugins: Any) -> dict[str, Any]:
         "python": platform.python_version(),
         "languages": _languages(plugins),
         "isolation": _isolation(),
+        "per_run_limits": _per_run_limits(),
         "libraries": {name: _library(name, dists, hint) for name, (dists, hint) in _LIBRARIES.items()},
         "gpu": _gpu(),
         "plugin_failures": [f.line for f in plugins.failures],
@@ -58,6 +59,13 @@ def _languages(plugins: Any) -> dict[str, Any]:
         report[name] = {"plugin": registry.owner(name), "toolchain": toolchain, "grammar": grammar,
                         "requirements": needs}
     return report
+
+
+def _per_run_limits() -> dict[str, Any]:
+    from .sandbox import cgroup_unavailable
+
+    reason = cgroup_unavailable()
+    return {"ok": reason is None, "hint": reason}
 
 
 def _isolation() -> dict[str, Any]:
@@ -104,6 +112,9 @@ def format_report(report: dict[str, Any]) -> str:
     lines += ["", "sandbox isolation:"]
     for level, entry in report["isolation"].items():
         lines.append(f"  {level:<12} {'ok' if entry['ok'] else 'UNAVAILABLE: ' + entry['hint']}")
+    per_run = report["per_run_limits"]
+    lines.append(f"  {'per run':<12} " + ("ok: a cgroup bounds each run's memory and processes" if per_run["ok"]
+                                          else f"per process only (rlimits): {per_run['hint']}"))
     lines += ["", "libraries:"]
     for name, entry in report["libraries"].items():
         lines.append(f"  {name:<12} {entry['version'] or 'ok' if entry['ok'] else 'missing: ' + entry['hint']}")
