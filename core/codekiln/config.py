@@ -39,6 +39,7 @@ __all__ = [
     "SFTConfig",
     "SandboxConfig",
     "VerifierConfig",
+    "config_from_dict",
     "config_to_yaml",
     "load_config",
 ]
@@ -216,6 +217,12 @@ def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> Confi
         data = _read_yaml(Path(path))
     for override in overrides:
         _apply_override(data, override)
+    return config_from_dict(data)
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Validate ``data`` (what a config file holds, as a mapping) into a :class:`Config`, with the same
+    one-line errors as :func:`load_config`."""
     return _structure(Config, data, "")
 
 
