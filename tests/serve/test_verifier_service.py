@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib.util
 import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -296,3 +299,25 @@ def test_client_retries_an_unreachable_service_then_says_so():
             pytest.raises(VerifierServiceError, match=r"^http://127.0.0.1:9: no answer after 3 attempts; last: "
                                                       r"ConnectError"):
         client.verify_batch([task(GOOD)])
+
+
+# -- the docs' examples -------------------------------------------------------------------------------------
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "service.md"
+
+
+def test_the_curl_example_of_the_docs_verifies_both_samples(live):
+    body = re.search(r"^curl .*? -d '(.*?)'$", PAGE.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)[1]
+    response = post(live, json.loads(body))
+    assert [r["status"] for r in response.json()["results"]] == ["passed", "passed"]
+
+
+def test_the_client_example_of_the_docs_prints_what_the_page_says(live, capsys):
+    example = importlib.util.spec_from_file_location("verifier_client_example",
+                                                     PAGE.parents[1] / "examples" / "verifier_client.py")
+    module = importlib.util.module_from_spec(example)
+    example.loader.exec_module(module)
+    rewards = module.score(live.url, KEYS[0])
+    assert rewards[0] == pytest.approx(1.0) and 0 < rewards[1] < 1
+    printed = capsys.readouterr().out
+    assert f"```text\n{printed}```" in PAGE.read_text(encoding="utf-8")

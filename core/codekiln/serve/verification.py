@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,8 @@ class VerificationService:
         self._loading: dict[str, asyncio.Lock] = {}
         self._depth = 0
         self._per_key: dict[str, int] = {}
+        # Rewards keep per-call state (``last_details``): two requests' threads must not score at once.
+        self._scoring = threading.Lock()
 
     # -- samples ----------------------------------------------------------------------------------------------
 
@@ -209,6 +212,7 @@ class VerificationService:
         # Unicode) or never got there.
         codes = [self.languages.get(s.language).extract(s.completion, s.problem)
                  if getattr(v.stage(Stage.EXTRACT), "ok", False) else "" for s, v in zip(samples, verdicts)]
-        breakdowns = self.rewards([s.completion for s in samples], problems=[s.problem for s in samples],
-                                  languages=[s.language for s in samples], verdicts=list(verdicts), codes=codes)
+        with self._scoring:
+            breakdowns = self.rewards([s.completion for s in samples], problems=[s.problem for s in samples],
+                                      languages=[s.language for s in samples], verdicts=list(verdicts), codes=codes)
         return [Outcome(v, b, c) for v, b, c in zip(verdicts, breakdowns, codes)]
