@@ -269,9 +269,14 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
     from .errors import ConfigError
     from .rewards import RewardSet
     from .sandbox import Limits
-    from .serve.verification import ServiceLimits, VerificationService
-    from .serve.verifier_app import read_api_keys, run_verifier_service
     from .verifier import Verifier
+
+    try:
+        from .serve.verification import ServiceLimits, VerificationService
+        from .serve.verifier_app import read_api_keys, run_verifier_service
+    except ImportError as exc:
+        raise CodekilnError(f"serve-verifier needs the serve extra ({exc.name} is not installed): "
+                            "pip install 'codekiln[serve]'") from None
 
     overrides = [f"verifier.workers={workers}"] if workers is not None else []
     overrides += [f"sandbox.isolation={isolation}"] if isolation else []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
 
 from codekiln.config import load_config
+from codekiln.jsonio import to_json
 from codekiln.plugins import make_plugins, registered
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.rewards import RewardSet
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
@@ -16,6 +19,9 @@ from codekiln.verifier import Verifier
 from . import offline_language
 
 KEYS = ("key-one", "key-two")
+#: A problem sent whole (and served by the operator's file dataset): twice n.
+DOUBLE = Problem("double", "Return twice n.", Signature("double", (Param("n", "int"),), "int"),
+                 (TestCase((2,), 4), TestCase((-3,), -6)))
 #: The sandbox's wall and CPU limit: a hanging sample ends after this long.
 HANG_LIMIT_S = 3.0
 #: max_batch, queue_size, per_key_concurrency, max_body_bytes: small, so that tests reach each limit.
@@ -45,7 +51,15 @@ class LiveServer:
 
 
 @pytest.fixture(scope="package")
-def service():
+def operator_dataset(tmp_path_factory):
+    """A file dataset the operator serves with ``--dataset jsonl:PATH``: one problem, ``double``."""
+    path = tmp_path_factory.mktemp("data") / "problems.jsonl"
+    path.write_text(json.dumps(to_json(DOUBLE)) + "\n")
+    return f"jsonl:{path}"
+
+
+@pytest.fixture(scope="package")
+def service(operator_dataset):
     pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
     from codekiln.serve.verification import ServiceLimits, VerificationService
 
@@ -54,7 +68,7 @@ def service():
             Verifier(plugins, isolation="namespaces", workers=2, cache=False,
                      limits=Limits(wall_time_s=HANG_LIMIT_S, cpu_time_s=HANG_LIMIT_S)) as verifier:
         yield VerificationService(plugins, verifier, RewardSet.from_config(load_config(None), plugins),
-                                  limits=ServiceLimits(**LIMITS))
+                                  datasets=[operator_dataset], limits=ServiceLimits(**LIMITS))
 
 
 @pytest.fixture(scope="package")

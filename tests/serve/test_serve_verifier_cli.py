@@ -44,6 +44,15 @@ def test_refuses_to_start_in_one_line(tmp_path, args, error):
     assert result.stderr.strip().splitlines()[-1] == "codekiln: error: " + error.replace("EMPTY", str(empty))
 
 
+def test_without_the_serve_extra_it_says_what_to_install():
+    # A real process in which fastapi cannot be imported, as on a machine without the extra.
+    code = "import sys; sys.modules['fastapi'] = None; from codekiln.cli import main; main(['serve-verifier'])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("codekiln: error: serve-verifier needs the serve extra (fastapi is not "
+                                     "installed): pip install 'codekiln[serve]'")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

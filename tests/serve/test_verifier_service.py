@@ -20,20 +20,17 @@ from pydantic import BaseModel  # noqa: E402
 
 from codekiln.client import VerifierClient, VerifierServiceError  # noqa: E402
 from codekiln.jsonio import to_json  # noqa: E402
-from codekiln.problem import Param, Problem, Signature, TestCase  # noqa: E402
+from codekiln.problem import Problem  # noqa: E402
 from codekiln.verdict import Verdict, VerdictStatus  # noqa: E402
 from codekiln.verifier import Sample  # noqa: E402
 
-from .conftest import HANG_LIMIT_S, KEYS, LIMITS  # noqa: E402
+from .conftest import DOUBLE, HANG_LIMIT_S, KEYS, LIMITS  # noqa: E402
 
 GOOD = "def all_unique(values):\n    return len(set(values)) == len(values)\n"
 WRONG = "def all_unique(values):\n    return True\n"
 HANG = "def all_unique(values):\n    while True:\n        pass\n"
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
 OTHER_AUTH = {"Authorization": f"Bearer {KEYS[1]}"}
-
-DOUBLE = Problem("double", "Return twice n.", Signature("double", (Param("n", "int"),), "int"),
-                 (TestCase((2,), 4), TestCase((-3,), -6)))
 
 
 def task(completion: str, task_id: str = "all_unique", language: str = "python") -> dict[str, Any]:
@@ -81,6 +78,13 @@ def test_both_sample_shapes_are_verified_and_scored_in_order(live):
     assert not any(r["masked"] for r in results)
 
 
+def test_a_file_dataset_the_operator_named_is_served_by_its_spec(live, operator_dataset):
+    sample = {"dataset": operator_dataset, "task_id": "double", "language": "python",
+              "completion": "def double(n):\n    return 2 * n\n"}
+    assert post(live, {"samples": [sample]}).json()["results"][0]["status"] == "passed"
+    assert operator_dataset in httpx.get(live.url + "/healthz").json()["datasets"]
+
+
 def test_a_masked_verdict_is_reported_masked_not_scored(live):
     response = post(live, {"samples": [task(GOOD, language="offline"), task(WRONG)]})
     masked, judged = response.json()["results"]
@@ -108,6 +112,8 @@ def test_api_keys_are_required_on_the_verify_routes(live):
      "samples[0].language: unknown language 'cobol'; available: cpp, java, javascript, offline, python"),
     ({"samples": [task(GOOD), {**task(GOOD), "dataset": "nope"}]}, 404,
      "samples[1].dataset: unknown dataset 'nope'; available: builtin, "),
+    ({"samples": [{**task(GOOD), "dataset": "jsonl:/etc/passwd"}]}, 404,
+     "samples[0].dataset: unknown dataset 'jsonl:/etc/passwd'; available: builtin, "),
     ({"samples": [task(GOOD, task_id="no_such_task")]}, 404,
      "samples[0].task_id: no task 'no_such_task' in dataset 'builtin'"),
     ({"samples": [{"language": "python", "completion": GOOD}]}, 422,
