@@ -89,7 +89,9 @@ def check_attack(verifier: Verifier, problem: Problem, language: str, answer: st
     durations = {stage.stage: stage.duration_s for stage in attack.stages}
     assert durations.get(Stage.EXTRACT, 0.0) < 1.0
     assert durations.get(Stage.SYNTAX, 0.0) < DEFAULT_BUDGET.time_s + 1.0  # the trial's fork and wait
-    assert durations.get(Stage.RUN, 0.0) < LIMITS.wall_time_s + DEFAULT_TESTER_EXTRA_WALL_S + 1.0
+    # The run's processes stop at their wall limit (a native tester's 2 s later); starting and clearing two
+    # sandboxes (and their cgroups) on a busy shared machine takes a few seconds more, ours, not the sample's.
+    assert durations.get(Stage.RUN, 0.0) < LIMITS.wall_time_s + DEFAULT_TESTER_EXTRA_WALL_S + 3.0
     assert len(attack.diagnostics) <= 20
     assert all(len(d.message) <= 500 for d in attack.diagnostics)
     assert all(len(t.message or "") <= 500 for t in attack.tests)
