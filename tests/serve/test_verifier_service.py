@@ -21,10 +21,11 @@ from pydantic import BaseModel  # noqa: E402
 from codekiln.client import VerifierClient, VerifierServiceError  # noqa: E402
 from codekiln.jsonio import to_json  # noqa: E402
 from codekiln.problem import Problem  # noqa: E402
+from codekiln.rewards import Reward, RewardSet  # noqa: E402
 from codekiln.verdict import Verdict, VerdictStatus  # noqa: E402
 from codekiln.verifier import Sample  # noqa: E402
 
-from .conftest import DOUBLE, HANG_LIMIT_S, KEYS, LIMITS  # noqa: E402
+from .conftest import DOUBLE, HANG_LIMIT_S, KEYS, LIMITS, LiveServer  # noqa: E402
 
 GOOD = "def all_unique(values):\n    return len(set(values)) == len(values)\n"
 WRONG = "def all_unique(values):\n    return True\n"
@@ -327,3 +328,28 @@ def test_the_client_example_of_the_docs_prints_what_the_page_says(live, capsys):
     assert rewards[0] == pytest.approx(1.0) and 0 < rewards[1] < 1
     printed = capsys.readouterr().out
     assert f"```text\n{printed}```" in PAGE.read_text(encoding="utf-8")
+
+
+class Failing(Reward):
+    """A reward that breaks, as a third-party one might."""
+
+    name = "failing"
+
+    def __call__(self, completions, **ignored):
+        raise ZeroDivisionError("division by zero")
+
+
+def test_a_reward_that_breaks_answers_500_in_one_line_and_the_service_lives_on(service):
+    from codekiln.serve.verification import VerificationService
+    from codekiln.serve.verifier_app import create_app
+
+    broken = VerificationService(service.plugins, service.verifier, RewardSet({"failing": Failing()}, {"failing": 1}))
+    server = LiveServer(create_app(broken))
+    try:
+        response = httpx.post(server.url + "/v1/verify", json={"samples": [task(GOOD + "# broken\n")]}, timeout=60)
+        assert response.status_code == 500
+        assert response.json() == {"error": "reward 'failing' failed: ZeroDivisionError: division by zero"}
+        assert metric(server, "codekiln_queue_depth") == 0  # its places in the queue were given back
+        assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
+    finally:
+        server.stop()

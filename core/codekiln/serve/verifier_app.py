@@ -163,6 +163,16 @@ def create_app(service: VerificationService, api_keys: Collection[str] = ()) -> 
         metrics.rejected.labels("invalid").inc()
         return _error(status, line)
 
+    @app.exception_handler(CodekilnError)
+    async def failed(request: Request, exc: CodekilnError) -> JSONResponse:
+        # Ours or a plugin's (a reward that raised): the request was fine, so 500, said in one line.
+        return _error(500, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this handler answers.
+        return _error(500, f"internal error ({type(exc).__name__}); the service's log has the traceback")
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
