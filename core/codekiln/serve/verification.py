@@ -108,14 +108,13 @@ class VerificationService:
     """The service's state: the session, the verifier, the rewards, loaded datasets, admission, metrics."""
 
     def __init__(self, plugins: Plugins, verifier: Verifier, rewards: RewardSet, *,
-                 datasets: Sequence[str] = (), limits: ServiceLimits | None = None,
-                 metrics: ServiceMetrics | None = None) -> None:
+                 datasets: Sequence[str] = (), limits: ServiceLimits | None = None) -> None:
         check_rewards(rewards)
         self.plugins = plugins
         self.verifier = verifier
         self.rewards = rewards
         self.limits = limits or ServiceLimits()
-        self.metrics = metrics or ServiceMetrics()
+        self.metrics = ServiceMetrics()
         self.languages = plugins.languages()
         self._registry = plugins.datasets()
         # The names a client may use: every registered dataset that needs no path, and the operator's specs.
