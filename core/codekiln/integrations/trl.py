@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config, config_from_dict
-from .scoring import Scored, Scorer, rows_to_problems
+from ..scoring import Scored, Scorer, rows_to_problems
 
 if TYPE_CHECKING:
     from ..plugins import Plugins

@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .scoring import Scored, Scorer
+from ..scoring import Scored, Scorer
 
 __all__ = ["compute_score", "compute_score_batch"]
 

@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..jsonio import to_json
-from .verification import Outcome, RequestError
+from ..scoring import Scored
+from .verification import RequestError
 
 __all__ = ["GymVerifyRequest", "GymVerifyResponse", "answer", "output_text"]
 
@@ -71,7 +72,7 @@ def output_text(response: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def answer(request: GymVerifyRequest, outcome: Outcome) -> dict[str, Any]:
+def answer(request: GymVerifyRequest, outcome: Scored) -> dict[str, Any]:
     verdict = outcome.verdict
     reason = None
     if verdict.masked:

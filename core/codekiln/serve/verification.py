@@ -26,9 +26,10 @@ import attrs
 
 from ..datasets import load_dataset
 from ..errors import CodekilnError, DataError, RegistryError
-from ..jsonio import problem_from_row, to_json
+from ..jsonio import problem_from_row
 from ..problem import Problem
-from ..verdict import RewardBreakdown, Stage, Verdict
+from ..scoring import Scored, reward_verdicts
+from ..verdict import Verdict
 from ..verifier import Sample
 from .metrics import ServiceMetrics
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ..rewards import RewardSet
     from ..verifier import Verifier
 
-__all__ = ["COLUMNS", "Outcome", "RequestError", "ServiceLimits", "VerificationService", "check_rewards"]
+__all__ = ["COLUMNS", "RequestError", "ServiceLimits", "VerificationService", "check_rewards"]
 
 #: The reward columns the service has for each sample (no token counts: it sees text, not tokens).
 COLUMNS = ("completions", "problems", "languages", "verdicts", "codes")
@@ -69,28 +70,6 @@ class ServiceLimits:
         if self.max_batch > self.queue_size:
             raise ValueError(f"max_batch ({self.max_batch}) exceeds queue_size ({self.queue_size}): "
                              "such a request could never be admitted")
-
-
-@attrs.frozen
-class Outcome:
-    """One sample's answer: its verdict, the reward breakdown, and the code that was verified."""
-
-    verdict: Verdict
-    breakdown: RewardBreakdown
-    code: str
-
-    @property
-    def masked(self) -> bool:
-        return self.verdict.masked or self.breakdown.masked
-
-    @property
-    def reward(self) -> float | None:
-        return None if self.masked else self.breakdown.total
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.verdict.status.value, "passed": self.verdict.passed, "masked": self.masked,
-                "reward": self.reward, "reward_components": dict(self.breakdown.components),
-                "verdict": to_json(self.verdict)}
 
 
 def check_rewards(rewards: RewardSet) -> None:
@@ -196,7 +175,7 @@ class VerificationService:
 
     # -- verification -----------------------------------------------------------------------------------------
 
-    async def verify(self, samples: Sequence[Sample]) -> list[Outcome]:
+    async def verify(self, samples: Sequence[Sample]) -> list[Scored]:
         """Verdicts from the verifier's workers, then rewards in a thread; in input order."""
         verdicts = await self.verifier.averify_batch(samples)
         outcomes = await asyncio.to_thread(self._reward, samples, verdicts)
@@ -206,12 +185,6 @@ class VerificationService:
             self.metrics.sample_seconds.labels(verdict.language).observe(sum(verdict.timings.values()))
         return outcomes
 
-    def _reward(self, samples: Sequence[Sample], verdicts: Sequence[Verdict]) -> list[Outcome]:
-        # The code as the verifier read it; none where it refused the text before extraction (too long, not
-        # Unicode) or never got there.
-        codes = [self.languages.get(s.language).extract(s.completion, s.problem)
-                 if getattr(v.stage(Stage.EXTRACT), "ok", False) else "" for s, v in zip(samples, verdicts)]
+    def _reward(self, samples: Sequence[Sample], verdicts: Sequence[Verdict]) -> list[Scored]:
         with self._scoring:
-            breakdowns = self.rewards([s.completion for s in samples], problems=[s.problem for s in samples],
-                                      languages=[s.language for s in samples], verdicts=list(verdicts), codes=codes)
-        return [Outcome(v, b, c) for v, b, c in zip(verdicts, breakdowns, codes)]
+            return reward_verdicts(self.rewards, self.languages, samples, verdicts)

@@ -25,8 +25,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CodekilnError
+from ..scoring import Scored
 from . import gym
-from .verification import Outcome, RequestError, VerificationService
+from .verification import RequestError, VerificationService
 
 __all__ = ["VerifyRequest", "VerifyResponse", "create_app", "exposure"]
 
@@ -217,7 +218,7 @@ def create_app(service: VerificationService, api_keys: Collection[str] = ()) -> 
             text = gym.output_text(body.response)
             sample = await service.sample("verifier_metadata", body.verifier_metadata.model_dump(), text)
             async with service.admitted(key, 1):
-                outcome: Outcome = (await service.verify([sample]))[0]
+                outcome: Scored = (await service.verify([sample]))[0]
             return gym.answer(body, outcome)
 
         return await timed("/verify", work)

@@ -1,11 +1,12 @@
-"""What every integration does with a batch of model answers: find each answer's problem, verify, reward.
+"""Scoring: a batch of model answers in, a verdict, a reward breakdown and the verified code for each out.
 
-A sample's problem is named by ``dataset`` and ``task_id`` (a registered dataset that needs no path, such as
-``builtin`` or ``humaneval``, or a ``FORMAT:PATH`` spec) or carried whole as ``problem`` (codekiln's own
-problem JSON, a dict or its JSON text). :class:`Scorer` holds the plugin session, the verifier and the
-configured :class:`~codekiln.rewards.RewardSet`, and turns answers into :class:`Scored` results: the verdict,
-the reward breakdown, the code that was verified, and the reward (None when the verdict is masked: the failure
-was ours, and the sample should leave the loss rather than count as 0).
+:func:`reward_verdicts` is the rewarding step every caller shares: the verification service after its
+asynchronous verification, and :class:`Scorer`, which the integrations (TRL, verl) use and which also finds
+each answer's problem and verifies it. A sample's problem is named by ``dataset`` and ``task_id`` (a
+registered dataset that needs no path, such as ``builtin`` or ``humaneval``, or a ``FORMAT:PATH`` spec) or
+carried whole as ``problem`` (codekiln's own problem JSON, a dict or its JSON text). A :class:`Scored` result
+holds the verdict, the reward breakdown, the code that was verified, and the reward: None when the verdict is
+masked (the failure was ours, and the sample should leave the loss rather than count as 0).
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..datasets import load_dataset
-from ..errors import DataError
-from ..jsonio import problem_from_row
-from ..problem import Problem
-from ..sandbox import Limits
-from ..verdict import RewardBreakdown, Verdict
-from ..verifier import Sample, Verifier
+from .datasets import load_dataset
+from .errors import DataError
+from .jsonio import problem_from_row, to_json
+from .problem import Problem
+from .sandbox import Limits
+from .verdict import RewardBreakdown, Stage, Verdict
+from .verifier import Sample, Verifier
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..plugins import Plugins
-    from ..rewards import RewardSet
+    from .config import Config
+    from .plugins import Plugins
+    from .registry import LanguageRegistry
+    from .rewards import RewardSet
 
-__all__ = ["Scored", "Scorer"]
+__all__ = ["Scored", "Scorer", "reward_verdicts", "rows_to_problems"]
 
 
 @attrs.frozen
@@ -49,12 +51,30 @@ class Scored:
         """The weighted total, or None for a masked sample (never 0: the failure was not the model's)."""
         return None if self.masked else self.breakdown.total
 
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.verdict.status.value, "passed": self.verdict.passed, "masked": self.masked,
+                "reward": self.reward, "reward_components": dict(self.breakdown.components),
+                "verdict": to_json(self.verdict)}
+
+
+def reward_verdicts(rewards: RewardSet, languages: LanguageRegistry, samples: Sequence[Sample],
+                    verdicts: Sequence[Verdict], **columns: Any) -> list[Scored]:
+    """Reward verified samples with ``rewards``; ``columns`` adds what the caller knows beyond the text
+    (``completion_lengths``, ``truncated``, ``max_new_tokens``). Not thread-safe: rewards keep per-call state."""
+    # The code as the verifier read it; none where it refused the text before extraction (too long, not
+    # Unicode) or never got there.
+    codes = [languages.get(s.language).extract(s.completion, s.problem)
+             if getattr(v.stage(Stage.EXTRACT), "ok", False) else "" for s, v in zip(samples, verdicts, strict=True)]
+    breakdowns = rewards([s.completion for s in samples], problems=[s.problem for s in samples],
+                         languages=[s.language for s in samples], verdicts=list(verdicts), codes=codes, **columns)
+    return [Scored(v, b, code) for v, b, code in zip(verdicts, breakdowns, codes)]
+
 
 class Scorer:
     """Problems by name, a verifier and the rewards of one config, for one plugin session."""
 
     def __init__(self, config: Config, plugins: Plugins, *, verifier: Verifier | None = None) -> None:
-        from ..rewards import RewardSet
+        from .rewards import RewardSet
 
         self.config = config
         self.plugins = plugins
@@ -97,19 +117,15 @@ class Scorer:
               completion_lengths: Sequence[int] | None = None, truncated: Sequence[bool] | None = None,
               max_new_tokens: int | None = None) -> list[Scored]:
         """Verify each answer and reward it with the configured rewards, in input order."""
-        verdicts = self.verifier.verify_batch([Sample(p, c, lang) for p, c, lang in
-                                               zip(problems, completions, languages, strict=True)])
-        codes = [self.languages.get(lang).extract(c, p) for p, c, lang in zip(problems, completions, languages)]
-        columns: dict[str, Any] = {"problems": list(problems), "languages": list(languages), "verdicts": verdicts,
-                                   "codes": codes}
+        samples = [Sample(p, c, lang) for p, c, lang in zip(problems, completions, languages, strict=True)]
+        columns: dict[str, Any] = {}
         if completion_lengths is not None:
             columns["completion_lengths"] = list(completion_lengths)
         if truncated is not None:
             columns["truncated"] = list(truncated)
         if max_new_tokens is not None:
             columns["max_new_tokens"] = max_new_tokens
-        breakdowns = self.rewards(list(completions), **columns)
-        return [Scored(v, b, code) for v, b, code in zip(verdicts, breakdowns, codes)]
+        return reward_verdicts(self.rewards, self.languages, samples, self.verifier.verify_batch(samples), **columns)
 
 
 def rows_to_problems(scorer: Scorer, columns: Mapping[str, Sequence[Any] | None], size: int,
