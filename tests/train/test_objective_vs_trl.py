@@ -1,0 +1,175 @@
+"""codekiln's GRPO objective against TRL's ``GRPOTrainer``, through the whole step.
+
+One batch (two prompts of different lengths, four completions each, fixed token ids and rewards) goes through
+both frameworks on two copies of one tiny random Qwen2:
+
+- codekiln: :meth:`GRPOStep._update`, the step's own update (its rows, padding and masks, group advantages,
+  log-probabilities at the sampling temperature, micro-batches, the loss), with a zero learning rate so the
+  gradients stay in place to be read;
+- TRL: its own ``_generate_and_score_completions`` (padding, masks, advantages; the completions come from a
+  ``rollout_func``, TRL's hook for a custom generator) and ``compute_loss``.
+
+The losses, the advantages and the gradient of every parameter must agree. Where the two differ by design
+(docs/training/index.md, "GRPO vs TRL"), only what they share is compared.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from codekiln.config import ModelConfig, load_config
+from codekiln.curricula import Task
+from codekiln.problem import Problem
+from codekiln.train.completions import Completion
+from codekiln.train.distributed import World
+from codekiln.train.generation import HFGenerator
+from codekiln.train.grpo import GRPOStep, ScoredGroup
+from codekiln.train.policy import Policy, load_policy
+from codekiln.train.rollout import Rollout
+from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
+
+trl = pytest.importorskip("trl", reason="TRL comes with the 'bench' extra")
+datasets = pytest.importorskip("datasets", reason="datasets comes with the 'bench' extra")
+transformers = pytest.importorskip("transformers", reason="transformers comes with the 'train' extra")
+
+GROUP = 4
+#: Not 1, so that a side which forgot to divide the logits by the sampling temperature would disagree.
+TEMPERATURE = 0.7
+PROMPTS = ["Write add(a, b).\n```python\n", "Return the longest word of a sentence, the first on ties.\n```python\n"]
+COMPLETIONS = [
+    "def add(a, b):\n    return a + b\n```",
+    "def add(a, b):\n    return a - b\n```",
+    "return",
+    "def add(a, b):\n    \"\"\"Sum.\"\"\"\n    return b + a\n```",
+    "def longest(s):\n    return max(s.split(), key=len)\n```",
+    "def longest(s):\n    return s\n```",
+    "def longest(s):\n    words = s.split()\n    return sorted(words, key=len)[-1]\n```",
+    "pass\n```",
+]
+REWARDS = [1.0, 0.0, 0.1, 1.0, 0.9, 0.0, 0.4, 0.0]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(model_cache, plugins):
+    """The embedded default's byte-level BPE tokenizer (built in code from the built-in problems)."""
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins).tokenizer
+
+
+@pytest.fixture(scope="module")
+def weights(tokenizer):
+    """A random 2-layer Qwen2's state, in float64 so that the two sides' different orders of summation stay far
+    below the tolerance."""
+    torch.manual_seed(0)
+    return _model(tokenizer).state_dict()
+
+
+def _model(tokenizer, state=None):
+    config = transformers.Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
+                                      num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+    model = transformers.Qwen2ForCausalLM(config).to(torch.float64)
+    if state is not None:
+        model.load_state_dict(state)
+    return model
+
+
+def _completion_ids(tokenizer) -> list[list[int]]:
+    return [tokenizer(text, add_special_tokens=False)["input_ids"] for text in COMPLETIONS]
+
+
+def _groups(tokenizer) -> list[ScoredGroup]:
+    groups = []
+    ids = _completion_ids(tokenizer)
+    for index, prompt in enumerate(PROMPTS):
+        part = range(index * GROUP, (index + 1) * GROUP)
+        task = Task(Problem(id=f"p{index}", description=prompt), "python")
+        rollouts = [Rollout(task, prompt, Completion(COMPLETIONS[i], tuple(ids[i]), False), COMPLETIONS[i],
+                            Verdict(VerdictStatus.WRONG_ANSWER, "python")) for i in part]
+        breakdowns = [RewardBreakdown(components={"given": REWARDS[i]}, weights={"given": 1.0}, total=REWARDS[i])
+                      for i in part]
+        groups.append(ScoredGroup(rollouts, breakdowns))
+    return groups
+
+
+def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_batch: int):
+    """The loss, the advantages and every parameter's gradient from codekiln's GRPO update."""
+    model = _model(tokenizer, weights)
+    config = load_config(None, [f"grpo.group_size={GROUP}", f"grpo.loss_aggregation={aggregation}",
+                                f"grpo.scale_rewards={str(scale).lower()}", f"grpo.micro_batch_size={micro_batch}",
+                                "grpo.max_grad_norm=1e12", f"generation.temperature={TEMPERATURE}"])
+    step = GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
+                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
+                    curriculum=None, optimizer=torch.optim.SGD(model.parameters(), lr=0.0), scheduler=None,
+                    device=torch.device("cpu"), world=World(), prompt_for=None)
+    groups = _groups(tokenizer)
+    stats = step._update(groups)
+    _, advantages = step._rows(groups)
+    return stats, advantages, {name: p.grad for name, p in model.named_parameters()}
+
+
+def trl_loss(tokenizer, weights, tmp_path, *, loss_type: str, scale_rewards: str):
+    """The loss, the advantages and every parameter's gradient from TRL's GRPOTrainer."""
+    model = _model(tokenizer, weights)
+    prompts = [prompt for prompt in PROMPTS for _ in range(GROUP)]
+    prompt_ids = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
+
+    def rollout(asked: list[str], trainer) -> dict:
+        assert asked == prompts
+        return {"prompt_ids": prompt_ids, "completion_ids": _completion_ids(tokenizer), "logprobs": None}
+
+    def given(completions, reward, **_) -> list[float]:
+        return list(reward)
+
+    args = trl.GRPOConfig(output_dir=str(tmp_path), use_cpu=True, bf16=False, report_to="none", save_strategy="no",
+                          per_device_train_batch_size=len(prompts), gradient_accumulation_steps=1,
+                          num_generations=GROUP, temperature=TEMPERATURE, beta=0.0, epsilon=0.2, epsilon_high=0.28,
+                          loss_type=loss_type, scale_rewards=scale_rewards, max_completion_length=64)
+    trainer = trl.GRPOTrainer(model=model, reward_funcs=[given], args=args, processing_class=tokenizer,
+                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS, "reward": [0.0, 0.0]}),
+                              rollout_func=rollout)
+    trainer.model.train()
+    inputs = trainer._generate_and_score_completions(
+        [{"prompt": p, "reward": r} for p, r in zip(prompts, REWARDS)])
+    trainer.current_gradient_accumulation_steps = 1  # set by Trainer's loop at each optimiser step
+    loss = trainer.compute_loss(trainer.model, inputs)
+    loss.backward()
+    return float(loss), inputs["advantages"], {name: p.grad for name, p in model.named_parameters()}
+
+
+def _assert_same_gradients(ours: dict, theirs: dict) -> None:
+    assert ours.keys() == theirs.keys()
+    for name, grad in ours.items():
+        assert grad is not None and theirs[name] is not None, name
+        # TRL's fused log-prob kernel accumulates in float32 (relative error ~1e-6 here); a real difference is
+        # far larger (TRL's default bfloat16 autocast on the CPU gave 5e-3).
+        atol = 1e-5 * float(grad.abs().max())
+        torch.testing.assert_close(grad, theirs[name], rtol=0, atol=atol, msg=lambda m, name=name: f"{name}: {m}")
+    # The batch moves the model: equal all-zero gradients would prove nothing.
+    assert sum(float(g.abs().sum()) for g in ours.values()) > 1e-3
+
+
+@pytest.mark.parametrize("scale", [True, False], ids=["scaled", "unscaled"])
+@pytest.mark.parametrize(("aggregation", "loss_type"), [("token", "dapo"), ("token", "bnpo"), ("sequence", "grpo")])
+def test_loss_and_gradients_equal_trl(tokenizer, weights, tmp_path, aggregation, loss_type, scale):
+    # One micro-batch holds the whole step, as TRL's single forward does: per-micro-batch normalisation (bnpo,
+    # grpo) and whole-batch normalisation (dapo) agree there.
+    stats, advantages, grads = codekiln_update(tokenizer, weights, aggregation=aggregation, scale=scale,
+                                               micro_batch=len(COMPLETIONS))
+    loss, trl_advantages, trl_grads = trl_loss(tokenizer, weights, tmp_path, loss_type=loss_type,
+                                               scale_rewards="group" if scale else "none")
+    torch.testing.assert_close(advantages, trl_advantages.float(), rtol=1e-6, atol=1e-6)
+    # On policy the ratio is 1, so the loss is -(mean advantage): about 0 per sequence, where float32 rounding
+    # sets the scale.
+    assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)
+    _assert_same_gradients(grads, trl_grads)
+
+
+@pytest.mark.parametrize("aggregation", ["token", "sequence"])
+def test_micro_batches_add_up_to_the_whole_batch(tokenizer, weights, tmp_path, aggregation):
+    # codekiln normalises every micro-batch by the whole step's tokens (or sequences), so its gradient does not
+    # depend on the micro-batch size: it equals TRL's one-forward gradient at a size that splits groups.
+    _, _, grads = codekiln_update(tokenizer, weights, aggregation=aggregation, scale=True, micro_batch=3)
+    _, _, trl_grads = trl_loss(tokenizer, weights, tmp_path, loss_type="dapo" if aggregation == "token" else "grpo",
+                               scale_rewards="group")
+    _assert_same_gradients(grads, trl_grads)
