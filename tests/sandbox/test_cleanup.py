@@ -118,3 +118,40 @@ def test_a_work_dir_left_mounted_by_a_dead_caller_is_removed_with_the_next_lease
         assert not os.path.exists(orphan)
     finally:
         lease.release()
+
+
+# In a process of its own: stop_all() refuses every later run of the process that calls it.
+_STOP_ALL = """
+import os, sys, tempfile, threading, time
+from codekiln import sandbox
+from codekiln.sandbox import Limits, SandboxError
+results = []
+thread = threading.Thread(target=lambda: results.append(sandbox.run(
+    ["/bin/sleep", "30"], isolation=sys.argv[1], limits=Limits(wall_time_s=60, cpu_time_s=60))))
+started = time.monotonic()
+thread.start()
+time.sleep(1.0)
+sandbox.stop_all()
+thread.join()
+print("ended after", round(time.monotonic() - started), "s, limit", results[0].limit_hit)
+try:
+    sandbox.run(["/bin/true"], isolation=sys.argv[1])
+except SandboxError as exc:
+    print("refused:", exc)
+print("left:", [name for name in os.listdir(tempfile.gettempdir()) if name.startswith("codekiln-sandbox-")])
+"""
+
+
+@pytest.mark.parametrize("level", ISOLATED)
+def test_stop_all_kills_the_runs_of_this_process_and_refuses_new_ones(level, tmp_path):
+    import subprocess
+    import sys
+
+    tmp_path.chmod(0o755)  # the work dirs go there, and the process level reaches them through it
+    result = subprocess.run([sys.executable, "-c", _STOP_ALL, level.value], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    ended, refused, left = result.stdout.splitlines()
+    assert ended in ("ended after 1 s, limit None", "ended after 2 s, limit None")
+    assert refused == "refused: sandbox: this process is stopping and starts no new runs"
+    assert left == "left: []"

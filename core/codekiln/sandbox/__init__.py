@@ -13,6 +13,10 @@ are each capped at ``memory_mb``: their pages are memory that the rlimits do not
 cannot give is refused with :class:`~codekiln.errors.IsolationUnavailable`, never weakened;
 :func:`available_levels` says why.
 
+:func:`stop_all` kills every run of the calling process at once and refuses new ones, for a process being
+shut down by a signal: each run's own code then closes it as usual. Setting a run up and tearing it down
+defer SIGINT and SIGTERM, so that a handler that raises cannot leave a mounted work dir or a cgroup behind.
+
 After a run, however it ended, no process of it is alive: at ``namespaces`` the pid namespace dies with its
 pid 1; at ``process`` every process of the run's uid is killed through /proc, so a daemon that left the
 session dies too (the zombie goes to the host's init). What ``process`` does not clean up or hide: files
@@ -82,7 +86,7 @@ from ._cgroup import unavailable as cgroup_unavailable
 from ._levels import available_levels, check_level
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
-from ._runner import Sandbox
+from ._runner import Sandbox, stop_all
 from ._workdir import check_relpath
 
 __all__ = [
@@ -96,6 +100,7 @@ __all__ = [
     "check_level",
     "run",
     "spawn",
+    "stop_all",
 ]
 
 _EMPTY: Mapping = types.MappingProxyType({})

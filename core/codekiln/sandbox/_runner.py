@@ -10,8 +10,10 @@ import select
 import selectors
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 
 from . import _bwrap, _cgroup, _limits, _procs, _reach, _tools, _workdir
 from ._limits import Limits
@@ -23,6 +25,20 @@ _CHUNK = 65536
 # After the command exited, or was killed, stop reading output still held open by a stray process (only the
 # ``none`` level can have one) after this long.
 _GRACE_S = 1.0
+
+# The runs of this process that have started and not been closed, for stop_all().
+_live: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+_stopping_all = False
+
+
+def stop_all() -> None:
+    """Kill every run of this process now and refuse new ones (:class:`SandboxError`): for a process being
+    shut down (a verifier worker told to stop). Safe to call from a signal handler: it only kills, and each
+    run's own code, whose wait then returns, closes it and removes its work dir as usual."""
+    global _stopping_all
+    _stopping_all = True
+    for sandbox in list(_live):
+        sandbox.stop()
 
 
 class _Capture:
@@ -42,6 +58,22 @@ class _Capture:
             return False
         self.data += chunk
         return True
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done. Their handlers may raise (the CLI's ``Stopped``, a
+    verifier worker's ``SystemExit``), and an exception in the middle of setting up or tearing down a run would
+    leave its mounted work dir, its cgroup or its uid lease behind. Python runs handlers in the main thread
+    only, so only there is anything to defer. No child is started inside: it would inherit the mask."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _setpriv(uid: int) -> list[str]:
@@ -81,11 +113,16 @@ class Sandbox:
         self._kills = 0
         self._reaped = False
         self._pending = memoryview(stdin or b"")
+        if _stopping_all:
+            raise SandboxError("sandbox: this process is stopping and starts no new runs")
         try:
             self._launch(argv, files, stdin is None, env, ro_paths, channel)
         except BaseException:
             self.close()
             raise
+        _live.add(self)
+        if _stopping_all:  # stop_all() came while this run was starting
+            self.stop()
 
     def _launch(self, argv: Sequence[str], files: Mapping[str, bytes | str], caller_stdin: bool,
                 env: Mapping[str, str], ro_paths: Sequence[str], channel: bool) -> None:
@@ -98,17 +135,18 @@ class Sandbox:
         if level is Isolation.PROCESS:
             _reach.check_reachable(argv, {"PATH": _PATH, **env}, ro_paths)
         uid = None
-        if level is not Isolation.NONE:
-            self._lease = lease_uid()
-            uid = self._lease.uid
-            # What a run whose caller died may have left under this uid.
-            if level is Isolation.PROCESS:
-                _procs.kill_uid_processes(uid)
-            _workdir.remove_stale(uid)
-            # Beside bwrap's own processes (bwrap, then timeout as pid 1), the command's.
-            own = 2 if level is Isolation.NAMESPACES else 0
-            self._cgroup = _cgroup.RunGroup.create(uid, self.limits, own_processes=own)
-        self._workdir = _workdir.create(files, uid, self.limits.memory_mb * _limits.MiB)
+        with _signals_deferred():  # each thing made is recorded before a stop can interrupt, so close() finds it
+            if level is not Isolation.NONE:
+                self._lease = lease_uid()
+                uid = self._lease.uid
+                # What a run whose caller died may have left under this uid.
+                if level is Isolation.PROCESS:
+                    _procs.kill_uid_processes(uid)
+                _workdir.remove_stale(uid)
+                # Beside bwrap's own processes (bwrap, then timeout as pid 1), the command's.
+                own = 2 if level is Isolation.NAMESPACES else 0
+                self._cgroup = _cgroup.RunGroup.create(uid, self.limits, own_processes=own)
+            self._workdir = _workdir.create(files, uid, self.limits.memory_mb * _limits.MiB)
         home = _bwrap.SANDBOX_DIR if level is Isolation.NAMESPACES else self._workdir
         child_env = {"PATH": _PATH, "HOME": home, "LANG": "C.UTF-8", **env}
 
@@ -233,7 +271,8 @@ class Sandbox:
         """Kill the command if it still runs, without calling that a limit. A command that already ended by
         itself (its pidfd is readable, even if the watchdog has not looked yet) is left as it is, so that a
         limit it evidently died of (out of memory, say) is still reported."""
-        if self._exited_at is None and self._kills == 0 and not select.select([self._pidfd], [], [], 0)[0]:
+        if self._pidfd >= 0 and self._exited_at is None and self._kills == 0 \
+                and not select.select([self._pidfd], [], [], 0)[0]:
             self._stopping = True
             self._kill()
 
@@ -316,29 +355,31 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill and reap what is left, remove the work dir, give the uid back. Safe to call more than once."""
-        try:
-            if self._popen is not None and not self._reaped:
-                self._kill(hard=True)
-                self._reap()
-                if self.level is not Isolation.NONE:
-                    _procs.kill_uid_processes(self._lease.uid)
-            for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd, self.channel_fd):
-                if fd is not None and fd >= 0:
-                    os.close(fd)
-            self._pidfd = self._out_fd = self._err_fd = -1
-            self._pid1fd = self.channel_fd = None
-            self._close_stdin()
-            if self._status is not None:
-                self._status.close()
-                self._status = None
-            if self._cgroup is not None:
-                self._cgroup.close()
-                self._cgroup = None
-            if self._workdir is not None:
-                workdir, self._workdir = self._workdir, None
-                _workdir.remove(workdir, mounted=self._lease is not None)
-        finally:
-            # Even if removing the work dir failed: a work dir left behind is found again by remove_stale().
-            if self._lease is not None:
-                self._lease.release()
-                self._lease = None
+        with _signals_deferred():  # a stop in the middle would leave a mounted work dir or a cgroup
+            _live.discard(self)
+            try:
+                if self._popen is not None and not self._reaped:
+                    self._kill(hard=True)
+                    self._reap()
+                    if self.level is not Isolation.NONE:
+                        _procs.kill_uid_processes(self._lease.uid)
+                for fd in (self._pidfd, self._pid1fd, self._out_fd, self._err_fd, self.channel_fd):
+                    if fd is not None and fd >= 0:
+                        os.close(fd)
+                self._pidfd = self._out_fd = self._err_fd = -1
+                self._pid1fd = self.channel_fd = None
+                self._close_stdin()
+                if self._status is not None:
+                    self._status.close()
+                    self._status = None
+                if self._cgroup is not None:
+                    self._cgroup.close()
+                    self._cgroup = None
+                if self._workdir is not None:
+                    workdir, self._workdir = self._workdir, None
+                    _workdir.remove(workdir, mounted=self._lease is not None)
+            finally:
+                # Even if removing the work dir failed: a work dir left behind is found again by remove_stale().
+                if self._lease is not None:
+                    self._lease.release()
+                    self._lease = None

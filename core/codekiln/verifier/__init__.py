@@ -7,8 +7,8 @@
 - A failure of ours (the sandbox or a toolchain misbehaving, a worker dying) is retried once, then
   returned as a masked ``infra_error`` verdict: never scored as the model's failure.
 - Sync (:meth:`Verifier.verify_batch`) and asyncio (:meth:`Verifier.averify_batch`) APIs.
-- Stopping leaves nothing behind: :meth:`Verifier.close` ends the workers at once (a sample in progress is
-  abandoned and its sandbox torn down by its ``finally``), and a worker whose owner (the process that made
+- Stopping leaves nothing behind: :meth:`Verifier.close` ends the workers at once (the runs of a sample in
+  progress are killed, and the sample's own clean-up closes them), and a worker whose owner (the process that made
   the verifier) dies, even by SIGKILL, ends itself the same way. Once the workers are gone, the
   multiprocessing forkserver and resource tracker exit too: they live as long as a process using them.
 - The language backends come from the plugin session it is given; each worker process rebuilds exactly
@@ -41,6 +41,7 @@ from ..errors import CodekilnError
 from ..jsonio import to_json
 from ..problem import Problem
 from ..sandbox import Isolation, Limits
+from ..sandbox import stop_all as stop_all_runs
 from ..verdict import Verdict, VerdictStatus
 from .pipeline import verify_one
 from .runner import SandboxRunner
@@ -71,8 +72,9 @@ def _sample_key(sample: Sample, runner: SandboxRunner) -> str:
 # -- worker side ------------------------------------------------------------------------------------------------
 
 _worker: dict[str, Any] = {}
-#: How long a worker has to tear down the sample it is verifying once told to stop, before it is killed.
-_STOP_S = 5.0
+#: How long a worker has to tear down the sample it is verifying once told to stop, before it is killed
+#: (generous: on a loaded machine a teardown can take seconds).
+_STOP_S = 15.0
 
 
 def _end_with_the_verifier() -> None:
@@ -96,9 +98,12 @@ def _stop_when_gone(sentinel: int) -> None:
 
 def _stop_worker(signum: int, frame: Any) -> None:
     _worker["stopping"] = True
-    # Unwinds the sample in progress (its sandbox's ``finally`` kills the run and removes its work dir); an
-    # idle worker exits from its wait for work.
-    raise SystemExit(128 + signum)
+    if not _worker.get("busy"):
+        os._exit(128 + signum)  # waiting for work: nothing of ours is open
+    # Raising here could land between a sandbox's start and the ``with`` that closes it. Its runs are killed
+    # instead and new ones refused, so the sample ends at once through its own clean-up, and
+    # _verify_in_worker exits then.
+    stop_all_runs()
 
 
 def _init_worker(plugins: PluginsSpec, runner: SandboxRunner) -> None:
@@ -110,12 +115,14 @@ def _init_worker(plugins: PluginsSpec, runner: SandboxRunner) -> None:
 def _verify_in_worker(sample: Sample) -> Verdict:
     if _worker.get("stopping"):  # work queued before the stop: not started
         os._exit(128 + signal.SIGTERM)
+    _worker["busy"] = True
     try:
         return _verify(_worker["languages"], _worker["runner"], sample)
     finally:
+        _worker["busy"] = False
         if _worker.get("stopping"):
-            # Stopped during the sample, now unwound with its sandbox torn down: exit rather than go back to
-            # waiting for work that a dead owner would never send.
+            # Stopped during the sample, whose runs are closed now: exit rather than go back to waiting for
+            # work that a dead owner would never send.
             os._exit(128 + signal.SIGTERM)
 
 
@@ -182,9 +189,12 @@ class Verifier:
     def close(self) -> None:
         """Stop the workers now: queued work is cancelled, work in progress abandoned (its sandboxes torn
         down), and no process of the pool is left when this returns."""
+        self._stop_pool()
         if self._took_sigterm:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             self._took_sigterm = False
+
+    def _stop_pool(self) -> None:
         if self._pool is None:
             return
         pool, self._pool = self._pool, None
@@ -252,7 +262,7 @@ class Verifier:
 
     def _submit(self, sample: Sample) -> concurrent.futures.Future:
         if self._pool is None:
-            if threading.current_thread() is threading.main_thread() \
+            if not self._took_sigterm and threading.current_thread() is threading.main_thread() \
                     and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
                 signal.signal(signal.SIGTERM, _exit_on_sigterm)
                 self._took_sigterm = True
@@ -271,7 +281,7 @@ class Verifier:
         except concurrent.futures.process.BrokenProcessPool:
             pass
         # A worker died (a crash of ours): start a fresh pool and try once more.
-        self.close()
+        self._stop_pool()
         try:
             return self._submit(sample).result()
         except concurrent.futures.process.BrokenProcessPool as exc:
