@@ -14,28 +14,18 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from attack_support import ADD
 from language_attacks import LIMITS
+from test_attacks_hardening import HALF
 
 from codekiln.plugins import make_plugins
-from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.problem import NativeTests, Problem
 from codekiln.verdict import Stage, Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.relay import DEFAULT_TESTER_EXTRA_WALL_S
 
 S = VerdictStatus
 
-ADD = Problem(
-    id="add",
-    description="Return the sum of a and b.",
-    signature=Signature("add", (Param("a", "int"), Param("b", "int")), "int"),
-    tests=(TestCase((1, 2), 3), TestCase((5, -7), -2), TestCase((0, 0), 0)),
-)
-HALF = Problem(
-    id="half",
-    description="Return x / 2.",
-    signature=Signature("half", (Param("x", "int"),), "float"),
-    tests=(TestCase((3,), 1.5), TestCase((4,), 2.0)),
-)
 # HumanEval-X's shape: a prompt the answer continues, a test main of asserts.
 NATIVE = Problem(id="CPP/half", description="", native={"cpp": NativeTests(
     prompt="#include<math.h>\nusing namespace std;\nfloat half(int x){\n",
