@@ -169,7 +169,8 @@ def test_loss_and_gradients_equal_trl(tokenizer, weights, tmp_path, aggregation,
 def test_micro_batches_add_up_to_the_whole_batch(tokenizer, weights, tmp_path, aggregation):
     # codekiln normalises every micro-batch by the whole step's tokens (or sequences), so its gradient does not
     # depend on the micro-batch size: it equals TRL's one-forward gradient at a size that splits groups.
-    _, _, grads = codekiln_update(tokenizer, weights, aggregation=aggregation, scale=True, micro_batch=3)
-    _, _, trl_grads = trl_loss(tokenizer, weights, tmp_path, loss_type="dapo" if aggregation == "token" else "grpo",
-                               scale_rewards="group")
+    stats, _, grads = codekiln_update(tokenizer, weights, aggregation=aggregation, scale=True, micro_batch=3)
+    loss, _, trl_grads = trl_loss(tokenizer, weights, tmp_path, loss_type="dapo" if aggregation == "token" else "grpo",
+                                  scale_rewards="group")
     _assert_same_gradients(grads, trl_grads)
+    assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)  # the logged loss is the step's, too

@@ -166,9 +166,11 @@ class GRPOStep:
         self.model.train()
         for _ in range(grpo.updates_per_batch):
             self.optimizer.zero_grad(set_to_none=True)
+            loss = 0.0
             for piece in self._micro_batches(rows):
-                self._backward(piece, rows, advantages, old_logprobs, ref_logprobs, total_tokens, total_sequences,
-                               stats)
+                loss += self._backward(piece, rows, advantages, old_logprobs, ref_logprobs, total_tokens,
+                                       total_sequences, stats)
+            stats["loss"].append(loss)  # each micro-batch's loss is its share of the step's: they add up
             grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), grpo.max_grad_norm)
             stats["grad_norm"].append(float(grad_norm))
             self.optimizer.step()
@@ -187,12 +189,13 @@ class GRPOStep:
 
     def _backward(self, piece: slice, rows: TokenRows | None, advantages: torch.Tensor, old_logprobs: Any,
                   ref_logprobs: Any, total_tokens: float, total_sequences: float,
-                  stats: dict[str, list[float]]) -> None:
+                  stats: dict[str, list[float]]) -> float:
+        """Backward pass of one micro-batch; returns its loss (its share of the step's loss)."""
         grpo = self.config.grpo
         if rows is None or piece.start >= rows.input_ids.shape[0]:
             # Zero loss through every parameter keeps DDP's gradient all-reduce in step with the other ranks.
             (sum(p.sum() for p in self.model.parameters()) * 0.0).backward()
-            return
+            return 0.0
         part = TokenRows(rows.input_ids[piece], rows.attention_mask[piece], rows.loss_mask[piece])
         logits = self.model(input_ids=part.input_ids, attention_mask=part.attention_mask).logits[:, :-1]
         logprobs = objectives.token_logprobs(logits, part.input_ids[:, 1:], temperature=self._temperature())
@@ -206,8 +209,10 @@ class GRPOStep:
         with torch.no_grad():
             entropy = objectives.token_entropy(logits)
             stats["entropy"].append(float((entropy * part.loss_mask).sum() / part.loss_mask.sum().clamp(min=1)))
+        loss_share = step_stats.pop("loss")
         for key, value in step_stats.items():
             stats[key].append(value)
+        return loss_share
 
     def _temperature(self) -> float:
         return self.config.generation.temperature or 1.0
