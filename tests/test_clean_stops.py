@@ -86,7 +86,10 @@ class Run:
             time.sleep(0.1)
 
     def sandbox_busy(self) -> bool:
-        return any("bwrap" in cmdline for _, cmdline in self.processes())
+        """A sample is being verified: a bwrap runs below a worker (the one the run's own process starts when
+        it probes the isolation levels does not count)."""
+        return any("bwrap" in cmdline and _stat(pid) is not None and int(_stat(pid)[1]) != self.proc.pid
+                   for pid, cmdline in self.processes())
 
     def stop(self, signum: int) -> tuple[int, str]:
         self.tree = _descendants(self.proc.pid)
