@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from codekiln.builtin.datasets.humaneval import entry_point
 from codekiln.builtin.datasets.loaders import HumanEvalXDataset
 from codekiln.errors import DataError
 
@@ -155,3 +161,99 @@ def test_verify_judges_a_humaneval_x_file_in_every_language(tmp_path):
     ], [(r["task_id"], r["status"]) for r in rows]
     summary = json.loads(result.stdout)
     assert {language: entry["passed"] for language, entry in summary.items()} == dict.fromkeys(_ROWS, 1)
+
+
+# -- the real HumanEval-X files (../shared/data/humaneval-x, never copied into the project) --------------------
+
+PROJECT = Path(__file__).resolve().parents[1]
+REAL_DATA = PROJECT.parent / "shared" / "data" / "humaneval-x"
+#: Where ``scripts/dev.sh`` installs the npm module ``js-md5`` (JavaScript/162's canonical solution needs it).
+NODE_MODULES = PROJECT / ".node-deps" / "node_modules"
+#: Canonical solutions that are wrong: their own tests fail them (see ../shared/data/README.md).
+WRONG_CANONICAL = {"javascript": {"JavaScript/112", "JavaScript/155"}}
+_FILES = {"python": "humaneval_python.jsonl.gz", "java": "humaneval_java.jsonl.gz",
+          "javascript": "humaneval_js.jsonl.gz"}
+#: Fixed-return answers go to every 8th task (21 per language): enough to show wrong answers fail, at an
+#: eighth of the cost of the canonical run.
+FIXED_EVERY = 8
+_JAVA_FIXED = {"boolean": "false", "char": "'x'", "String": '"12345"', "int": "12345", "long": "12345",
+               "double": "12345", "float": "12345"}
+
+
+def _fixed_return(language: str, declaration: str, entry: str) -> str:
+    """A completion that returns one fixed value, whatever the arguments: a wrong answer to every task."""
+    if language == "python":
+        return "    return 12345\n"
+    if language == "javascript":
+        return "  return 12345\n}\n"
+    returns = re.search(rf"(\S+)\s+{entry}\s*\(", declaration).group(1)
+    return f"        return {_JAVA_FIXED.get(returns, 'null')};\n    }}\n}}\n"
+
+
+@pytest.fixture(scope="module")
+def real_results(tmp_path_factory):
+    """``real_results(language)``: its results, verified once per test module."""
+    done = {}
+
+    def results(language: str) -> dict[str, dict[str, dict]]:
+        if language not in done:
+            done[language] = _verify_real(language, tmp_path_factory.mktemp(language))
+        return done[language]
+
+    return results
+
+
+def _verify_real(language: str, folder: Path) -> dict[str, dict[str, dict]]:
+    """Every canonical solution of ``language`` and a fixed-return answer to every ``FIXED_EVERY``-th task,
+    verified in one ``codekiln verify`` batch through the worker pool: {"canonical" | "fixed": {task_id:
+    result row}}."""
+    data = REAL_DATA / _FILES[language]
+    with gzip.open(data, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    lines = [{"task_id": row["task_id"], "completion": row["canonical_solution"]} for row in rows]
+    for row in rows[::FIXED_EVERY]:
+        entry = entry_point(row["test"], row["declaration"])
+        lines.append({"task_id": row["task_id"], "completion": _fixed_return(language, row["declaration"], entry)})
+    samples = folder / "samples.jsonl"
+    samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = folder / "results.jsonl"
+    env = dict(os.environ)
+    if (NODE_MODULES / "js-md5").is_dir():
+        env["NODE_PATH"] = str(NODE_MODULES)
+    result = subprocess.run([sys.executable, "-m", "codekiln", "verify", str(samples), "--dataset",
+                             f"humaneval-x:{data}", "--out", str(out)],
+                            capture_output=True, text=True, env=env, timeout=1200, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 164 and len(results) == len(lines)
+    return {"canonical": {r["task_id"]: r for r in results[:164]}, "fixed": {r["task_id"]: r for r in results[164:]}}
+
+
+needs_real_data = pytest.mark.skipif(not REAL_DATA.is_dir(),
+                                     reason=f"the HumanEval-X files are not in {REAL_DATA} (a clone of its own)")
+
+
+@needs_real_data
+@pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(_FILES))
+def test_every_real_canonical_solution_passes_and_every_fixed_answer_fails(language, real_results):
+    results = real_results(language)
+    failed = {task: r["status"] for task, r in results["canonical"].items() if not r["passed"]}
+    expected = dict.fromkeys(WRONG_CANONICAL.get(language, ()), "wrong_answer")
+    if language == "javascript":  # needs js-md5: test_javascript_162_passes_with_js_md5
+        failed.pop("JavaScript/162", None)
+    assert failed == expected
+    assert len(results["fixed"]) == 21
+    passed = [task for task, r in results["fixed"].items() if r["passed"] or r["masked"]]
+    assert passed == [], "a fixed answer passed, or was masked"
+    masked = [task for task, r in results["canonical"].items() if r["masked"]]
+    assert masked == []
+
+
+@needs_real_data
+@pytest.mark.slow
+@pytest.mark.skipif(not (NODE_MODULES / "js-md5").is_dir(),
+                    reason=f"the npm module js-md5 is not in {NODE_MODULES}: run bash scripts/dev.sh setup")
+def test_javascript_162_passes_with_js_md5(real_results):
+    result = real_results("javascript")["canonical"]["JavaScript/162"]
+    assert result["passed"], result["verdict"]
