@@ -108,6 +108,7 @@ def test_language_caches_follow_cache_dir(monkeypatch, tmp_path, language):
         assert jdk._cache_dir() == tmp_path / "java"
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: a private /tmp (unshare --mount) and the namespaces sandbox")
 def test_cold_verify_writes_nothing_outside_the_session_directory():
     pytest.importorskip("codekiln_cpp")
     pytest.importorskip("codekiln_java")
