@@ -1,0 +1,63 @@
+"""GRPO moves the policy the right way: one update raises the log-probabilities of the completions with a
+positive advantage and lowers the others'."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from codekiln.config import ModelConfig, load_config
+from codekiln.curricula import Task
+from codekiln.problem import Problem
+from codekiln.train import objectives
+from codekiln.train.completions import Completion
+from codekiln.train.distributed import World
+from codekiln.train.generation import HFGenerator
+from codekiln.train.grpo import GRPOStep, ScoredGroup
+from codekiln.train.policy import Policy, load_policy
+from codekiln.train.rollout import Rollout
+from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
+
+transformers = pytest.importorskip("transformers", reason="transformers comes with the 'train' extra")
+
+TEMPERATURE = 0.7
+PROMPT = "Write add(a, b).\n```python\n"
+COMPLETIONS = ["def add(a, b):\n    return a + b\n```", "return a - b\n```", "pass\n```",
+               "def add(a, b):\n    \"\"\"Sum.\"\"\"\n    return b + a\n```"]
+REWARDS = [1.0, 0.0, 0.0, 1.0]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(model_cache, plugins):
+    return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins).tokenizer
+
+
+def _sequence_logprobs(model, rows) -> torch.Tensor:
+    """Each row's summed completion log-probability at the sampling temperature."""
+    with torch.no_grad():
+        logits = model(input_ids=rows.input_ids, attention_mask=rows.attention_mask).logits[:, :-1]
+        logprobs = objectives.token_logprobs(logits, rows.input_ids[:, 1:], temperature=TEMPERATURE)
+    return (logprobs * rows.loss_mask).sum(dim=1)
+
+
+def test_one_update_raises_positive_and_lowers_negative_advantage_completions(tokenizer):
+    torch.manual_seed(0)
+    config = transformers.Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
+                                      num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
+    model = transformers.Qwen2ForCausalLM(config)
+    step = GRPOStep(config=load_config(None, ["grpo.group_size=4", f"generation.temperature={TEMPERATURE}"]),
+                    model=model, policy_model=model, tokenizer=tokenizer,
+                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
+                    curriculum=None, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0),
+                    scheduler=None, device=torch.device("cpu"), world=World(), prompt_for=None)
+    task = Task(Problem(id="add", description="add"), "python")
+    group = ScoredGroup(
+        [Rollout(task, PROMPT, Completion(text, tuple(tokenizer(text, add_special_tokens=False)["input_ids"]), False),
+                 text, Verdict(VerdictStatus.WRONG_ANSWER, "python")) for text in COMPLETIONS],
+        [RewardBreakdown(components={"given": r}, weights={"given": 1.0}, total=r) for r in REWARDS])
+    rows, advantages = step._rows([group])
+    before = _sequence_logprobs(model, rows)
+    step._update([group])
+    change = _sequence_logprobs(model, rows) - before
+    assert (advantages > 0).tolist() == [True, False, False, True]
+    assert (change[advantages > 0] > 0).all() and (change[advantages < 0] < 0).all(), change.tolist()
