@@ -287,7 +287,7 @@ class _Run:
             bar.set_postfix(loss=f"{metrics['sft/loss']:.3f}")
 
         with bar:
-            for epoch in range(sft.epochs):
+            for epoch in range(start, sft.epochs):
                 with self._precision():
                     sft_epoch(model, examples, config=sft, optimizer=optimizer, scheduler=scheduler,
                               pad_id=self.policy.tokenizer.pad_token_id, device=self.device, epoch=epoch,
