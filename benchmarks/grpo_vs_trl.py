@@ -93,7 +93,6 @@ from codekiln.config import Config, load_config
 from codekiln.jsonio import to_json
 from codekiln.problem import Problem
 from codekiln.rewards import RewardSet
-from codekiln.sandbox import Limits
 from codekiln.verifier import Sample, Verifier
 
 LANGUAGE = "python"
@@ -240,14 +239,6 @@ class CodekilnReward:
         return [None if v.masked or b.masked else b.total for v, b in zip(verdicts, breakdowns)]
 
 
-def _verifier(config: Config, plugins: Any) -> Verifier:
-    """The verifier codekiln's trainer builds from the same config and plugin session."""
-    return Verifier(plugins, isolation=config.sandbox.isolation, workers=config.verifier.workers,
-                    cache=config.verifier.cache,
-                    limits=Limits(wall_time_s=config.sandbox.wall_time_s, cpu_time_s=config.sandbox.cpu_time_s,
-                                  memory_mb=config.sandbox.memory_mb))
-
-
 def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
     import datasets
     import torch
@@ -294,7 +285,7 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
                 generate_s[0] += time.perf_counter() - began
 
     plugins = codekiln.plugins.make_plugins(block=config.plugins.block)
-    with _verifier(config, plugins) as verifier:
+    with Verifier.from_config(plugins, config) as verifier:
         rewards = RewardSet.from_config(config, plugins)
         reward = CodekilnReward(setup.problems, verifier, rewards, max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
         trainer = TimedGRPOTrainer(model=model, reward_funcs=[reward], args=grpo_config, train_dataset=dataset,

@@ -229,17 +229,6 @@ def train_command(ctx: click.Context, config_path: str | None, resume: bool, ove
     click.echo(f"run directory: {result.run_dir}")
 
 
-class Stopped(BaseException):
-    """SIGINT or SIGTERM arrived (``args[0]`` is the signal); a BaseException, so that no ``except Exception``
-    on the way out mistakes it for an error to handle."""
-
-
-def _stop(signum: int, frame: Any) -> None:
-    for stopping in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stopping, signal.SIG_IGN)
-    raise Stopped(signum)
-
-
 @cli.command("serve-verifier")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
               help="A YAML config file: its rewards, reward_params, sandbox and verifier sections are used.")
@@ -268,7 +257,6 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
     from .config import load_config
     from .errors import ConfigError
     from .rewards import RewardSet
-    from .sandbox import Limits
     from .verifier import Verifier
 
     try:
@@ -292,14 +280,22 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
         raise ConfigError(str(exc)) from None
     api_keys = read_api_keys(os.environ.get("CODEKILN_API_KEYS"), api_key_file)
     plugins = plugins_from(ctx)
-    sandbox = config.sandbox
-    with Verifier(plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
-                  limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s,
-                                memory_mb=sandbox.memory_mb)) as verifier:
+    with Verifier.from_config(plugins, config) as verifier:
         service = VerificationService(plugins, verifier, RewardSet.from_config(config, plugins), datasets=datasets,
                                       limits=limits)
         run_verifier_service(service, host=host, port=port, api_keys=api_keys,
                              announce=lambda line: click.echo(f"codekiln: {line}", err=True))
+
+
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived (``args[0]`` is the signal); a BaseException, so that no ``except Exception``
+    on the way out mistakes it for an error to handle."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, signal.SIG_IGN)
+    raise Stopped(signum)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,6 @@ from .datasets import load_dataset
 from .errors import DataError
 from .jsonio import problem_from_row, to_json
 from .problem import Problem
-from .sandbox import Limits
 from .verdict import RewardBreakdown, Stage, Verdict
 from .verifier import Sample, Verifier
 
@@ -80,10 +79,7 @@ class Scorer:
         self.plugins = plugins
         self.languages = plugins.languages()
         self.rewards: RewardSet = RewardSet.from_config(config, plugins)
-        sandbox = config.sandbox
-        self.verifier = verifier or Verifier(
-            plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
-            limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s, memory_mb=sandbox.memory_mb))
+        self.verifier = verifier or Verifier.from_config(plugins, config)
         self._datasets: dict[str, dict[str, Problem]] = {}
 
     def close(self) -> None:

@@ -24,7 +24,6 @@ from ..datasets import load_dataset
 from ..errors import ConfigError, DataError, ToolchainMissing
 from ..problem import Problem
 from ..rewards import RewardSet
-from ..sandbox import Limits
 from ..verifier import Verifier
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .distributed import init_world
@@ -76,11 +75,7 @@ class _Run:
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.train_tasks, self.validation_tasks = self._tasks()
-        self.verifier = Verifier(plugins, isolation=config.sandbox.isolation, workers=config.verifier.workers,
-                                 cache=config.verifier.cache,
-                                 limits=Limits(wall_time_s=config.sandbox.wall_time_s,
-                                               cpu_time_s=config.sandbox.cpu_time_s,
-                                               memory_mb=config.sandbox.memory_mb))
+        self.verifier = Verifier.from_config(plugins, config)
         self.rewards = RewardSet.from_config(config, plugins)
         self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
         self.policy = self._load_policy()

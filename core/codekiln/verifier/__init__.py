@@ -47,6 +47,7 @@ from .pipeline import verify_one
 from .runner import SandboxRunner
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..plugins import Plugins, PluginsSpec
 
 __all__ = ["Sample", "Verifier", "verify_one"]
@@ -179,6 +180,15 @@ class Verifier:
         self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._took_sigterm = False
+
+    @classmethod
+    def from_config(cls, plugins: Plugins, config: Config) -> Verifier:
+        """The verifier a config's ``sandbox`` and ``verifier`` sections describe, for the session ``plugins``:
+        what the trainer, the services and the integrations verify with."""
+        sandbox = config.sandbox
+        return cls(plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
+                   limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s,
+                                 memory_mb=sandbox.memory_mb))
 
     def __enter__(self) -> Verifier:
         return self
