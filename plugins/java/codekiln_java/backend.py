@@ -122,13 +122,13 @@ class JavaBackend(LanguageBackend):
         if jdk is None:
             return CompileResult(False, infra_error="no JDK found")
         files = {"Solution.java": source.text}
-        harness = getattr(source, "harness", None)
+        harness = None if source.native else java_source.signature_harness(source.text, problem)
         if harness is not None:
-            files[f"{java_source.HARNESS_CLASS}.java"] = harness
+            files[f"{java_source.HARNESS_CLASS}.java"] = harness.text
         result = _javac(jdk, files, runner)
         output = (result.stderr + result.stdout).decode("utf-8", "replace")
         messages = parse_diagnostics(output)
-        diagnostics = tuple(self._diagnostics(messages, source))[:_MAX_DIAGNOSTICS]
+        diagnostics = tuple(self._diagnostics(messages, harness))[:_MAX_DIAGNOSTICS]
         if result.limit_hit in _CODE_LIMITS:
             text = f"javac went past its {result.limit_hit.replace('_', ' ')} limit compiling this code"
             return CompileResult(False, (Diagnostic(text), *diagnostics))
@@ -143,7 +143,7 @@ class JavaBackend(LanguageBackend):
         tail = output.strip()[-500:] or f"exit status {result.exit_code}, signal {result.signal}"
         return CompileResult(False, infra_error=f"javac failed without a diagnostic: {tail}")
 
-    def _diagnostics(self, messages, source: Source):
+    def _diagnostics(self, messages, harness: java_source.SignatureHarness | None):
         harness_errors = 0
         for message in messages:
             if message.file == "Solution.java" or message.file is None:
@@ -152,12 +152,9 @@ class JavaBackend(LanguageBackend):
                 # The harness compiles against the declared signature only: its error is the answer's
                 # declaration not matching what the tests call.
                 harness_errors += 1
-                wanted = getattr(source, "declaration", None)
-                entry_line = getattr(source, "entry_line", None)
-                line = entry_line + source.code_line_offset if entry_line else None
-                text = (f"the tests call `{wanted}` in class Solution, which this code does not provide as "
-                        f"declared: {message.message}")
-                yield Diagnostic(text, line, None, "error")
+                text = (f"the tests call `{harness.declaration}` in class Solution, which this code does not "
+                        f"provide as declared: {message.message}")
+                yield Diagnostic(text, harness.entry_line, None, "error")
 
     # -- run -----------------------------------------------------------------------------------------------
 

@@ -37,7 +37,8 @@ from codekiln.typespec import TypeSpec
 
 from .tuples import TUPLE_CLASSES
 
-__all__ = ["DEFAULT_IMPORTS", "HARNESS_CLASS", "JavaSource", "assemble", "java_type", "signature_stub"]
+__all__ = ["DEFAULT_IMPORTS", "HARNESS_CLASS", "SignatureHarness", "assemble", "java_type", "signature_harness",
+           "signature_stub"]
 
 DEFAULT_IMPORTS = ("java.util.*", "java.util.function.*", "java.util.stream.*", "java.math.*", "java.io.*",
                    "org.javatuples.*")
@@ -60,15 +61,15 @@ _SCALARS = {"int": ("long", "Long"), "float": ("double", "Double"), "bool": ("bo
 
 
 @attrs.frozen
-class JavaSource(Source):
-    """Solution.java (``text``) and, for a problem with signature tests, the harness that calls it."""
+class SignatureHarness:
+    """KilnMain.java for a problem's signature tests, and what its messages need."""
 
-    #: KilnMain.java, or None when there is nothing to call (a problem without tests).
-    harness: str | None = None
+    #: The source of KilnMain.java.
+    text: str
     #: The declaration the harness calls, for messages: ``public static long add(long a, long b)``.
-    declaration: str | None = None
-    #: Line of the called method in the submitted code, where the answer declares it.
-    entry_line: int | None = None
+    declaration: str
+    #: Line of the called method in Solution.java, where the answer declares it.
+    entry_line: int | None
 
 
 # -- names and types ---------------------------------------------------------------------------------------
@@ -168,8 +169,9 @@ def java_parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_java.language()))
 
 
-def assemble(code: str, problem: Problem) -> JavaSource:
-    """Solution.java for ``code`` (one line of imports added before it) and the harness for ``problem``."""
+def assemble(code: str, problem: Problem) -> Source:
+    """Solution.java for ``code``: one line of imports added before it, and loose methods wrapped in a
+    ``class Solution``."""
     data = bytearray(code.encode("utf-8"))
     root = parse(java_parser().language, bytes(data)).root_node  # budgeted: the answer is untrusted
     solution = None
@@ -200,15 +202,22 @@ def assemble(code: str, problem: Problem) -> JavaSource:
     if body and not body.endswith("\n"):
         body += "\n"
     text = " ".join(preamble) + "\n" + body + ("}\n" if wrap else "")
+    return Source(text, code_line_offset=1)
+
+
+def signature_harness(solution_java: str, problem: Problem) -> SignatureHarness | None:
+    """The harness calling the method of Solution.java (``solution_java``, as :func:`assemble` made it) that
+    ``problem``'s signature tests call; None for a problem without tests."""
     if problem.signature is None or not problem.tests:
-        return JavaSource(text, code_line_offset=1)
-    container = root if wrap else solution
-    method = _find_method(container, problem.signature.name) if container is not None else None
+        return None
+    root = parse(java_parser().language, solution_java.encode("utf-8")).root_node  # the syntax stage's tree
+    solution = next((node for node in root.named_children
+                     if node.type in _TYPE_DECLARATIONS and _name(node) == "Solution"), None)
+    method = _find_method(solution, problem.signature.name) if solution is not None else None
     entry = _name(method) if method is not None else camel_case(problem.signature.name)
     static = method is None or "static" in {m.type for m in _modifiers(method)}
-    entry_line = method.start_point[0] + 1 if method is not None else None
-    return JavaSource(text, code_line_offset=1, harness=harness_source(problem.signature, entry, static),
-                      declaration=declaration(problem.signature), entry_line=entry_line)
+    return SignatureHarness(harness_source(problem.signature, entry, static), declaration(problem.signature),
+                            method.start_point[0] + 1 if method is not None else None)
 
 
 def _blank(data: bytearray, node: Any) -> None:

@@ -21,7 +21,7 @@ from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln_java import JavaBackend
 from codekiln_java.jdk import find_jdk
-from codekiln_java.source import camel_case, java_type
+from codekiln_java.source import camel_case, java_type, signature_harness
 
 pytestmark = pytest.mark.skipif(find_jdk() is None, reason="no JDK installed")
 
@@ -92,7 +92,8 @@ def wrong_variant(problem: Problem) -> str:
     """The problem's Java reference, renamed, behind a ``class Solution`` that changes every result."""
     backend = JavaBackend()
     reference = problem.references["java"]
-    call = _HARNESS_CALL.search(backend.assemble(reference, problem).harness)
+    solution_java = backend.assemble(reference, problem).text
+    call = _HARNESS_CALL.search(signature_harness(solution_java, problem).text)
     assert call is not None, f"{problem.id}: the harness does not call the reference"
     target = REFERENCE_CLASS if call["target"] == "Solution" else f"new {REFERENCE_CLASS}()"
     renamed = re.sub(r"\bSolution\b", REFERENCE_CLASS, reference)
