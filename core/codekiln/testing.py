@@ -34,7 +34,7 @@ import pytest
 from codekiln.cache import hermetic_environment
 from codekiln.parsing import DEFAULT_BUDGET
 from codekiln.plugins import Plugins, make_plugins, registered
-from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verdict import Stage, Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
@@ -170,6 +170,11 @@ class LanguageConformance:
     the parse budget, and ``huge_float``, an answer to :data:`CONFORMANCE_FLOAT_PROBLEM` (``half(x: int) ->
     float``) returning a number beyond any float, or the largest your language's float type can hold. Each
     must end as the code's failure, within the stage budgets, never masked, and leave the verifier healthy.
+
+    A plugin that runs a benchmark's own tests (``run_native_tests``) fills in ``native_tests`` (a benchmark
+    problem in its language), ``native_right`` (a right answer to it) and ``forged_verdict`` (a wrong answer
+    that also writes forged verdict rows to every descriptor and process it can reach: pid 1, ``pidfd_getfd``,
+    ``/proc/*/fd``); the kit checks that the right answer passes and the forger neither passes nor is masked.
     """
 
     language: str
@@ -184,6 +189,9 @@ class LanguageConformance:
     attacks: ClassVar[dict[str, tuple[str, VerdictStatus]]] = {}
     parse_bomb: ClassVar[str | None] = None
     huge_float: ClassVar[str | None] = None
+    native_tests: ClassVar[NativeTests | None] = None
+    native_right: ClassVar[str | None] = None
+    forged_verdict: ClassVar[str | None] = None
     isolation: ClassVar[str] = "namespaces"
     limits: ClassVar[Limits] = Limits(wall_time_s=5.0, cpu_time_s=5.0)
 
@@ -289,6 +297,15 @@ class LanguageConformance:
             pytest.skip(f"no huge_float given for {self.language}")
         self.check_hardened(conformance_verifier, self.huge_float, VerdictStatus.WRONG_ANSWER,
                             CONFORMANCE_FLOAT_PROBLEM)
+
+    def test_forged_verdict_rows_never_pass(self, conformance_verifier):
+        if None in (self.native_tests, self.native_right, self.forged_verdict):
+            pytest.skip(f"no native_tests, native_right and forged_verdict given for {self.language}")
+        problem = Problem(id="conformance_native", description="", native={self.language: self.native_tests})
+        right, forged = conformance_verifier.verify_batch([Sample(problem, self.native_right, self.language),
+                                                           Sample(problem, self.forged_verdict, self.language)])
+        assert right.passed, right
+        assert not forged.passed and not forged.masked, forged
 
     def test_builtin_references_pass(self, conformance_verifier):
         from .datasets import load_dataset
