@@ -1,14 +1,20 @@
 """GRPO moves the policy the right way: one update raises the log-probabilities of the completions with a
-positive advantage and lowers the others'."""
+positive advantage and lowers the others', and a run through the trainer learns an easy reward."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
 
 import pytest
 import torch
 
+from codekiln import hookimpl
 from codekiln.config import ModelConfig, load_config
 from codekiln.curricula import Task
+from codekiln.plugins import PluginInfo, make_plugins
 from codekiln.problem import Problem
+from codekiln.rewards import Reward
 from codekiln.train import objectives
 from codekiln.train.completions import Completion
 from codekiln.train.distributed import World
@@ -16,6 +22,7 @@ from codekiln.train.generation import HFGenerator
 from codekiln.train.grpo import GRPOStep, ScoredGroup
 from codekiln.train.policy import Policy, load_policy
 from codekiln.train.rollout import Rollout
+from codekiln.train.trainer import train
 from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
 transformers = pytest.importorskip("transformers", reason="transformers comes with the 'train' extra")
@@ -61,3 +68,42 @@ def test_one_update_raises_positive_and_lowers_negative_advantage_completions(to
     change = _sequence_logprobs(model, rows) - before
     assert (advantages > 0).tolist() == [True, False, False, True]
     assert (change[advantages > 0] > 0).all() and (change[advantages < 0] < 0).all(), change.tolist()
+
+
+# -- learning an easy reward, through the whole trainer ------------------------------------------------------
+
+
+class StartsWithLetter(Reward):
+    """1.0 when the answer's first character is a letter: about a third of the random default's samples."""
+
+    name = "starts_with_letter"
+
+    def __call__(self, completions: Sequence[str], **columns) -> list[float | None]:
+        return [1.0 if text[:1].isalpha() else 0.0 for text in completions]
+
+
+class _LetterPlugin:
+    @hookimpl
+    def codekiln_register_rewards(self, registry):
+        registry.register(StartsWithLetter)
+
+
+@pytest.mark.slow
+def test_grpo_learns_an_easy_reward(model_cache, tmp_path):
+    # The untrained embedded default, 4 prompts x 8 two-token answers per step. Measured (seeded, so repeatable
+    # on the CPU): about 0.35 over the first steps, 0.9 by step 20, 1.0 from step 24; about 2 minutes on 2 cores.
+    plugins = make_plugins()
+    plugins.register(_LetterPlugin(), PluginInfo("letter", "<test>", "0", __name__))
+    steps = 24
+    config = load_config(None, [
+        f"run_dir={tmp_path / 'run'}", f"model.cache_dir={model_cache}", "data.languages=[python]",
+        "data.max_difficulty=1", "sft.enabled=false", "eval.enabled=false", "verifier.workers=1",
+        "generation.backend=hf", "generation.max_new_tokens=2", "generation.temperature=1.0",
+        f"grpo.steps={steps}", "grpo.prompts_per_step=4", "grpo.group_size=8", "grpo.learning_rate=3e-3",
+        "grpo.checkpoint_every=0", "rewards={starts_with_letter: 1.0}",
+    ])
+    result = train(config, plugins, show_progress=False)
+    rewards = [json.loads(line)["reward/total"] for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert len(rewards) == steps
+    first, last = sum(rewards[:4]) / 4, sum(rewards[-4:]) / 4
+    assert first < 0.5 and last > 0.8, rewards
