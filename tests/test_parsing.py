@@ -32,7 +32,10 @@ PYTHON = tree_sitter.Language(tree_sitter_python.language())
 def test_a_parse_bomb_overruns_the_budget_and_this_process_survives(language, bomb):
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.monotonic()
-    with pytest.raises(UnparsableCode, match=r"^the code is too hard to parse: it took longer than 1 s$"):
+    # Whichever budget the bomb overruns first depends on the machine's speed: the 1 s or the 256 MB (the
+    # Java bomb reaches 256 MB in about a second).
+    with pytest.raises(UnparsableCode, match=r"^the code is too hard to parse: (it took longer than 1 s|the parser "
+                                             r"failed within 256 MB of memory \((SIGSEGV|SIGABRT|exit status \d+)\))$"):
         parse(language, bomb)
     assert time.monotonic() - start < 2.0
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50_000  # KB: the child paid

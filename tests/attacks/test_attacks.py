@@ -1,6 +1,7 @@
 """The attack suite: hostile Python answers submitted through the real verifier, which must contain them.
 
-Each row of ``ATTACKS`` is one attack: an id, the problem it answers, the exact verdict status expected, and
+Each row of ``ATTACKS`` is one attack: an id, the problem it answers, the exact verdict status expected (or the
+statuses, where a race between two of the code's failures decides), and
 the attack's code. ``add`` has signature tests: the harness calls the function in the sandbox and the values
 are compared outside. ``double`` (and variants whose test imports a module, iterates with ``map`` or prints)
 has a HumanEval-style native ``check(candidate)``, run in a sandbox of its own, whose calls the core's relay
@@ -51,8 +52,8 @@ _ctypes.CDLL(None).prctl(15, MARKER.encode(), 0, 0, 0)  # PR_SET_NAME: how the h
 """
 
 
-def attack(id: str, problem: str, expected: VerdictStatus, code: str, hole: str | None = None,
-           needs_cgroup: bool = False):
+def attack(id: str, problem: str, expected: VerdictStatus | tuple[VerdictStatus, ...], code: str,
+           hole: str | None = None, needs_cgroup: bool = False):
     marks = [pytest.mark.xfail(strict=True, reason=hole)] if hole else []
     if needs_cgroup and cgroup_unavailable() is not None:
         marks.append(pytest.mark.skip(reason=f"a per-run limit needs a cgroup: {cgroup_unavailable()}"))
@@ -486,7 +487,9 @@ def add(a, b):
 def add(a, b):
     return add(b, a)
 """),
-    attack("c_stack_overflow", "add", S.RUNTIME_ERROR, """
+    # The crash comes after 1.3-2 s of filling the C stack on the 2-core VM, at the edge of the 2 s budget: a
+    # timeout is the code's failure too (never a pass, never masked).
+    attack("c_stack_overflow", "add", (S.RUNTIME_ERROR, S.TIMEOUT), """
 import sys
 sys.setrecursionlimit(10**8)
 def add(a, b):
@@ -709,7 +712,7 @@ def test_attack(problem, expected, code, attack_verifier: Verifier, listeners: L
     with no_writes_outside(marker):
         verdict = attack_verifier.verify(PROBLEMS[problem], _completion(code, marker, listeners), "python")
         assert_no_leftovers(marker)  # (c), before (d): a leftover could still be writing
-    assert verdict.status is expected, verdict  # (a)
+    assert verdict.status in (expected if isinstance(expected, tuple) else (expected,)), verdict  # (a)
     assert not verdict.passed and not verdict.masked  # (b)
     assert not listeners.connections(), "a connection left the sandbox"
     assert secret not in _verdict_text(verdict), "the caller's secret reached the verdict"

@@ -1,9 +1,12 @@
 """codekiln's rewards as TRL reward functions: verification in codekiln's sandbox, rewards from the config.
 
->>> from codekiln.integrations.trl import reward_functions                      # doctest: +SKIP
->>> rewards = reward_functions({"rewards": {"all_tests": 1.0, "format": 0.2}}, language="python")
->>> trainer = trl.GRPOTrainer(model=..., reward_funcs=rewards, train_dataset=dataset,
-...                           args=trl.GRPOConfig(..., reward_weights=rewards.weights))
+Use (docs/examples/trl_grpo.py is the whole, tested version)::
+
+    from codekiln.integrations.trl import reward_functions
+
+    rewards = reward_functions({"rewards": {"all_tests": 1.0, "format": 0.2}}, language="python")
+    trainer = trl.GRPOTrainer(model=..., reward_funcs=rewards, train_dataset=dataset,
+                              args=trl.GRPOConfig(..., reward_weights=rewards.weights))
 
 The training dataset names each row's problem in its columns, which TRL hands to reward functions: ``dataset``
 and ``task_id`` (``"builtin"``, ``"humaneval"``, or a ``FORMAT:PATH`` spec), or ``problem`` (codekiln's problem
