@@ -20,6 +20,7 @@ Fix the code and answer with the whole corrected solution.
 
 from __future__ import annotations
 
+from .languages import display_name
 from .verdict import Stage, Verdict, VerdictStatus
 
 __all__ = ["MAX_CHARS", "MAX_DIAGNOSTICS", "MAX_FAILED_TESTS", "render_feedback"]
@@ -29,8 +30,6 @@ MAX_FAILED_TESTS = 3
 MAX_CHARS = 2000
 _ERROR_LINES = 8
 _CLOSING = "Fix the code and answer with the whole corrected solution."
-# How a language is named in prose, where its registry name is not already that.
-_DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript", "csharp": "C#"}
 
 _HEADLINES = {
     VerdictStatus.SYNTAX_ERROR: "Your {language} code has a syntax error.",
@@ -50,7 +49,7 @@ def render_feedback(verdict: Verdict) -> str | None:
         return None
     if verdict.passed:
         return ""
-    language = _DISPLAY_NAMES.get(verdict.language, verdict.language.capitalize())
+    language = display_name(verdict.language)
     failed = [t for t in verdict.tests if not t.passed]
     lines = [_HEADLINES[verdict.status].format(language=language, failed=len(failed) or "some",
                                                total=verdict.tests_total or "the")]

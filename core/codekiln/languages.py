@@ -40,6 +40,7 @@ __all__ = [
     "Requirement",
     "SignatureRun",
     "Source",
+    "display_name",
     "harness_rows",
     "parse_row",
 ]
@@ -177,6 +178,15 @@ class LanguageBackend(abc.ABC):
         """Run the benchmark's own tests for this language (``problem.native[self.name]``)."""
         raise PluginError(f"language '{self.name}' cannot run a benchmark's own test code yet "
                           f"(problem '{problem.id}'); use problems with a signature and tests")
+
+
+# How a language is named in prose, where its registry name is not already that.
+_DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript", "csharp": "C#"}
+
+
+def display_name(language: str) -> str:
+    """``language`` (a registry name) as prose names it: "C++", "JavaScript", "Python"."""
+    return _DISPLAY_NAMES.get(language, language.capitalize())
 
 
 #: The first row a harness writes, before any submitted code runs.

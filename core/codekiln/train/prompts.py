@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, DataError
+from ..languages import display_name
 
 if TYPE_CHECKING:
     from ..languages import LanguageBackend
@@ -25,8 +26,6 @@ __all__ = ["default_stop", "problem_prompt", "render_prompt", "resolve_prompt_fo
 
 #: The end of a fenced answer; the completion format's stop string.
 FENCE = "```"
-# How a language is named in prose, where its registry name is not already that.
-_DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript", "csharp": "C#"}
 
 
 def problem_prompt(problem: Problem, language: str, backend: LanguageBackend) -> str:
@@ -37,7 +36,7 @@ def problem_prompt(problem: Problem, language: str, backend: LanguageBackend) ->
         return native.prompt
     if problem.signature is None:
         raise DataError(f"problem '{problem.id}' has no signature and no {language} prompt to show the model")
-    display = getattr(backend, "display_name", None) or _DISPLAY_NAMES.get(language, language.capitalize())
+    display = getattr(backend, "display_name", None) or display_name(language)
     return (f"{problem.description.rstrip()}\n\nWrite a {display} function with this signature:\n\n"
             f"{backend.signature_stub(problem)}")
 
