@@ -162,5 +162,5 @@ def test_a_store_from_a_newer_codekiln_is_refused(tmp_path):
     path = tmp_path / "future.db"
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA user_version = 99")
-    with pytest.raises(StoreError, match="schema version 99.*upgrade codekiln"):
+    with pytest.raises(StoreError, match=r"schema version 99.*upgrade codekiln"):
         SQLiteStore(path)
