@@ -32,6 +32,9 @@ install_toolchains() {
     # Headers and libraries of HumanEval-X's C++ problems (Boost's any, OpenSSL's MD5; codekiln doctor checks them).
     [ -f /usr/include/boost/any.hpp ] || missing+=(libboost-dev)
     [ -f /usr/include/openssl/md5.h ] || missing+=(libssl-dev)
+    # The review page's browser test (Selenium drives the system Chromium; nothing is downloaded at run time).
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
     [ ${#missing[@]} -eq 0 ] && return
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "dev.sh: installing ${missing[*]} with apt-get"
@@ -52,7 +55,7 @@ setup() {
     install_toolchains
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/python" -c "import torch" 2>/dev/null || quiet_pip "torch==$TORCH_VERSION"
-    local editables=(-e ".[dev,humaneval,hf,train,bench,wandb,mlflow,serve]")
+    local editables=(-e ".[dev,humaneval,hf,train,bench,wandb,mlflow,serve,ray]")
     for plugin in plugins/*/; do
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done

@@ -6,13 +6,16 @@ import asyncio
 
 import pytest
 
+from codekiln.config import load_config
 from codekiln.errors import RegistryError
+from codekiln.jsonio import from_json, to_json
 from codekiln.languages import CompileResult
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
-from codekiln.verdict import VerdictStatus
+from codekiln.verdict import Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
+from codekiln.verifier.warm import note_fallback
 from codekiln_python import PythonBackend
 
 ADD = Problem(
@@ -135,3 +138,41 @@ def test_two_in_process_verifiers_keep_their_own_limits():
             Verifier(make_plugins(), workers=1, cache=False, limits=Limits(wall_time_s=5.0)) as lenient:
         assert strict.verify(ADD, slow, "python").status is VerdictStatus.TIMEOUT
         assert lenient.verify(ADD, slow, "python").passed
+
+
+class WarmPython(PythonBackend):
+    """The real Python backend with a pretend warm path: it asks the runner whether it may use it, and when
+    told ``broken``, notes a fallback and goes on cold, as a real warm path must."""
+
+    name = "warmed"
+    aliases = ()
+
+    def __init__(self, broken: bool) -> None:
+        self.broken = broken
+        self.asked: list[bool] = []
+
+    def compile(self, source, problem, runner) -> CompileResult:
+        self.asked.append(runner.warm(self.name))
+        if runner.warm(self.name) and self.broken:
+            note_fallback(self.name, "the warm process died")
+        return super().compile(source, problem, runner)
+
+
+def test_a_warm_path_falling_back_is_recorded_on_that_samples_verdict_only(local_verifier):
+    backend = WarmPython(broken=True)
+    local_verifier.languages.register(backend)
+    first = local_verifier.verify(ADD, RIGHT, "warmed")
+    assert first.passed and first.warm_fallbacks == ("warmed: the warm process died",)
+    backend.broken = False
+    second = local_verifier.verify(ADD, WRONG, "warmed")
+    assert second.status is VerdictStatus.WRONG_ANSWER and second.warm_fallbacks == ()
+    assert from_json(Verdict, to_json(first), where="verdict") == first  # services send verdicts as JSON
+
+
+def test_the_config_switches_a_languages_warm_path_off():
+    plugins = make_plugins()
+    config = load_config(None, ["verifier.warm.python=false", "verifier.workers=1"])
+    with Verifier.from_config(plugins, config) as verifier:
+        assert not verifier.runner.warm("python") and verifier.runner.warm("java")
+    with pytest.raises(RegistryError, match="unknown language 'cobol'"):
+        Verifier(plugins, workers=1, warm={"cobol": False})

@@ -84,6 +84,8 @@ class VerifierConfig:
     #: Worker processes; 0 means one per CPU core.
     workers: int = attrs.field(default=0, validator=_non_negative)
     cache: bool = True
+    #: Per language, whether its backend may use its warm path (default on): see codekiln.verifier.warm.
+    warm: dict[str, bool] = attrs.field(factory=dict)
 
 
 @attrs.frozen

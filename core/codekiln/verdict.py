@@ -85,6 +85,8 @@ class Verdict:
     stderr_tail: str = ""
     masked: bool = False
     problem_id: str | None = None
+    #: Why a warm path fell back to the cold one for this sample (codekiln.verifier.warm); empty when it did not.
+    warm_fallbacks: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:

@@ -32,7 +32,7 @@ import os
 import signal
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -169,12 +169,14 @@ class Verifier:
         limits: Limits | None = None,
         workers: int = 0,
         cache: bool = True,
+        warm: Mapping[str, bool] | None = None,
     ) -> None:
-        self.runner = SandboxRunner(limits or Limits(), isolation)  # an unavailable level fails here, named
-        self.workers = workers or os.cpu_count() or 1
-        self.plugins = plugins
         # This process's own registry: to validate languages up front, and to verify when workers=1.
         self.languages = plugins.languages()
+        cold = {self.languages.get(name).name for name, on in (warm or {}).items() if not on}
+        self.runner = SandboxRunner(limits or Limits(), isolation, cold)  # an unavailable level fails here, named
+        self.workers = workers or os.cpu_count() or 1
+        self.plugins = plugins
         # What the workers rebuild the session from; taken now so a plugin they cannot load fails here, named.
         self._spec = plugins.spec() if self.workers > 1 else None
         self._cache: OrderedDict[str, Verdict] | None = OrderedDict() if cache else None
@@ -187,6 +189,7 @@ class Verifier:
         what the trainer, the services and the integrations verify with."""
         sandbox = config.sandbox
         return cls(plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
+                   warm=config.verifier.warm,
                    limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s,
                                  memory_mb=sandbox.memory_mb))
 

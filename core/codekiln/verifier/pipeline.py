@@ -20,6 +20,7 @@ from ..problem import Problem
 from ..typespec import values_equal
 from ..verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
 from .runner import SandboxRunner
+from .warm import take_fallbacks
 
 __all__ = ["MAX_CODE_BYTES", "syntax_diagnostics", "verify_one"]
 
@@ -49,6 +50,7 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     up to compilation only."""
     stages: list[StageResult] = []
     verdict = _Builder(backend.name, problem.id, stages)
+    take_fallbacks()  # anything left from a sample that raised belongs to no verdict
 
     if backend.name not in _availability:  # a toolchain probe spawns processes: once per worker
         _availability[backend.name] = backend.available()
@@ -120,7 +122,7 @@ class _Builder:
         outcomes = tuple(attrs.evolve(o, message=_capped(o.message)) for o in outcomes)
         return Verdict(status=status, language=self.language, stages=tuple(self.stages), tests_passed=passed,
                        tests_total=total, tests=outcomes, stdout_tail=stdout, stderr_tail=stderr,
-                       masked=masked, problem_id=self.problem_id)
+                       masked=masked, problem_id=self.problem_id, warm_fallbacks=take_fallbacks())
 
 
 def _tail(data: bytes) -> str:

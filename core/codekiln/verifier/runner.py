@@ -21,6 +21,12 @@ __all__ = ["SandboxRunner"]
 class SandboxRunner:
     limits: Limits = attrs.field(factory=Limits)
     isolation: Isolation = attrs.field(default=Isolation.NAMESPACES, converter=check_level)
+    #: Languages whose warm path is switched off (``verifier.warm.<language>: false``): see codekiln.verifier.warm.
+    cold: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+
+    def warm(self, language: str) -> bool:
+        """Whether ``language``'s backend may use its warm path."""
+        return language not in self.cold
 
     def with_problem_limits(self, time_limit_s: float | None, memory_limit_mb: int | None) -> SandboxRunner:
         changes: dict[str, Any] = {}
