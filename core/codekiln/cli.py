@@ -260,8 +260,9 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
     from .verifier import Verifier
 
     try:
+        from .serve.http import read_api_keys
         from .serve.verification import ServiceLimits, VerificationService
-        from .serve.verifier_app import read_api_keys, run_verifier_service
+        from .serve.verifier_app import run_verifier_service
     except ImportError as exc:
         raise CodekilnError(f"serve-verifier needs the serve extra ({exc.name} is not installed): "
                             "pip install 'codekiln[serve]'") from None

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..jsonio import to_json
 from ..scoring import Scored
-from .verification import RequestError
+from .http import RequestError
 
 __all__ = ["GymVerifyRequest", "GymVerifyResponse", "answer", "output_text"]
 

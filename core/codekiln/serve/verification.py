@@ -31,6 +31,7 @@ from ..problem import Problem
 from ..scoring import Scored, reward_verdicts
 from ..verdict import Verdict
 from ..verifier import Sample
+from .http import RequestError
 from .metrics import ServiceMetrics
 
 if TYPE_CHECKING:
@@ -38,21 +39,12 @@ if TYPE_CHECKING:
     from ..rewards import RewardSet
     from ..verifier import Verifier
 
-__all__ = ["COLUMNS", "RequestError", "ServiceLimits", "VerificationService", "check_rewards"]
+__all__ = ["COLUMNS", "ServiceLimits", "VerificationService", "check_rewards"]
 
 #: The reward columns the service has for each sample (no token counts: it sees text, not tokens).
 COLUMNS = ("completions", "problems", "languages", "verdicts", "codes")
 #: Seconds a client is told to wait before trying again after a 429 or a 503.
 RETRY_AFTER_S = 1
-
-
-class RequestError(CodekilnError):
-    """A request the service refuses: an HTTP status and one line saying why."""
-
-    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 @attrs.frozen

@@ -1,0 +1,203 @@
+"""What codekiln's HTTP services share: API keys, who may reach a service, the request-body limit, one-line
+JSON errors, and serving an app with uvicorn.
+
+Every error a service answers is ``{"error": "<one line>"}``; a refusal is a :class:`RequestError` raised
+anywhere below a route. :func:`install_error_handlers` turns it, FastAPI's validation errors and crashes into
+that shape, and reports each refusal's reason to the service's metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import CodekilnError
+
+__all__ = ["ApiKeys", "BodyLimit", "RequestError", "error_response", "exposure", "install_error_handlers",
+           "read_api_keys", "require_api_key", "serve_app"]
+
+#: What each refused status counts as in a service's rejected-requests counter.
+REJECTION = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "invalid", 413: "too_large",
+             422: "invalid", 429: "rate_limited", 503: "queue_full", 504: "timeout"}
+
+
+class RequestError(CodekilnError):
+    """A request a service refuses: an HTTP status and one line saying why."""
+
+    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def read_api_keys(environ: str | None, key_file: str | None) -> list[str]:
+    """The keys of ``CODEKILN_API_KEYS`` (comma-separated) and of ``key_file`` (one a line, ``#`` comments)."""
+    keys = [key.strip() for key in (environ or "").split(",") if key.strip()]
+    if key_file is not None:
+        try:
+            lines = Path(key_file).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise CodekilnError(f"cannot read the API key file {key_file}: {exc.strerror}") from None
+        from_file = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        if not from_file:
+            raise CodekilnError(f"the API key file {key_file} holds no key (one a line)")
+        keys += from_file
+    return list(dict.fromkeys(keys))
+
+
+def exposure(host: str, api_keys: Collection[str]) -> str:
+    """The line announcing who may reach the service; without keys only a loopback host is accepted."""
+    if api_keys:
+        return f"{len(api_keys)} API key(s) configured"
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise CodekilnError(f"refusing to listen on {host} without API keys: set CODEKILN_API_KEYS=k1,k2 or "
+                            "--api-key-file, or listen on 127.0.0.1")
+    return "no API keys configured: listening on loopback only"
+
+
+class ApiKeys:
+    """The configured keys, compared in constant time. No keys: every caller is let in, as ``""``."""
+
+    def __init__(self, keys: Collection[str]) -> None:
+        self._keys = [key.encode() for key in keys]
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def check(self, given: str | None) -> str:
+        """``given`` if it is a configured key (``""`` when none are configured); 401 without one, 403 with an
+        unknown one."""
+        if not self._keys:
+            return ""
+        if not given or not given.strip():
+            raise RequestError(401, "missing API key: send 'Authorization: Bearer KEY'")
+        if not any(hmac.compare_digest(given.strip().encode(), key) for key in self._keys):
+            raise RequestError(403, "unknown API key")
+        return given.strip()
+
+    def from_request(self, request: Request) -> str:
+        """The caller's key from ``Authorization: Bearer KEY``, checked."""
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return self.check(given if scheme.lower() == "bearer" else None)
+
+    @staticmethod
+    def client_id(key: str) -> str | None:
+        """What identifies a caller in stored data: the key's sha256, never the key; None without keys."""
+        return hashlib.sha256(key.encode()).hexdigest() if key else None
+
+
+def require_api_key(request: Request) -> str:
+    """A FastAPI dependency: the caller's checked key, by the app's ``app.state.api_keys`` (an
+    :class:`ApiKeys`). Routers mounted into a service's app (``/review``) use it as its own routes do."""
+    return request.app.state.api_keys.from_request(request)
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413 before anything parses it, whether its size is
+    declared (Content-Length) or not (chunked); the body read is held in memory, so never more than that."""
+
+    def __init__(self, app: ASGIApp, limit: int, refused: Callable[[], None]) -> None:
+        self.app, self.limit, self.refused = app, limit, refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay() -> Message:
+            return body.pop() if body else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.refused()
+        response = error_response(413, f"the request body is over the limit of {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+def error_response(status: int, message: str, retry_after: int | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+
+
+def _validation_line(exc: RequestValidationError) -> tuple[int, str]:
+    first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        return 400, f"the body is not valid JSON: {first.get('ctx', {}).get('error', first.get('msg'))}"
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                   for part in first.get("loc", ())[1:]).lstrip(".")  # without the leading "body"
+    if not path:
+        return 400, "the body must be a JSON object, sent with Content-Type: application/json"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return 422, f"{path}: {message}"
+
+
+def install_error_handlers(app: FastAPI, rejected: Callable[[str], None],
+                           reasons: Mapping[int, str] = REJECTION) -> None:
+    """Answer every error in one line; ``rejected(reason)`` counts each refused request by its reason, the
+    name ``reasons`` gives its status."""
+
+    @app.exception_handler(RequestError)
+    async def refused(request: Request, exc: RequestError) -> JSONResponse:
+        rejected(reasons.get(exc.status, "error"))
+        return error_response(exc.status, str(exc), exc.retry_after)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, line = _validation_line(exc)
+        rejected("invalid")
+        return error_response(status, line)
+
+    @app.exception_handler(CodekilnError)
+    async def failed(request: Request, exc: CodekilnError) -> JSONResponse:
+        # Ours or a plugin's (a reward that raised): the request was fine, so 500, said in one line.
+        return error_response(500, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this handler answers.
+        return error_response(500, f"internal error ({type(exc).__name__}); the service's log has the traceback")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail))
+
+
+def serve_app(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve ``app`` with uvicorn until SIGINT or SIGTERM (requests in progress get a few seconds)."""
+    import uvicorn
+
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                  timeout_graceful_shutdown=5)).run()
