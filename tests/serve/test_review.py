@@ -1,0 +1,152 @@
+"""The human review page and its API, served for real on loopback: over HTTP with httpx, and rated in headless
+Chromium driven by Selenium."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from codekiln.serve.review import KEY_COOKIE, review_router
+from codekiln.serve.store import Generation, SQLiteStore
+
+from .conftest import LiveServer
+
+KEY = "review-key"
+PROMPT = "Write a function add(a, b) that returns their sum."
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def one_pair(store: SQLiteStore) -> tuple[Generation, Generation]:
+    """Arm a's passing answer and arm b's failing one, to the same prompt; and a lone answer to another."""
+    common = dict(model="tiny", model_version="v1", prompt=PROMPT, language="python", compiled=True)
+    good = Generation(arm="a", code="def add(a, b):\n    return a + b\n", status="passed", passed=True,
+                      quality=0.9, **common)
+    bad = Generation(arm="b", code="def add(a, b):\n    return a - b  # <script>alert(1)</script>\n",
+                     status="wrong_answer", met_constraints=False, reasons=["no docstring"],
+                     security=[{"rule": "B101", "message": "assert used"}], **common)
+    for g in (good, bad, Generation(model="tiny", model_version="v1", arm="a", prompt="Another prompt.",
+                                    language="python", code="pass\n")):
+        store.add(g)
+    return good, bad
+
+
+@pytest.fixture
+def review_server(tmp_path):
+    """The review router on a bare FastAPI app (as ``codekiln serve`` mounts it), with one API key."""
+    with SQLiteStore(tmp_path / "generations.db") as store:
+        pair = one_pair(store)
+        app = FastAPI()
+        app.include_router(review_router(store, [KEY]))
+        server = LiveServer(app)
+        try:
+            yield server, store, pair
+        finally:
+            server.stop()
+
+
+def test_the_api_asks_for_the_key_by_header_cookie_or_query(review_server):
+    server, _store, (good, bad) = review_server
+    with httpx.Client(base_url=server.url) as client:
+        page = client.get("/review")
+        assert page.status_code == 200 and "<form id=\"review\"" in page.text  # the page itself holds no data
+        assert "http" not in page.text.split("<script>")[1]  # and loads nothing from elsewhere
+        assert client.get("/v1/review/pair").status_code == 401
+        assert client.get("/v1/review/pair", headers={"Authorization": "Bearer nope"}).status_code == 403
+        assert client.get("/v1/review/pair", params={"key": "nope"}).status_code == 403
+        by_header = client.get("/v1/review/pair", headers={"Authorization": f"Bearer {KEY}"}).json()
+        assert client.get("/v1/review/pair", params={"key": KEY}).json() == by_header
+        assert client.post("/v1/review/login", json={"key": "nope"}).status_code == 403
+        assert KEY_COOKIE not in client.cookies
+        login = client.post("/v1/review/login", json={"key": KEY})
+        assert login.status_code == 204 and "httponly" in login.headers["set-cookie"].lower()
+        assert client.get("/v1/review/pair").json() == by_header  # the cookie alone now
+    pair = by_header["pair"]
+    assert pair["prompt"] == PROMPT and pair["language"] == "python"
+    assert {g["id"] for g in pair["generations"]} == {good.id, bad.id}
+    shown = {g["id"]: g for g in pair["generations"]}[bad.id]
+    assert shown["status"] == "wrong_answer" and shown["reasons"] == ["no docstring"]
+    assert not {"model", "model_version", "arm", "client"} & set(shown)  # blind: nothing names the source
+
+
+def test_ratings_are_stored_whole_or_not_at_all(review_server):
+    server, store, (good, bad) = review_server
+    auth = {"Authorization": f"Bearer {KEY}"}
+    rate = lambda first, **body: client.post("/v1/review/ratings", headers=auth, json={  # noqa: E731
+        "reviewer": "ana", "ratings": [{"generation_id": good.id, "readability": 5, "correctness": 5},
+                                       {"generation_id": first, "readability": 2, "correctness": 1}], **body})
+    with httpx.Client(base_url=server.url) as client:
+        assert client.post("/v1/review/ratings", json={"reviewer": "ana", "ratings": []}).status_code == 401
+        missing = rate("no-such-generation")
+        assert missing.status_code == 404 and "no-such-generation" in missing.json()["detail"]
+        assert rate(bad.id, reviewer=" ").status_code == 422
+        off_scale = client.post("/v1/review/ratings", headers=auth, json={
+            "reviewer": "ana", "ratings": [{"generation_id": good.id, "readability": 6, "correctness": 3}]})
+        assert off_scale.status_code == 422
+        assert store.ratings() == []
+        assert rate(bad.id).json() == {"stored": 2}
+        assert client.get("/v1/review/pair", headers=auth, params={"reviewer": "ana"}).json() == {"pair": None}
+        assert client.get("/v1/review/pair", headers=auth, params={"reviewer": "bo"}).json()["pair"] is not None
+    assert sorted((r.generation_id, r.reviewer, r.readability, r.correctness) for r in store.ratings()) == sorted(
+        [(good.id, "ana", 5, 5), (bad.id, "ana", 2, 1)])
+
+
+@pytest.fixture
+def chromium():
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip(f"needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER}): "
+                    "apt-get install -y chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_a_reviewer_logs_in_and_rates_a_pair_in_chromium(review_server, chromium):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, store, (good, bad) = review_server
+    wait = WebDriverWait(chromium, 20)
+    chromium.get(f"{server.url}/review")
+    wait.until(shown.visibility_of_element_located((By.ID, "login")))
+    chromium.find_element(By.ID, "key").send_keys("wrong")
+    chromium.find_element(By.ID, "login-button").click()
+    wait.until(shown.text_to_be_present_in_element((By.ID, "message"), "unknown API key"))
+    chromium.find_element(By.ID, "key").clear()
+    chromium.find_element(By.ID, "key").send_keys(KEY)
+    chromium.find_element(By.ID, "login-button").click()
+    wait.until(shown.visibility_of_element_located((By.ID, "review")))
+
+    assert chromium.find_element(By.ID, "prompt").text == PROMPT
+    cards = {card.get_attribute("data-id"): card for card in chromium.find_elements(By.CSS_SELECTOR, ".generation")}
+    assert set(cards) == {good.id, bad.id}
+    # The code is shown as text: the comment's <script> is on screen, not run.
+    assert "<script>alert(1)</script>" in cards[bad.id].find_element(By.CSS_SELECTOR, ".code").text
+    assert "failed: wrong_answer" in cards[bad.id].text and "constraints not met: no docstring" in cards[bad.id].text
+    assert "passed" in cards[good.id].text and "quality 0.90" in cards[good.id].text
+
+    chromium.find_element(By.ID, "reviewer").send_keys("ana")
+    for card_id, readability, correctness in ((good.id, 4, 5), (bad.id, 3, 1)):
+        card = cards[card_id]
+        card.find_element(By.CSS_SELECTOR, f".readability input[value='{readability}']").click()
+        card.find_element(By.CSS_SELECTOR, f".correctness input[value='{correctness}']").click()
+    chromium.find_element(By.ID, "submit").click()
+    wait.until(shown.text_to_be_present_in_element((By.ID, "message"), "Nothing left to review"))
+    assert "Saved 2 ratings." in chromium.find_element(By.ID, "message").text
+
+    assert sorted((r.generation_id, r.reviewer, r.readability, r.correctness) for r in store.ratings()) == sorted(
+        [(good.id, "ana", 4, 5), (bad.id, "ana", 3, 1)])
+    assert chromium.get_cookie(KEY_COOKIE)["httpOnly"] is True
