@@ -76,6 +76,10 @@ class NativeTests:
     stop_tokens: tuple[str, ...] = ()
 
 
+#: A problem's split is its tag ``split:<name>`` (:attr:`Problem.split`).
+SPLIT_TAG = "split:"
+
+
 @attrs.frozen
 class Problem:
     """One programming task, in the language-neutral form, natively for some languages, or both."""
@@ -110,6 +114,15 @@ class Problem:
     def languages(self) -> tuple[str, ...]:
         """Languages this problem can be verified in without translation (its native material)."""
         return tuple(self.native)
+
+    @property
+    def split(self) -> str | None:
+        """The split its dataset declared for it (the tag ``split:NAME``), or None. The trainer fine-tunes on
+        ``sft``, runs GRPO on ``rl`` and holds out every other split (docs/datasets.md)."""
+        for tag in self.tags:
+            if tag.startswith(SPLIT_TAG):
+                return tag.removeprefix(SPLIT_TAG)
+        return None
 
 
 def _check_tests(signature: Signature, tests: tuple[TestCase, ...]) -> None:

@@ -18,7 +18,6 @@ from codekiln.builtin.datasets.families import (
     Variant,
     generate,
     reference_function,
-    split_of,
 )
 from codekiln.curricula import Task
 from codekiln.datasets import load_dataset
@@ -76,7 +75,7 @@ def test_splits_are_disjoint_and_only_sft_shows_references(generated):
     held_families = {item.family for item in generated if item.split == "heldout_families"}
     assert held_families == {"list_filter_map_fold", "str_map_filter_count"}
     for item in generated:
-        assert split_of(item.problem) == item.split
+        assert item.problem.split == item.split
         assert (item.family in held_families) == (item.split == "heldout_families")
         assert set(item.problem.references) == (set(LANGUAGES) if item.split == "sft" else set())
     combinations = Counter((item.family, item.variant.key) for item in generated)
@@ -123,10 +122,10 @@ def test_heldout_takes_combinations_whose_parts_are_trained():
 
 def test_splits_option_chooses_splits(datasets):
     rl = load_dataset("families?splits=rl,heldout&per_family=5", datasets)
-    assert {split_of(p) for p in rl} == {"rl", "heldout"}
+    assert {p.split for p in rl} == {"rl", "heldout"}
     assert all(not p.references for p in rl)
     everything = load_dataset("families?per_family=5&heldout_families=", datasets)
-    assert "heldout_families" not in {split_of(p) for p in everything}
+    assert "heldout_families" not in {p.split for p in everything}
 
 
 # -- expected values, computed here independently from each problem's key -----------------------------------------

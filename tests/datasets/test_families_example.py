@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codekiln.builtin.datasets.families import BUILTIN_FAMILIES, LANGUAGES, split_of
+from codekiln.builtin.datasets.families import BUILTIN_FAMILIES, LANGUAGES
 from codekiln.datasets import load_dataset
 from codekiln.plugins import make_plugins, registered
 from codekiln.verifier import Sample
@@ -34,7 +34,7 @@ def test_a_registered_family_generates_beside_the_built_in_ones(example):
     wrapped = [p for p in problems if "family:wrap" in p.tags]
     assert len(wrapped) == 6
     assert {p.id.split("/")[1] for p in problems} == {f.name for f in BUILTIN_FAMILIES} | {"wrap"}
-    assert {split_of(p) for p in wrapped} == {"sft", "rl", "heldout"}
+    assert {p.split for p in wrapped} == {"sft", "rl", "heldout"}
     for problem in wrapped:
         opening = problem.description.split(": ")[1].split("text")[0]
         closing = problem.description.split("text")[-1].rstrip(".")

@@ -130,9 +130,11 @@ def test_summary_of_a_run_that_learned_nothing(tmp_path):
         tmp_path / "s.md", evaluations={}, metrics_rows=[], facts={}).read_text()
 
 
-def test_summary_shows_training_and_held_out_tasks_apart(tmp_path):
-    evaluations = {"after_sft": {"pass_rate": 0.5, "pass_rate/python": 0.5, "train_pass_rate": 0.75,
-                                 "validation_pass_rate": 0.0}}
+def test_summary_shows_each_split_apart_in_the_order_a_run_meets_them(tmp_path):
+    evaluations = {"after_sft": {"pass_rate": 0.5, "pass_rate/python": 0.5, "pass_rate/split/heldout": 0.0,
+                                 "pass_rate/split/rl": 0.25, "pass_rate/split/sft": 0.75, "pass_rate/split/mine": 1.0},
+                   "after_grpo": {"pass_rate": 0.6, "pass_rate/python": 0.6, "pass_rate/split/rl": 0.5}}
     text = write_summary(tmp_path / "summary.md", evaluations=evaluations, metrics_rows=[], facts={}).read_text()
-    assert "| evaluation | all | python | training tasks | held-out tasks |" in text
-    assert "| after_sft | 50.0% | 50.0% | 75.0% | 0.0% |" in text
+    assert "| evaluation | all | python | split sft | split rl | split heldout | split mine |" in text
+    assert "| after_sft | 50.0% | 50.0% | 75.0% | 25.0% | 0.0% | 100.0% |" in text
+    assert "| after_grpo | 60.0% | 60.0% | – | 50.0% | – | – |" in text

@@ -41,6 +41,8 @@ def test_two_grpo_steps_write_a_complete_run_directory(tiny_run, tmp_path):
     for metrics in result.evaluations.values():
         assert 0.0 <= metrics["pass_rate/python"] <= 1.0
         assert metrics["problems"] == 12  # difficulty-1 problems, train and validation ("all")
+        # A dataset that declares no splits is cut into train and validation, each reported apart.
+        assert {"pass_rate/split/train", "pass_rate/split/validation"} <= set(metrics)
 
     rows = _rows(run_dir)
     sft_rows = [r for r in rows if "sft/loss" in r]
@@ -144,6 +146,44 @@ def test_a_dataset_empty_after_filtering_is_refused(tiny_run, tmp_path):
         "tests": [{"args": [1], "expected": 1}],
     }) + "\n")
     with pytest.raises(DataError, match="no problems left to train on"):
+        _run(tiny_run(f"data.dataset=jsonl:{problems}"))
+
+
+def _tagged_problem(problem_id: str, split: str | None, reference: bool) -> dict:
+    row = {"id": problem_id, "description": "Return x plus one.", "tags": [f"split:{split}"] if split else [],
+           "signature": {"name": "inc", "params": [{"name": "x", "type": "int"}], "returns": "int"},
+           "tests": [{"args": [1], "expected": 2}, {"args": [-3], "expected": -2}]}
+    if reference:
+        row["references"] = {"python": "def inc(x):\n    return x + 1\n"}
+    return row
+
+
+def test_a_dataset_that_declares_splits_trains_and_reports_by_them(tiny_run, tmp_path):
+    """SFT learns from the sft split, GRPO samples only the rl split, the rest is held out, and every
+    evaluation reports each split apart (pass_rate/split/<name>)."""
+    problems = tmp_path / "split.jsonl"
+    rows = [_tagged_problem("sft_a", "sft", True), _tagged_problem("sft_b", "sft", True),
+            _tagged_problem("rl_a", "rl", False), _tagged_problem("rl_b", "rl", False),
+            _tagged_problem("kept_a", "heldout", False)]
+    problems.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = _run(tiny_run(f"data.dataset=jsonl:{problems}", "data.validation_fraction=0.9"))
+
+    splits = {"pass_rate/split/sft", "pass_rate/split/rl", "pass_rate/split/heldout"}
+    for metrics in result.evaluations.values():
+        assert splits <= set(metrics) and metrics["problems"] == 5
+    chosen = {task for line in (result.run_dir / "curriculum.jsonl").read_text().splitlines()
+              for task in json.loads(line)["chosen"]}
+    assert chosen and all("rl_" in task for task in chosen), chosen
+    summary = (result.run_dir / "summary.md").read_text()
+    assert "| split sft | split rl | split heldout |" in summary
+    assert "| sft tasks | 2 |" in summary and "| heldout tasks | 1 |" in summary
+
+
+def test_a_dataset_declaring_splits_for_some_problems_only_is_refused(tiny_run, tmp_path):
+    problems = tmp_path / "mixed.jsonl"
+    rows = [_tagged_problem("sft_a", "sft", True), _tagged_problem("loose", None, True)]
+    problems.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(DataError, match=r"some problems declare a split .* such as 'loose'"):
         _run(tiny_run(f"data.dataset=jsonl:{problems}"))
 
 

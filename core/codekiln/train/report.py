@@ -107,16 +107,25 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     ]
 
 
+_SPLIT = "pass_rate/split/"
+#: The usual splits in the order a run meets them; others follow by name.
+_SPLIT_ORDER = ("train", "sft", "rl", "validation", "heldout", "heldout_families")
+
+
+def _split_order(split: str) -> tuple[int, str]:
+    return (_SPLIT_ORDER.index(split) if split in _SPLIT_ORDER else len(_SPLIT_ORDER), split)
+
+
 def _pass_rate_section(evaluations: Mapping[str, Mapping[str, float]]) -> list[str]:
     if not evaluations:
         return ["No evaluation was run."]
+    # Evaluations also break the rates down per difficulty (pass_rate/difficulty_2): not a language.
     languages = sorted({key.split("/", 1)[1] for metrics in evaluations.values() for key in metrics
-                        if key.startswith("pass_rate/")})
+                        if key.startswith("pass_rate/") and not key.startswith(("pass_rate/difficulty_", _SPLIT))})
+    splits = {key.removeprefix(_SPLIT) for metrics in evaluations.values() for key in metrics if key.startswith(_SPLIT)}
     columns = [("all", "pass_rate"), *((language, f"pass_rate/{language}") for language in languages)]
-    # The trainer also reports the tasks it trained on and the held-out ones apart.
-    columns += [(label, key) for label, key in (("training tasks", "train_pass_rate"),
-                                                ("held-out tasks", "validation_pass_rate"))
-                if any(key in metrics for metrics in evaluations.values())]
+    # The trainer also reports each split of the tasks apart: the ones it trained on and the held-out ones.
+    columns += [(f"split {split}", f"{_SPLIT}{split}") for split in sorted(splits, key=_split_order)]
 
     def percent(metrics: Mapping[str, float], key: str) -> str:
         value = _value(metrics, key)
@@ -161,8 +170,8 @@ def write_summary(
     """Write the run's markdown summary to ``path`` and return it.
 
     Sections: pass rate per language for each evaluation in the order given (``pass_rate`` as "all",
-    ``pass_rate/<language>`` per language, and ``train_pass_rate`` / ``validation_pass_rate`` when given, as
-    percentages); the GRPO reward at the start versus the end
+    ``pass_rate/<language>`` per language, and ``pass_rate/split/<split>`` per split of the tasks when given,
+    as percentages); the GRPO reward at the start versus the end
     (:func:`reward_trend`); the ``time/*`` metrics summed over the steps; the ``facts`` as a table; and the
     plot, when ``plot.png`` lies next to ``path``.
     """

@@ -74,7 +74,7 @@ class _Run:
         self.checkpoint = self._prepare_run_dir(resume, overwrite)
         random.seed(config.seed)
         torch.manual_seed(config.seed)
-        self.train_tasks, self.validation_tasks = self._tasks()
+        self.splits = self._tasks()
         self.verifier = Verifier.from_config(plugins, config)
         self.rewards = RewardSet.from_config(config, plugins)
         self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
@@ -108,7 +108,7 @@ class _Run:
         self.world.barrier()
         return None
 
-    def _tasks(self) -> tuple[list[Task], list[Task]]:
+    def _tasks(self) -> TaskSplits:
         config = self.config
         languages = [self._language(name) for name in config.data.languages]
         problems = load_dataset(config.data.dataset, self.plugins.datasets(), strict=config.data.strict)
@@ -118,6 +118,9 @@ class _Run:
             raise DataError(f"no problems left to train on: dataset '{config.data.dataset}' has {len(problems)} "
                             f"problem(s), none in {', '.join(languages)} with difficulty ≤ "
                             f"{config.data.max_difficulty} (see data.languages and data.max_difficulty)")
+        declared = [t for t in tasks if t.problem.split is not None]
+        if declared:
+            return _declared_splits(tasks, declared, config.data.dataset)
         ids = sorted({t.problem.id for t in tasks})
         random.Random(config.seed).shuffle(ids)
         held_out = set(ids[: int(len(ids) * config.data.validation_fraction)])
@@ -125,7 +128,8 @@ class _Run:
         if not train:
             raise DataError(f"data.validation_fraction {config.data.validation_fraction} leaves no problem to "
                             "train on")
-        return train, [t for t in tasks if t.problem.id in held_out]
+        validation = [t for t in tasks if t.problem.id in held_out]
+        return TaskSplits(sft=train, rl=train, named={"train": train, "validation": validation})
 
     def _language(self, name: str) -> str:
         backend = self.plugins.languages().get(name)  # a missing plugin fails here, naming what to install
@@ -206,9 +210,8 @@ class _Run:
     # -- evaluation -----------------------------------------------------------------------------------------------
 
     def _eval_tasks(self) -> list[Task]:
-        split = self.config.eval.split
-        return {"train": self.train_tasks, "validation": self.validation_tasks,
-                "all": self.train_tasks + self.validation_tasks}[split]
+        splits = self.splits
+        return {"train": splits.trained, "validation": splits.held_out, "all": splits.every}[self.config.eval.split]
 
     def _evaluate(self, name: str) -> None:
         from .evaluate import evaluate
@@ -235,12 +238,14 @@ class _Run:
 
         every_group = [g for part in self.world.gather(groups) for g in part]
         merged = evaluation_metrics(every_group, self.config.eval.samples) if self.world.distributed else dict(metrics)
-        validation = {t.key for t in self.validation_tasks}
-        every = [(r.task.key in validation, r.verdict) for g in every_group for r in g]
-        for label, wanted in (("train", False), ("validation", True)):
-            chosen = [v.passed for held_out, v in every if held_out == wanted and not v.masked]
-            if chosen:
-                merged[f"{label}_pass_rate"] = sum(chosen) / len(chosen)
+        split_of = {t.key: name for name, tasks in self.splits.named.items() for t in tasks}
+        passed: dict[str, list[bool]] = {}
+        for rollout in (r for g in every_group for r in g):
+            if not rollout.verdict.masked:
+                passed.setdefault(split_of[rollout.task.key], []).append(rollout.verdict.passed)
+        for name in self.splits.named:
+            if passed.get(name):
+                merged[f"pass_rate/split/{name}"] = sum(passed[name]) / len(passed[name])
         return merged
 
     # -- SFT --------------------------------------------------------------------------------------------------
@@ -254,12 +259,12 @@ class _Run:
         from .sft import sft_epoch, tokenize_examples, validation_loss
 
         sft = self.config.sft
-        examples, cut = tokenize_examples(self._sft_pairs(self.train_tasks, sft_example), self.policy.tokenizer,
+        examples, cut = tokenize_examples(self._sft_pairs(self.splits.sft, sft_example), self.policy.tokenizer,
                                           sft.max_length)
-        validation, _ = tokenize_examples(self._sft_pairs(self.validation_tasks, sft_example),
+        validation, _ = tokenize_examples(self._sft_pairs(self.splits.held_out, sft_example),
                                           self.policy.tokenizer, sft.max_length)
         if not examples:
-            raise DataError("SFT has no examples: none of the training problems has a reference solution in "
+            raise DataError("SFT has no examples: none of the problems it trains on has a reference solution in "
                             f"{', '.join(self.config.data.languages)} (set sft.enabled=false to skip SFT)")
         if cut and self.world.is_main:
             print(f"codekiln: {cut} SFT example(s) longer than sft.max_length={sft.max_length} were cut",
@@ -315,7 +320,7 @@ class _Run:
         from .grpo import GRPOStep
 
         grpo = self.config.grpo
-        curriculum = self.plugins.curricula().create(self.config.curriculum.name, tasks=self.train_tasks,
+        curriculum = self.plugins.curricula().create(self.config.curriculum.name, tasks=self.splits.rl,
                                                      seed=self.config.seed, **self.config.curriculum.params)
         optimizer = torch.optim.AdamW(self.policy.model.parameters(), lr=grpo.learning_rate, weight_decay=0.0)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -447,8 +452,9 @@ class _Run:
         rows = _metric_rows(self.run_dir / "metrics.jsonl")
         write_plot([r for r in rows if "reward/total" in r], self.run_dir / "plot.png")
         facts = {"model": self.config.model.path or "embedded default", "dataset": self.config.data.dataset,
-                 "languages": ", ".join(self.config.data.languages), "train tasks": len(self.train_tasks),
-                 "validation tasks": len(self.validation_tasks), "GRPO steps": self.state["grpo_step"],
+                 "languages": ", ".join(self.config.data.languages),
+                 **{f"{name} tasks": len(tasks) for name, tasks in self.splits.named.items()},
+                 "GRPO steps": self.state["grpo_step"],
                  "generation": self.generator.name, "device": str(self.device), "processes": self.world.size,
                  "wall time (s, this session)": round(time.perf_counter() - self.started, 1)}
         summary = write_summary(self.run_dir / "summary.md", evaluations=self.state["evaluations"],
@@ -456,6 +462,51 @@ class _Run:
         self._notify("codekiln_training_finished", metrics=self.state["evaluations"].get("after_grpo", {}))
         print(f"codekiln: run finished; summary: {summary}", file=sys.stderr)
         return final
+
+
+@attrs.frozen
+class TaskSplits:
+    """The tasks of a run by split: SFT learns from ``sft``'s references, GRPO samples ``rl``, and ``named``
+    holds every split by name (each evaluation reports ``pass_rate/split/<name>``). A dataset that declares
+    splits (tags ``split:NAME``, as ``families`` does) gives its own; any other is cut into ``train`` (both
+    phases) and ``validation`` by ``data.validation_fraction``."""
+
+    sft: list[Task]
+    rl: list[Task]
+    named: dict[str, list[Task]]
+
+    @property
+    def trained(self) -> list[Task]:
+        return _unique([*self.sft, *self.rl])
+
+    @property
+    def held_out(self) -> list[Task]:
+        trained = {t.key for t in self.trained}
+        return [t for t in self.every if t.key not in trained]
+
+    @property
+    def every(self) -> list[Task]:
+        return _unique([t for tasks in self.named.values() for t in tasks])
+
+
+def _unique(tasks: list[Task]) -> list[Task]:
+    return list({t.key: t for t in tasks}.values())
+
+
+def _declared_splits(tasks: list[Task], declared: list[Task], dataset: str) -> TaskSplits:
+    """The dataset's own splits; every problem must name one, and there must be something to train on."""
+    if len(declared) < len(tasks):
+        undeclared = next(t.problem.id for t in tasks if t.problem.split is None)
+        raise DataError(f"dataset '{dataset}': some problems declare a split (tag split:NAME) and some do not, such "
+                        f"as '{undeclared}'; tag every problem, or none")
+    named: dict[str, list[Task]] = {}
+    for task in tasks:
+        named.setdefault(task.problem.split, []).append(task)
+    if not named.get("sft") and not named.get("rl"):
+        raise DataError(f"dataset '{dataset}' declares the splits {', '.join(sorted(named))} but neither 'sft' nor "
+                        "'rl', so there is nothing to train on")
+    # Without an rl split, GRPO samples the sft problems.
+    return TaskSplits(sft=named.get("sft", []), rl=named.get("rl") or named["sft"], named=named)
 
 
 def _check_blocked(config: Config, plugins: Any) -> None:

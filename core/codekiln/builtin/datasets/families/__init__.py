@@ -4,7 +4,7 @@ Named ``families`` or ``families?seed=0&per_family=20&rl=0.4&heldout=0.2&heldout
 Each family (:mod:`.pipeline`: filters, maps, folds and counts over lists and strings, and their
 compositions; :mod:`.arithmetic`) draws parameter combinations; :func:`.family.generate` makes each a
 problem with tests computed by its Python reference and references in Python, JavaScript, Java and C++.
-A problem's difficulty is its composition depth; its split is the tag ``split:NAME`` (:func:`split_of`).
+A problem's difficulty is its composition depth; its split is the tag ``split:NAME`` (``problem.split``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from codekiln.errors import DataError
 from codekiln.problem import Problem
 
 from .arithmetic import AffineFamily, ClampFamily, ScaleFamily, WeightedSumFamily
-from .family import LANGUAGES, SPLITS, Family, Generated, Variant, generate, reference_function, split_of
+from .family import LANGUAGES, SPLITS, Family, Generated, Variant, generate, reference_function
 from .pipeline import CHARACTERS, INTEGERS, PipelineFamily
 
 __all__ = ["BUILTIN_FAMILIES", "LANGUAGES", "SPLITS", "FamiliesDataset", "Family", "Generated", "PipelineFamily",
-           "Variant", "generate", "reference_function", "split_of"]
+           "Variant", "generate", "reference_function"]
 
 #: The built-in families, from one step to five.
 BUILTIN_FAMILIES: tuple[Family, ...] = (
@@ -55,7 +55,7 @@ class FamiliesDataset(DatasetLoader):
     A subclass with its own ``name`` and ``families`` adds families (docs/datasets.md).
 
     >>> problem = FamiliesDataset(per_family=5, splits="rl").load(None)[0]
-    >>> problem.id, problem.difficulty, split_of(problem), dict(problem.references)
+    >>> problem.id, problem.difficulty, problem.split, dict(problem.references)
     ('families/list_filter/even-list', 1, 'rl', {})
     >>> print(problem.description)
     Given a list of integers `values`, apply these steps in order:

@@ -14,18 +14,16 @@ from typing import Any
 
 import attrs
 
-from codekiln.problem import Problem, Signature, TestCase
+from codekiln.problem import SPLIT_TAG, Problem, Signature, TestCase
 from codekiln.typespec import to_json
 
-__all__ = ["LANGUAGES", "SPLITS", "Family", "Generated", "Variant", "generate", "reference_function", "split_of"]
+__all__ = ["LANGUAGES", "SPLITS", "Family", "Generated", "Variant", "generate", "reference_function"]
 
 #: The languages every family renders its references in.
 LANGUAGES = ("python", "javascript", "java", "cpp")
 #: The splits, in the order :func:`generate` fills them. ``sft`` problems carry their references; the others
 #: carry none, so no trainer can show them to the model.
 SPLITS = ("sft", "rl", "heldout", "heldout_families")
-#: A problem's split is its tag ``split:<name>``.
-SPLIT_TAG = "split:"
 
 #: Distinct test arguments per problem, and how many draws a family gets to find them.
 TESTS_PER_PROBLEM = 10
@@ -81,15 +79,6 @@ class Generated:
     variant: Variant
     family: str
     split: str
-
-
-def split_of(problem: Problem) -> str | None:
-    """The split a generated problem belongs to (``sft``, ``rl``, ``heldout``, ``heldout_families``), or None
-    for a problem that is not from a families dataset."""
-    for tag in problem.tags:
-        if tag.startswith(SPLIT_TAG):
-            return tag.removeprefix(SPLIT_TAG)
-    return None
 
 
 def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: float, heldout: float,
