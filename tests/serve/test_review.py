@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from codekiln.serve.http import install_error_handlers
 from codekiln.serve.review import KEY_COOKIE, review_router
 from codekiln.serve.store import Generation, SQLiteStore
 
@@ -35,10 +36,11 @@ def one_pair(store: SQLiteStore) -> tuple[Generation, Generation]:
 
 @pytest.fixture
 def review_server(tmp_path):
-    """The review router on a bare FastAPI app (as ``codekiln serve`` mounts it), with one API key."""
+    """The review router on a FastAPI app of its own, mounted as ``codekiln serve`` mounts it, with one API key."""
     with SQLiteStore(tmp_path / "generations.db") as store:
         pair = one_pair(store)
         app = FastAPI()
+        install_error_handlers(app, rejected=lambda reason: None)
         app.include_router(review_router(store, [KEY]))
         server = LiveServer(app)
         try:
@@ -80,11 +82,12 @@ def test_ratings_are_stored_whole_or_not_at_all(review_server):
     with httpx.Client(base_url=server.url) as client:
         assert client.post("/v1/review/ratings", json={"reviewer": "ana", "ratings": []}).status_code == 401
         missing = rate("no-such-generation")
-        assert missing.status_code == 404 and "no-such-generation" in missing.json()["detail"]
+        assert missing.status_code == 404 and "no-such-generation" in missing.json()["error"]
         assert rate(bad.id, reviewer=" ").status_code == 422
         off_scale = client.post("/v1/review/ratings", headers=auth, json={
             "reviewer": "ana", "ratings": [{"generation_id": good.id, "readability": 6, "correctness": 3}]})
         assert off_scale.status_code == 422
+        assert off_scale.json() == {"error": "ratings[0].readability: Input should be less than or equal to 5"}
         assert store.ratings() == []
         assert rate(bad.id).json() == {"stored": 2}
         assert client.get("/v1/review/pair", headers=auth, params={"reviewer": "ana"}).json() == {"pair": None}

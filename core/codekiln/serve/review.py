@@ -18,7 +18,6 @@ as the cookie the page's login form sets, or as ``?key=KEY``. An app mounts it w
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Collection
 from importlib.resources import files
 from typing import Any
@@ -26,8 +25,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException
 
+from .http import ApiKeys, RequestError
 from .store import Generation, GenerationStore
 
 __all__ = ["KEY_COOKIE", "review_router"]
@@ -68,27 +67,18 @@ def _shown(generation: Generation) -> dict[str, Any]:
 
 
 def review_router(store: GenerationStore, api_keys: Collection[str] = ()) -> APIRouter:
-    """The review page and its API over ``store``. ``api_keys`` empty: no key asked (as the service's own
-    routes, serve it on loopback only)."""
-    keys = [key.encode() for key in api_keys]
+    """The review page and its API over ``store``, checking the service's ``api_keys`` (none: no key asked;
+    serve it on loopback only). Errors are :class:`~.http.RequestError`: mount it in an app with
+    :func:`~.http.install_error_handlers`, as the services are."""
+    keys = ApiKeys(api_keys)
     page = files("codekiln.serve").joinpath("static/review.html").read_text(encoding="utf-8")
     router = APIRouter(tags=["review"])
 
-    def check(given: str) -> None:
-        if not any(hmac.compare_digest(given.encode(), key) for key in keys):
-            raise HTTPException(403, "unknown API key")
-
     def reviewer_key(request: Request) -> None:
-        """401 without a key, 403 with an unknown one; nothing asked when no keys are configured."""
-        if not keys:
-            return
+        """The service's key check on the key from the header, else the page's cookie, else ``?key=``."""
         scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-        given = (bearer.strip() if scheme.lower() == "bearer" else "") or request.cookies.get(KEY_COOKIE) \
-            or request.query_params.get("key", "")
-        if not given:
-            raise HTTPException(401, "missing API key: send 'Authorization: Bearer KEY', log in on /review, "
-                                     "or add ?key=KEY", headers={"WWW-Authenticate": "Bearer"})
-        check(given)
+        keys.check((bearer if scheme.lower() == "bearer" else "").strip() or request.cookies.get(KEY_COOKIE)
+                   or request.query_params.get("key"))
 
     @router.get("/review", response_class=HTMLResponse, summary="The human review page")
     def review_page() -> HTMLResponse:
@@ -97,7 +87,7 @@ def review_router(store: GenerationStore, api_keys: Collection[str] = ()) -> API
     @router.post("/v1/review/login", status_code=204, summary="Keep an API key in a cookie for the review page")
     def login(body: LoginIn, response: Response) -> None:
         if keys:
-            check(body.key)
+            keys.check(body.key)
             # SameSite=Strict: no other site's page can post ratings with this cookie.
             response.set_cookie(KEY_COOKIE, body.key, httponly=True, samesite="strict", path="/")
 
@@ -115,7 +105,7 @@ def review_router(store: GenerationStore, api_keys: Collection[str] = ()) -> API
     def rate(body: RatingsIn) -> dict[str, int]:
         missing = [r.generation_id for r in body.ratings if store.get(r.generation_id) is None]
         if missing:  # checked first, so a submission is stored whole or not at all
-            raise HTTPException(404, f"no generation {missing[0]!r} in the store; reload the review page")
+            raise RequestError(404, f"no generation {missing[0]!r} in the store; reload the review page")
         for rating in body.ratings:
             store.add_rating(rating.generation_id, reviewer=body.reviewer, readability=rating.readability,
                              correctness=rating.correctness)
