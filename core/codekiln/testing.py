@@ -39,6 +39,7 @@ from codekiln.sandbox import Limits
 from codekiln.verdict import Stage, Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.pipeline import MAX_CODE_BYTES
+from codekiln.verifier.warm import close_all as close_warm
 
 __all__ = [
     "CONFORMANCE_FLOAT_PROBLEM",
@@ -141,6 +142,8 @@ def sandbox_processes(since: float = 0.0, until: float = float("inf")) -> list[i
 
 
 def _assert_none_left(since: float, until: float) -> None:
+    # What a warm path keeps for the next sample (a process started ahead) is not the run's: ended first.
+    close_warm()
     # A second of grace: the kernel may still be tearing down what the sandbox killed.
     deadline = time.monotonic() + 2.0
     while sandbox_processes(since, until) and time.monotonic() < deadline:
@@ -194,12 +197,16 @@ class LanguageConformance:
     forged_verdict: ClassVar[str | None] = None
     isolation: ClassVar[str] = "namespaces"
     limits: ClassVar[Limits] = Limits(wall_time_s=5.0, cpu_time_s=5.0)
+    #: Whether the backend may use its warm path (``verifier.warm.<language>``); a subclass with False runs the
+    #: suite on the cold path.
+    warm: ClassVar[bool] = True
 
     @pytest.fixture(scope="class")
     @classmethod
     def conformance_verifier(cls):
         # The suite is an entry point: its session loads every installed plugin, the backend under test too.
-        with Verifier(make_plugins(), isolation=cls.isolation, limits=cls.limits, workers=0, cache=False) as verifier:
+        with Verifier(make_plugins(), isolation=cls.isolation, limits=cls.limits, workers=0, cache=False,
+                      warm={cls.language: cls.warm}) as verifier:
             yield verifier
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:

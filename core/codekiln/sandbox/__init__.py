@@ -145,12 +145,17 @@ def spawn(
     env: Mapping[str, str] = _EMPTY,
     ro_paths: Sequence[str] = (),
     collect: Sequence[str] = (),
+    ahead: bool = False,
 ) -> SandboxProcess:
     """Start ``argv`` in a sandbox to talk to: use the returned :class:`SandboxProcess` as a context manager.
 
     Requests go to the command's stdin (``proc.stdin``); it answers on its fd 3 (``proc.channel``), so what it
     prints to stdout cannot corrupt the answers. Stdout and stderr are captured in the background as in
     :func:`run`, and a watchdog enforces the wall time even while the caller is blocked reading the channel.
+
+    ``ahead=True`` starts the command ahead of its work (a pre-spawned interpreter waiting on stdin for its
+    sample): its wall time runs only from :meth:`SandboxProcess.start_clock`, called when the work is sent.
+    Every other limit binds from the start, so what the command does while it waits counts against them.
     """
     level = check_level(isolation)
     if not os.access(_tools.BASH, os.X_OK):
@@ -159,6 +164,7 @@ def spawn(
     collect = _checked(collect)
     sandbox = Sandbox(argv, files=files, stdin=None, limits=limits, level=level, env=env,
                       ro_paths=_ro_paths(argv, ro_paths, level), channel=True)
+    sandbox.clock_running = not ahead
     return SandboxProcess(sandbox, collect)
 
 
@@ -210,6 +216,10 @@ class SandboxProcess:
         except BaseException as exc:  # handed to the caller in __exit__
             self._error = exc
             self._sandbox.stop()
+
+    def start_clock(self) -> None:
+        """Start the wall time of a command spawned with ``ahead=True``: its work begins now."""
+        self._sandbox.start_clock()
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the command to end by itself (it closed its channel, say) and its

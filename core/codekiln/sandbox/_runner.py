@@ -25,6 +25,8 @@ _CHUNK = 65536
 # After the command exited, or was killed, stop reading output still held open by a stray process (only the
 # ``none`` level can have one) after this long.
 _GRACE_S = 1.0
+# How often the watchdog of a command started ahead of its work looks whether its clock has started.
+_IDLE_POLL_S = 0.05
 
 # The runs of this process that have started and not been closed, for stop_all().
 _live: weakref.WeakSet[Sandbox] = weakref.WeakSet()
@@ -113,6 +115,8 @@ class Sandbox:
         self._kills = 0
         self._reaped = False
         self._pending = memoryview(stdin or b"")
+        #: False for a command started ahead of its work until start_clock(): its wall time is not running.
+        self.clock_running = True
         if _stopping_all:
             raise SandboxError("sandbox: this process is stopping and starts no new runs")
         try:
@@ -218,6 +222,10 @@ class Sandbox:
         deadline = self._started_at + self.limits.wall_time_s
         try:
             while streams or self._exited_at is None:
+                if not self.clock_running and self._kills == 0 and self._exited_at is None:
+                    deadline = time.monotonic() + _IDLE_POLL_S  # waiting for its work: no wall time yet
+                elif self._kills == 0 and self._exited_at is None:
+                    deadline = self._started_at + self.limits.wall_time_s  # start_clock() may have moved it
                 timeout = deadline - time.monotonic()
                 if timeout <= 0:
                     if self._exited_at is not None or self._kills > 1:
@@ -260,6 +268,11 @@ class Sandbox:
             # Without a pid namespace (or if bwrap's pid 1 was never known) a process that left the session,
             # a double-forked daemon, outlives the command: everything of the run's uid goes.
             _procs.kill_uid_processes(self._lease.uid)
+
+    def start_clock(self) -> None:
+        """Start the wall time of a command started ahead of its work (``clock_running`` False) now."""
+        self._started_at = time.monotonic()
+        self.clock_running = True
 
     def hit(self, limit: str) -> None:
         """End the run for going past ``limit``."""

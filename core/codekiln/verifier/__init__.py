@@ -45,6 +45,7 @@ from ..sandbox import stop_all as stop_all_runs
 from ..verdict import Verdict, VerdictStatus
 from .pipeline import verify_one
 from .runner import SandboxRunner
+from .warm import close_all as close_warm
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -100,7 +101,8 @@ def _stop_when_gone(sentinel: int) -> None:
 def _stop_worker(signum: int, frame: Any) -> None:
     _worker["stopping"] = True
     if not _worker.get("busy"):
-        os._exit(128 + signum)  # waiting for work: nothing of ours is open
+        close_warm()  # waiting for work: only what the warm paths keep is open
+        os._exit(128 + signum)
     # Raising here could land between a sandbox's start and the ``with`` that closes it. Its runs are killed
     # instead and new ones refused, so the sample ends at once through its own clean-up, and
     # _verify_in_worker exits then.
@@ -124,6 +126,7 @@ def _verify_in_worker(sample: Sample) -> Verdict:
         if _worker.get("stopping"):
             # Stopped during the sample, whose runs are closed now: exit rather than go back to waiting for
             # work that a dead owner would never send.
+            close_warm()
             os._exit(128 + signal.SIGTERM)
 
 

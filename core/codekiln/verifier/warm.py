@@ -11,17 +11,23 @@ can change for the next sample (DESIGN.md, "Sandbox and verifier").
   :func:`note_fallback`. The pipeline puts the reasons on that sample's verdict (``Verdict.warm_fallbacks``),
   so the trainer's metrics and the benchmarks count fallbacks, and a warning names the first one per language
   in each process.
+- What a warm path keeps between samples (pre-started sandboxes, a zygote) is ended with the process that
+  keeps it: the backend registers its clean-up with :func:`on_exit`, which a verifier worker runs when it is
+  told to stop (it leaves through ``os._exit``, past ``atexit``) and ``atexit`` runs in any other process.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+from collections.abc import Callable
 
-__all__ = ["note_fallback", "take_fallbacks"]
+__all__ = ["close_all", "note_fallback", "on_exit", "take_fallbacks"]
 
 _log = logging.getLogger(__name__)
 _noted: list[str] = []
 _warned: set[str] = set()
+_closers: list[Callable[[], None]] = []
 
 
 def note_fallback(language: str, reason: str) -> None:
@@ -38,3 +44,20 @@ def take_fallbacks() -> tuple[str, ...]:
     taken = tuple(_noted)
     _noted.clear()
     return taken
+
+
+def on_exit(close: Callable[[], None]) -> None:
+    """Have ``close`` end what a warm path keeps in this process when the process ends (see :func:`close_all`).
+    ``close`` must be safe to call more than once, and cheap when there is nothing to end."""
+    if not _closers:
+        atexit.register(close_all)
+    _closers.append(close)
+
+
+def close_all() -> None:
+    """End everything the warm paths of this process keep (a verifier worker calls it before it exits)."""
+    for close in reversed(_closers):
+        try:
+            close()
+        except Exception as exc:  # one warm path failing to end must not keep the others alive
+            _log.warning("codekiln: ending a warm path failed: %s: %s", type(exc).__name__, exc)

@@ -2,7 +2,9 @@
 
 - Syntax: tree-sitter-javascript (in the core pipeline).
 - Compile: ``node --check`` in the sandbox, with module detection off, so that the check parses the code
-  exactly as the harness loads it: as a CommonJS script (``import``/``export`` are compile errors).
+  exactly as the harness loads it: as a CommonJS script (``import``/``export`` are compile errors). On the
+  warm path (:mod:`codekiln_javascript.warm`, on unless ``verifier.warm.javascript: false``) a node started
+  ahead of the sample compiles it instead, and then runs its signature tests: one node per sample, not two.
 - Signature tests: ``kiln_harness.js tests`` calls the function on each test's arguments in the sandbox and
   reports the returned values in the ``codekiln.value_codec`` encoding, read as the declared return type says
   (see harness.js); the core compares them with the expected values outside.
@@ -55,6 +57,7 @@ from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
+from .warm import WarmNode
 
 __all__ = ["JavaScriptBackend", "camel_case"]
 
@@ -126,6 +129,9 @@ class JavaScriptBackend(LanguageBackend):
     file_extension = ".js"
     fence_tags = ("javascript", "js", "node", "nodejs")
 
+    def __init__(self) -> None:
+        self._warm = WarmNode(HARNESS)
+
     def tree_sitter_language(self):
         import tree_sitter
         import tree_sitter_javascript
@@ -172,33 +178,31 @@ class JavaScriptBackend(LanguageBackend):
 
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         node = _toolchain()
+        if runner.warm(self.name) and self.name not in problem.native and problem.signature and problem.tests:
+            compiled = self._warm.compile(source.text, _tests_request(problem), _node_runner(runner), node,
+                                          _syntax_error)
+            if compiled is not None:
+                return compiled
         result = self._run(runner, [*node.check_flags, "--check", "solution.js"], {"solution.js": source.text})
         if result.exit_code == 0:
             return CompileResult(True)
         stderr = result.stderr.decode("utf-8", "replace")
-        message = _CHECK_MESSAGE.search(stderr)
-        if message is None:
+        if _CHECK_MESSAGE.search(stderr) is None:
             if result.limit_hit is not None:
                 return CompileResult(False, (Diagnostic(f"node --check stopped at the {result.limit_hit} limit"),))
             return CompileResult(False, infra_error=f"node --check failed: {_tail(result.stderr)}")
-        location = _CHECK_LOCATION.search(stderr)
-        line = int(location.group(1)) if location else None
-        caret = _CHECK_CARET.search(stderr, location.end()) if location else None
-        column = len(caret.group(1)) + 1 if caret else None
-        return CompileResult(False, (Diagnostic(message.group(1), line, column),))
+        return _syntax_error(stderr)
 
     def run_signature_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
-        signature = problem.signature
-        request = {
-            "entry_point": camel_case(signature.name),
-            "returns": _spec_json(signature.return_type()),
-            "calls": [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests],
-        }
-        result = self._run(runner, ["kiln_harness.js", "tests"],
-                           {"kiln_harness.js": HARNESS, "solution.js": source.text},
-                           stdin=json.dumps(request).encode() + b"\n")
+        result = self._warm.run(compiled, _node_runner(runner))
+        if result is not None:
+            result = _memory_evident(result)
+        else:
+            result = self._run(runner, ["kiln_harness.js", "tests"],
+                               {"kiln_harness.js": HARNESS, "solution.js": source.text},
+                               stdin=json.dumps(_tests_request(problem)).encode() + b"\n")
         rows = _rows(result, result.stdout.decode("utf-8", "replace").splitlines())
         calls_done: list[dict[str, Any]] = []
         for row in rows:
@@ -230,6 +234,28 @@ class JavaScriptBackend(LanguageBackend):
         return run_native(programs, attrs.evolve(runner, limits=_node_limits(runner.limits)))
 
 
+def _tests_request(problem: Problem) -> dict[str, Any]:
+    """What the harness's tests mode reads: the function's name, its return type, each call's arguments."""
+    signature = problem.signature
+    return {
+        "entry_point": camel_case(signature.name),
+        "returns": _spec_json(signature.return_type()),
+        "calls": [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests],
+    }
+
+
+def _syntax_error(report: str) -> CompileResult:
+    """A failed compile, read from node's report of a syntax error (``node --check``'s stderr, or the
+    stack of the SyntaxError the warm harness caught, which has the same form)."""
+    message = _CHECK_MESSAGE.search(report)
+    location = _CHECK_LOCATION.search(report)
+    line = int(location.group(1)) if location else None
+    caret = _CHECK_CARET.search(report, location.end()) if location else None
+    column = len(caret.group(1)) + 1 if caret else None
+    text = message.group(1) if message else report.strip().splitlines()[-1] if report.strip() else "syntax error"
+    return CompileResult(False, (Diagnostic(text, line, column),))
+
+
 def _node_modules() -> tuple[dict[str, str], tuple[str, ...]]:
     """``NODE_PATH`` as the sandbox sees it, and its folders to show there read-only: modules installed
     outside any project (``js-md5`` for HumanEval-X's JavaScript/162; ``scripts/dev.sh`` installs it) that
@@ -241,6 +267,10 @@ def _node_modules() -> tuple[dict[str, str], tuple[str, ...]]:
 
 def _node_limits(limits: Any) -> Any:
     return attrs.evolve(limits, memory_kind="data")
+
+
+def _node_runner(runner: SandboxRunner) -> SandboxRunner:
+    return attrs.evolve(runner, limits=_node_limits(runner.limits))
 
 
 def _memory_evident(result: Any) -> Any:

@@ -33,6 +33,8 @@
  *        fd 3: {"value": BASE64} or {"error": ...} ({"load_error": ...} once, if loading failed). Values
  *        are v8.serialize'd (the structured clone algorithm): plain data only, no functions or prototypes.
  *
+ * warm   Tests mode for a node started ahead of its sample (the verifier's warm path): see warm() below.
+ *
  * check  The benchmark's test code, in a sandbox of its own (another uid, another pid namespace: the
  *        solution can neither read nor signal it). tests.json holds {"prompt", "test"}; the entry
  *        point is a proxy that writes each call's arguments on fd 3 and reads the answer from stdin (the
@@ -139,12 +141,18 @@ function interceptExit() {
   };
 }
 
-function loadSolution(entryPoint) {
+/** The solution compiled (parsed, not run) as node compiles a CommonJS module: throws its SyntaxError. */
+function compileSolution(source, entryPoint) {
   if (!IDENTIFIER.test(entryPoint)) throw new Error(`bad entry point ${stringify(entryPoint)}`);
-  const source = readFileSync(SOLUTION_FILE, 'utf8');
   const body = `${source}\n;return typeof ${entryPoint} === "function" ? ${entryPoint} : undefined;`;
-  const wrapper = vm.compileFunction(body, ['exports', 'require', 'module', '__filename', '__dirname'],
+  return vm.compileFunction(body, ['exports', 'require', 'module', '__filename', '__dirname'],
     { filename: SOLUTION_FILE });
+}
+
+/** Run the solution's top level (the wrapper from compileSolution, or solution.js compiled now) and return
+ * its entry function. */
+function loadSolution(entryPoint, wrapper) {
+  if (wrapper === undefined) wrapper = compileSolution(readFileSync(SOLUTION_FILE, 'utf8'), entryPoint);
   const module = { exports: {}, filename: SOLUTION_FILE, id: '.', loaded: false };
   const found = wrapper.call(module.exports, module.exports, createRequire(SOLUTION_FILE), module,
     SOLUTION_FILE, path.dirname(SOLUTION_FILE));
@@ -246,15 +254,16 @@ function encode(value, spec, depth) {
   throw unsupported(value);
 }
 
-function runTests() {
+/** `request` (or stdin's) tests, on the solution `wrapper` (or solution.js). */
+function runTests(request, wrapper) {
   const write = (text) => writeLine(1, text);
   write('{"ready":true}');
-  const request = parseJson(readFileSync(0, 'utf8'));
+  if (request === undefined) request = parseJson(readFileSync(0, 'utf8'));
   redirectOutput(2); // stdout carries the rows
   interceptExit();
   let fn;
   try {
-    fn = loadSolution(request.entry_point);
+    fn = loadSolution(request.entry_point, wrapper);
   } catch (error) {
     write(stringify({ load_error: describe(error) }));
     return;
@@ -414,9 +423,32 @@ function compileCheck(prompt, test, entryPoint) {
   return null; // unreachable: the last attempt throws
 }
 
+/** Started ahead of its sample: the tests request arrives on stdin as one line, with the solution's source. The
+ * solution is compiled first, and the outcome goes to fd 3 ({"compiled": true}, or {"syntax_error": the
+ * error as `node --check` prints it}), which is then closed; the tests then run as in tests mode. */
+function warm() {
+  writeLine(3, '{"ready":true}');
+  const line = lineReader(0)();
+  if (line === null) return; // never given a sample: ended unused
+  const request = parseJson(line);
+  let wrapper;
+  try {
+    wrapper = compileSolution(request.source, request.entry_point);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    writeLine(3, stringify({ syntax_error: String(error.stack).slice(0, 4000) }));
+    return;
+  }
+  fs.writeFileSync(SOLUTION_FILE, request.source); // as on the cold path, where the code can read its own file
+  writeLine(3, '{"compiled":true}');
+  fs.closeSync(3);
+  runTests(request, wrapper);
+}
+
 function main() {
   const [mode, entryPoint] = process.argv.slice(2);
   if (mode === 'tests') runTests();
+  else if (mode === 'warm') warm();
   else if (mode === 'serve') serve(entryPoint);
   else if (mode === 'check') check(entryPoint);
   else throw new Error(`unknown mode ${mode}`);

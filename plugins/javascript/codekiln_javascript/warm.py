@@ -1,0 +1,140 @@
+"""The JavaScript warm path: node started ahead of its sample, and no separate ``node --check``.
+
+The cold path starts node twice per sample: ``node --check`` (the compile stage), then the harness (the
+run). The warm path starts it once, and before the sample arrives:
+
+- One node per sample, each in a sandbox of its own (its own uid, namespaces, limits, work dir), started
+  ahead with ``spawn(ahead=True)`` while the previous sample is verified: ``kiln_harness.js warm`` loads the
+  harness, writes its ready row and waits on stdin. Its wall time starts when its sample is sent. Nothing
+  of a sample reaches the next one: the next node was started before this sample's code ran, in another
+  sandbox, and each is used once.
+- The compile stage sends the sample (the solution's source and the tests request) and reads whether V8
+  compiled the solution, parsed but not run, as node loads a CommonJS module: a syntax error tree-sitter
+  missed is reported as ``node --check`` reports it, from the same process. The run stage then reads the
+  rows of that process, which goes on to run the tests exactly as the cold path's ``tests`` mode does.
+- A node that is not there when its sample comes (killed, crashed, never started) is a broken warm path:
+  the sample takes the cold path and :func:`codekiln.verifier.warm.note_fallback` records it.
+
+Only signature tests take it; a benchmark's native tests (the relay's two sandboxes) stay cold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from typing import Any
+
+from codekiln.languages import READY_ROW, CompileResult, parse_row
+from codekiln.sandbox import SandboxError
+from codekiln.verifier.runner import SandboxRunner
+from codekiln.verifier.warm import note_fallback, on_exit
+
+__all__ = ["WarmNode"]
+
+#: The artifact by which the run stage finds the node its compile stage left waiting.
+HELD = "warm-node"
+_READY = json.loads(READY_ROW)
+_COMPILED = {"compiled": True}
+#: How long past its wall time the run stage waits for a node's sandbox to report its end (the watchdog
+#: ends it at the wall time; this only bounds a wait that should never be needed).
+_END_GRACE_S = 10.0
+
+
+class WarmNode:
+    """The node started ahead of the next sample, and the one whose sample is between its compile and run
+    stages. One per backend instance, so one per verifier worker; ended with the process (``on_exit``)."""
+
+    def __init__(self, harness: bytes) -> None:
+        self._harness = harness
+        self._ahead: tuple[Any, Any] | None = None  # (what it was started for, the process)
+        self._held: tuple[str, Any] | None = None  # (token, the process)
+        self._registered = False
+
+    def compile(self, source: str, request: dict[str, Any], runner: SandboxRunner, node: Any,
+                syntax_error: Any) -> CompileResult | None:
+        """Start the sample in a node started ahead: its compile result, or None when the warm path broke
+        (then noted; the caller takes the cold path). ``syntax_error(text)`` reads node's report of a
+        syntax error as the cold path reads ``node --check``'s."""
+        self._end_held()
+        proc = self._take(runner, node)
+        proc.start_clock()
+        if parse_row(proc.channel.readline()) != _READY:
+            return self._broken(proc, "the node started ahead was gone before its sample")
+        if not proc.send(json.dumps({**request, "source": source}).encode() + b"\n"):
+            return self._broken(proc, "the node started ahead did not take its sample")
+        proc.stdin.close()  # as on the cold path, the code reads an empty stdin
+        row = parse_row(proc.channel.readline())
+        if row == _COMPILED:
+            token = uuid.uuid4().hex
+            self._held = (token, proc)
+            return CompileResult(True, artifacts={HELD: token.encode()})
+        result = _end(proc, runner.limits.wall_time_s)
+        if row is not None and "syntax_error" in row:
+            return syntax_error(str(row["syntax_error"]))
+        if result.limit_hit is not None:  # V8 went past a limit parsing the code: the code's
+            return syntax_error(f"node stopped at the {result.limit_hit} limit")
+        note_fallback("javascript", f"the node started ahead ended while compiling (exit status "
+                                    f"{result.exit_code}, signal {result.signal})")
+        return None
+
+    def run(self, compiled: CompileResult, runner: SandboxRunner) -> Any | None:
+        """The sandbox result of the node the compile stage left running the tests, once it has ended; None
+        when the compile stage was cold."""
+        token = compiled.artifacts.get(HELD)
+        held, self._held = self._held, None
+        if token is None or held is None or held[0].encode() != token:
+            if held is not None:
+                _end(held[1])
+            if token is not None:
+                note_fallback("javascript", "the node that compiled the sample was gone before its run")
+            return None
+        return _end(held[1], runner.limits.wall_time_s)
+
+    def close(self) -> None:
+        """End both nodes (safe to call more than once)."""
+        self._end_held()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            _end(ahead[1])
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    def _take(self, runner: SandboxRunner, node: Any) -> Any:
+        """The node started ahead for a sample of these limits (started now if there is none), and the next
+        one started ahead for the sample after it."""
+        if not self._registered:
+            on_exit(self.close)
+            self._registered = True
+        key = (runner.limits, runner.isolation)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] != key:  # a problem of other limits: that node cannot serve it
+            _end(ahead[1])
+            ahead = None
+        proc = ahead[1] if ahead is not None else self._spawn(runner, node)
+        with contextlib.suppress(SandboxError):  # this process is stopping: nothing more is started
+            self._ahead = (key, self._spawn(runner, node))
+        return proc
+
+    def _spawn(self, runner: SandboxRunner, node: Any) -> Any:
+        return runner.spawn([node.path, "kiln_harness.js", "warm"], files={"kiln_harness.js": self._harness},
+                            ro_paths=node.ro_paths, ahead=True)
+
+    def _end_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:  # a sample whose run stage never came (its verification raised)
+            _end(held[1])
+
+    @staticmethod
+    def _broken(proc: Any, why: str) -> None:
+        _end(proc)
+        note_fallback("javascript", why)
+        return None
+
+
+def _end(proc: Any, wall_time_s: float | None = None) -> Any:
+    """End ``proc`` and return its result: at once, or (given its ``wall_time_s``) once it ended by itself."""
+    if wall_time_s is not None:
+        proc.wait(wall_time_s + _END_GRACE_S)
+    proc.__exit__(None, None, None)
+    return proc.result
