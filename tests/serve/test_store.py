@@ -14,7 +14,7 @@ from codekiln.serve.store import (
     SQLiteStore,
     StoreError,
     UnknownGeneration,
-    code_sha,
+    content_sha,
     open_store,
 )
 
@@ -38,7 +38,7 @@ def count(path, table: str) -> int:
 
 
 def test_a_generation_comes_back_as_stored(store):
-    stored = generation(arm="b", client=code_sha("key"), request={"prompt": PROMPT, "max_lines": 3},
+    stored = generation(arm="b", client=content_sha("key"), request={"prompt": PROMPT, "max_lines": 3},
                         problem_id="add", status="passed", passed=True, compiled=True, quality=0.75,
                         security=[{"rule": "B307", "severity": "high"}], met_constraints=False,
                         reasons=["longer than 3 lines"], latency_s=0.25, tokens=17)

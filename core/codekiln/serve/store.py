@@ -32,7 +32,7 @@ __all__ = [
     "SQLiteStore",
     "StoreError",
     "UnknownGeneration",
-    "code_sha",
+    "content_sha",
     "open_store",
 ]
 
@@ -52,9 +52,9 @@ class UnknownGeneration(StoreError, LookupError):
     """A rating names a generation the store does not hold."""
 
 
-def code_sha(code: str) -> str:
-    """The key code is stored under: the sha256 of its UTF-8 text, in hex."""
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+def content_sha(text: str) -> str:
+    """The sha256 of ``text``'s UTF-8 bytes, in hex: the key code is stored under."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @attrs.frozen(kw_only=True)
@@ -72,7 +72,7 @@ class Generation:
     language: str
     problem_id: str | None = None
     code: str
-    code_sha: str = attrs.field(default=attrs.Factory(lambda self: code_sha(self.code), takes_self=True))
+    code_sha: str = attrs.field(default=attrs.Factory(lambda self: content_sha(self.code), takes_self=True))
     status: str = ""  # a VerdictStatus value; "" when the code was not verified
     passed: bool = False
     compiled: bool = False
@@ -85,8 +85,8 @@ class Generation:
 
     @code_sha.validator
     def _code_sha_matches(self, _attribute: attrs.Attribute, value: str) -> None:
-        if value != code_sha(self.code):
-            raise ValueError("Generation.code_sha must be code_sha(code); leave it out to have it computed")
+        if value != content_sha(self.code):
+            raise ValueError("Generation.code_sha must be content_sha(code); leave it out to have it computed")
 
 
 @attrs.frozen
@@ -223,7 +223,7 @@ class SQLiteStore:
     def add(self, generation: Generation) -> str:
         g = generation
         row = (g.id, g.created, g.model, g.model_version, g.arm, g.client, g.prompt,
-               code_sha(g.prompt), json.dumps(g.request, sort_keys=True), g.language, g.problem_id, g.code_sha,
+               content_sha(g.prompt), json.dumps(g.request, sort_keys=True), g.language, g.problem_id, g.code_sha,
                g.status, g.passed, g.compiled, g.quality, json.dumps(g.security), g.met_constraints,
                json.dumps(g.reasons), g.latency_s, g.tokens)
         with self._lock, self._db:
