@@ -85,7 +85,7 @@ class WarmNode:
         held, self._held = self._held, None
         if token is None or held is None or held[0].encode() != token:
             if held is not None:
-                _end(held[1])
+                _discard(held[1])
             if token is not None:
                 note_fallback("javascript", "the node that compiled the sample was gone before its run")
             return None
@@ -96,7 +96,7 @@ class WarmNode:
         self._end_held()
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
-            _end(ahead[1])
+            _discard(ahead[1])
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ class WarmNode:
         key = (runner.limits, runner.isolation)
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] != key:  # a problem of other limits: that node cannot serve it
-            _end(ahead[1])
+            _discard(ahead[1])
             ahead = None
         proc = ahead[1] if ahead is not None else self._spawn(runner, node)
         with contextlib.suppress(SandboxError):  # this process is stopping: nothing more is started
@@ -123,18 +123,23 @@ class WarmNode:
     def _end_held(self) -> None:
         held, self._held = self._held, None
         if held is not None:  # a sample whose run stage never came (its verification raised)
-            _end(held[1])
+            _discard(held[1])
 
     @staticmethod
     def _broken(proc: Any, why: str) -> None:
-        _end(proc)
+        _discard(proc)
         note_fallback("javascript", why)
         return None
 
 
-def _end(proc: Any, wall_time_s: float | None = None) -> Any:
-    """End ``proc`` and return its result: at once, or (given its ``wall_time_s``) once it ended by itself."""
-    if wall_time_s is not None:
-        proc.wait(wall_time_s + _END_GRACE_S)
+def _end(proc: Any, wall_time_s: float) -> Any:
+    """The result of ``proc`` once it has ended by itself (its wall time bounds the wait)."""
+    proc.wait(wall_time_s + _END_GRACE_S)
     proc.__exit__(None, None, None)
     return proc.result
+
+
+def _discard(proc: Any) -> None:
+    """End ``proc`` now, whatever state it is in: nothing of it is judged (its sandbox is still cleaned up)."""
+    with contextlib.suppress(Exception):
+        proc.__exit__(None, None, None)

@@ -1,0 +1,134 @@
+"""The JavaScript warm path (codekiln_javascript.warm): a node per sample started ahead, which compiles the
+solution and runs its tests; nothing of one sample reaches the next; a broken one falls back to the cold path;
+``verifier.warm.javascript: false`` switches it off. The conformance suite runs it on (its default)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from codekiln.plugins import make_plugins
+from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.sandbox import Isolation, Limits, available_levels
+from codekiln.testing import CONFORMANCE_PROBLEM
+from codekiln.verdict import VerdictStatus as S
+from codekiln.verifier import Verifier
+
+pytestmark = pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None,
+                                reason="the namespaces sandbox level is unavailable here")
+
+# probe(x) reports how the harness was started (warm or tests mode) and every trace of an earlier sample it sees.
+PROBE = Problem(id="warm_probe", description="Report what an earlier sample left.",
+                signature=Signature("probe", (Param("x", "int"),), "str"), tests=(TestCase((1,), "warm:"),))
+
+_LEAVE_TRACES = """
+const fs = require('fs');
+Array.prototype.push = function () { return 'patched'; };
+Object.prototype.kilnPolluted = true;
+globalThis.kilnMark = 'left';
+process.env.KILN_MARK = 'left';
+for (const file of ['left.txt', '/tmp/left.txt', '/dev/shm/left.txt']) fs.writeFileSync(file, 'left');
+function probe(x) { return 'warm:'; }
+"""
+
+_SEE_TRACES = """
+const fs = require('fs');
+function probe(x) {
+  const seen = [];
+  if (!Array.prototype.push.toString().includes('[native code]')) seen.push('Array.prototype.push');
+  if ({}.kilnPolluted) seen.push('Object.prototype');
+  if (typeof globalThis.kilnMark !== 'undefined') seen.push('global');
+  if (process.env.KILN_MARK) seen.push('env');
+  for (const file of ['left.txt', '/tmp/left.txt', '/dev/shm/left.txt']) if (fs.existsSync(file)) seen.push(file);
+  return process.argv[2] + ':' + seen.join(',');
+}
+"""
+
+
+def _verifier(warm: bool = True, **limits) -> Verifier:
+    # One worker: the samples run one after the other in this process, each node started during the last one.
+    return Verifier(make_plugins(), workers=1, cache=False, warm={"javascript": warm},
+                    limits=Limits(**limits) if limits else None)
+
+
+def test_a_sample_changes_nothing_the_next_one_sees():
+    with _verifier() as verifier:
+        first = verifier.verify(PROBE, _LEAVE_TRACES, "javascript")
+        second = verifier.verify(PROBE, _SEE_TRACES, "javascript")
+    assert first.passed and not first.warm_fallbacks, first
+    # "warm:" and nothing else: the warm path ran it, and it saw none of the first sample's changes.
+    assert second.passed and not second.warm_fallbacks, second
+
+
+def test_switched_off_the_cold_path_runs_it():
+    cold_probe = Problem(id="cold_probe", description="", signature=PROBE.signature, tests=(TestCase((1,), "tests:"),))
+    with _verifier(warm=False) as verifier:
+        assert verifier.verify(cold_probe, _SEE_TRACES, "javascript").passed
+
+
+def _ahead_nodes() -> list[int]:
+    """Pids of this process's descendants running the warm harness (a node started ahead)."""
+    procs = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                procs[int(entry)] = (parent, handle.read().split(b"\0"))
+        except (OSError, IndexError, ValueError):
+            continue
+    found = []
+    for pid, (parent, cmdline) in procs.items():
+        if os.path.basename(cmdline[0]).startswith(b"node") and cmdline[1:3] == [b"kiln_harness.js", b"warm"]:
+            while parent > 1 and parent != os.getpid():
+                parent = procs.get(parent, (0,))[0]
+            if parent == os.getpid():
+                found.append(pid)
+    return found
+
+
+def test_a_killed_node_falls_back_to_the_cold_path():
+    right = "function add(a, b) {\n  return a + b;\n}\n"
+    wrong = "function add(a, b) {\n  return a - b;\n}\n"
+    with _verifier() as verifier:
+        assert verifier.verify(CONFORMANCE_PROBLEM, right, "javascript").passed  # leaves a node started ahead
+        ahead = _ahead_nodes()
+        assert ahead, "no node was started ahead of the next sample"
+        for pid in ahead:
+            os.kill(pid, signal.SIGKILL)
+        broken = verifier.verify(CONFORMANCE_PROBLEM, wrong, "javascript")
+        assert broken.status is S.WRONG_ANSWER and broken.warm_fallbacks, broken
+        assert "javascript" in broken.warm_fallbacks[0]
+        again = verifier.verify(CONFORMANCE_PROBLEM, right, "javascript")  # the warm path is back
+        assert again.passed and not again.warm_fallbacks, again
+
+
+def test_a_node_waiting_past_its_wall_time_still_serves_its_sample():
+    # Its wall time starts when its sample is sent, not when it was started ahead.
+    right = "function add(a, b) {\n  return a + b;\n}\n"
+    with _verifier(wall_time_s=1.0, cpu_time_s=1.0) as verifier:
+        assert verifier.verify(CONFORMANCE_PROBLEM, right, "javascript").passed
+        time.sleep(1.5)
+        verdict = verifier.verify(CONFORMANCE_PROBLEM, right, "javascript")
+        assert verdict.passed and not verdict.warm_fallbacks, verdict
+        slow = "function add(a, b) {\n  for (;;) {}\n}\n"
+        assert verifier.verify(CONFORMANCE_PROBLEM, slow, "javascript").status is S.TIMEOUT
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+@pytest.mark.parametrize(("code", "status", "line"), [
+    ("function add(a, b) {\n  return a + b;\n}\n", S.PASSED, None),
+    # tree-sitter accepts both; V8 does not: the same diagnostic from the warm node as from node --check.
+    ("function add(a, b) {\n  let a = 0;\n  return a + b;\n}\n", S.COMPILE_ERROR, 2),
+    ("import fs from 'fs';\nfunction add(a, b) {\n  return a + b;\n}\n", S.COMPILE_ERROR, 1),
+    ("function add(a, b) {\n  return undefined.x;\n}\n", S.RUNTIME_ERROR, None),
+], ids=["right", "redeclared", "import", "throws"])
+def test_both_paths_give_the_same_verdict(warm, code, status, line):
+    with _verifier(warm=warm) as verifier:
+        verdict = verifier.verify(CONFORMANCE_PROBLEM, code, "javascript")
+    assert verdict.status is status and not verdict.warm_fallbacks, verdict
+    if line is not None:
+        assert verdict.diagnostics[0].line == line and verdict.diagnostics[0].message.startswith("SyntaxError"), verdict
