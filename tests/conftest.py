@@ -10,9 +10,10 @@ from codekiln.plugins import make_plugins
 from codekiln.sandbox import Limits
 from codekiln.verifier import Verifier
 
-# The W&B and MLflow loggers switch on from the environment; a developer's own settings must not make the
-# tests start real runs (tests/test_loggers.py sets them where it means to).
-for _switch in ("WANDB_PROJECT", "MLFLOW_TRACKING_URI"):
+# The W&B, MLflow and Prometheus loggers switch on from the environment; a developer's own settings must not
+# make the tests start real runs (tests/test_loggers.py and tests/test_logger_prometheus.py set them where they
+# mean to).
+for _switch in ("WANDB_PROJECT", "MLFLOW_TRACKING_URI", "CODEKILN_PROMETHEUS_PORT"):
     os.environ.pop(_switch, None)
 
 

@@ -51,6 +51,7 @@ BUILTIN_PLUGINS = {
     "builtin.tensorboard": "codekiln.builtin.loggers.tensorboard",
     "builtin.wandb": "codekiln.builtin.loggers.wandb",
     "builtin.mlflow": "codekiln.builtin.loggers.mlflow",
+    "builtin.prometheus": "codekiln.builtin.loggers.prometheus",
 }
 
 _REGISTRIES: dict[str, tuple[str, type[Registry]]] = {

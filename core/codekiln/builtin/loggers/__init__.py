@@ -1,1 +1,1 @@
-"""The built-in loggers, one plugin module each: JSON lines, TensorBoard, W&B and MLflow."""
+"""The built-in loggers, one plugin module each: JSON lines, TensorBoard, W&B, MLflow and Prometheus."""
