@@ -88,6 +88,7 @@ from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
 from ._runner import Sandbox, stop_all
 from ._workdir import check_relpath
+from ._zygote import Zygote, ZygoteUnavailable
 
 __all__ = [
     "Isolation",
@@ -95,6 +96,8 @@ __all__ = [
     "SandboxError",
     "SandboxProcess",
     "SandboxResult",
+    "Zygote",
+    "ZygoteUnavailable",
     "available_levels",
     "cgroup_unavailable",
     "check_level",

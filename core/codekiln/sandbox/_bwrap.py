@@ -52,16 +52,25 @@ def visible(path: str, ro_paths: Sequence[str]) -> bool:
     return any(_inside(path, root) for root in (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR))
 
 
-def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int) -> list[str]:
-    """bwrap and its options up to ``--``; the command to run follows."""
+def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, *,
+         zygote_caps: Sequence[str] = ()) -> list[str]:
+    """bwrap and its options up to ``--``; the command to run follows. With ``zygote_caps``, the command is a
+    zygote (see ``_zygote``): it keeps those capabilities only, and it outlives the thread that started it."""
     scratch = str(limits.memory_mb * MiB)  # tmpfs pages are memory the rlimits do not see
+    if zygote_caps:
+        # Ended by the verifier closing its socket instead: --die-with-parent ends the command with the thread
+        # that started it, and a verifier may be called from threads that come and go.
+        caps = ["--cap-drop", "ALL", *(option for cap in zygote_caps for option in ("--cap-add", cap))]
+    else:
+        # For setpriv, which switches to the run's uid; that switch clears every capability. (bwrap run by root
+        # keeps all of root's capabilities unless told to drop them.)
+        caps = ["--die-with-parent", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     command = [
         _tools.BWRAP,
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-        "--hostname", "sandbox", "--die-with-parent", "--new-session", "--as-pid-1",
+        "--hostname", "sandbox", "--new-session", "--as-pid-1",
         "--json-status-fd", str(status_fd),
-        # Only for setpriv, which switches to the run's uid; that switch clears every capability.
-        "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+        *caps,
         *_system_mounts(),
         "--proc", "/proc", "--dev", "/dev",
         "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",

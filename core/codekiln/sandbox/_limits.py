@@ -36,22 +36,28 @@ class Limits:
     output_bytes: int = attrs.field(default=1_048_576, validator=_positive)
 
 
-def prlimit_args(limits: Limits, own_processes: int) -> list[str]:
-    """Options for util-linux ``prlimit``; ``own_processes`` run under the run's uid besides the command."""
+def rlimits(limits: Limits, own_processes: int) -> list[tuple[str, int, int]]:
+    """``(name, soft, hard)`` of each rlimit a run gets, named as util-linux ``prlimit``'s options and, in upper
+    case after ``RLIMIT_``, as the :mod:`resource` module's constants; ``own_processes`` run under the run's uid
+    besides the command."""
     cpu = math.ceil(limits.cpu_time_s)
     memory = limits.memory_mb * MiB
-    memory_option = "--as" if limits.memory_kind == "address_space" else "--data"
     nproc = limits.processes + own_processes
     fsize = limits.file_size_mb * MiB
     return [
-        f"--cpu={cpu}:{cpu + 1}",
-        f"{memory_option}={memory}:{memory}",
-        f"--nproc={nproc}:{nproc}",
-        f"--fsize={fsize}:{fsize}",
-        f"--nofile={limits.open_files}:{limits.open_files}",
+        ("cpu", cpu, cpu + 1),
+        ("as" if limits.memory_kind == "address_space" else "data", memory, memory),
+        ("nproc", nproc, nproc),
+        ("fsize", fsize, fsize),
+        ("nofile", limits.open_files, limits.open_files),
         # A core dump would land in the work dir, and its size is not the command's output.
-        "--core=0:0",
+        ("core", 0, 0),
     ]
+
+
+def prlimit_args(limits: Limits, own_processes: int) -> list[str]:
+    """Options for util-linux ``prlimit``; ``own_processes`` run under the run's uid besides the command."""
+    return [f"--{name}={soft}:{hard}" for name, soft, hard in rlimits(limits, own_processes)]
 
 
 # An rlimit that makes a call fail leaves no trace but the error the runtime prints; these are the kernel's

@@ -89,6 +89,9 @@ class Program:
     files: Mapping[str, bytes | str] = attrs.field(factory=dict)
     env: Mapping[str, str] = attrs.field(factory=dict)
     ro_paths: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    #: How a plugin's warm path starts it, ``start(runner, program) -> SandboxProcess``, under ``runner``'s limits
+    #: (it takes the cold path, ``runner.spawn``, when its warm path is off or broken); None: ``runner.spawn``.
+    start: Callable[[SandboxRunner, Program], Any] | None = None
 
 
 def _same(result: Any) -> Any:
@@ -126,6 +129,8 @@ def run_native(programs: NativePrograms, runner: SandboxRunner) -> NativeRun:
 
 
 def _spawn(runner: SandboxRunner, program: Program) -> Any:
+    if program.start is not None:
+        return program.start(runner, program)
     return runner.spawn(program.argv, files=program.files, env=program.env, ro_paths=program.ro_paths)
 
 

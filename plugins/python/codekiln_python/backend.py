@@ -12,7 +12,9 @@
   expected values, cannot reach the process that judges or the descriptor its verdict travels on, and no
   object of its making reaches an ``==`` in the test (see harness.py).
 
-The sandbox runs the bare interpreter (``-I -S -B``): standard library only, no site-packages.
+The sandbox runs the bare interpreter (``-I -S -B``): standard library only, no site-packages. Every run of
+the harness is forked from a warm interpreter that has it loaded, with a cold run's isolation, unless the warm
+path is off or broken (see warm.py).
 """
 
 from __future__ import annotations
@@ -20,12 +22,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import py_compile
-import sys
-import tempfile
 import warnings
-from pathlib import Path
-from typing import Any
 
 from codekiln import value_codec
 from codekiln.code_profile import CodeProfile
@@ -41,30 +38,12 @@ from codekiln.languages import (
 from codekiln.problem import Problem
 from codekiln.typespec import TypeSpec
 from codekiln.verdict import Diagnostic
-from codekiln.verifier.relay import NativePrograms, Program, run_native
+from codekiln.verifier.relay import NativePrograms, run_native
 from codekiln.verifier.runner import SandboxRunner
 
+from . import warm
 from .profile import PROFILE
-
-_HERE = Path(__file__).parent
-#: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
-PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-
-
-def _bytecode(source: Path) -> bytes:
-    """``source`` compiled to a .pyc that needs no source beside it: compiling the harness afresh in every
-    run's new directory would cost ~5 ms a sample (the sandbox runs this same interpreter)."""
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "compiled.pyc"
-        py_compile.compile(str(source), cfile=str(target), doraise=True,
-                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-        return target.read_bytes()
-
-
-_FILES = {
-    "kiln_harness.pyc": _bytecode(_HERE / "harness.py"),
-    "kiln_wire.pyc": _bytecode(Path(value_codec.__file__)),
-}
+from .warm import PYTHON
 
 
 class PythonBackend(LanguageBackend):
@@ -112,20 +91,12 @@ class PythonBackend(LanguageBackend):
         notes = tuple(Diagnostic(str(w.message), w.lineno, None, "warning") for w in caught)
         return CompileResult(True, notes)
 
-    def _run_harness(self, source: Source, runner: SandboxRunner, mode_args: list[str], request: Any) -> Any:
-        return runner.run(
-            [PYTHON, "-I", "-S", "-B", "kiln_harness.pyc", *mode_args],
-            files={**_FILES, "solution.py": source.text},
-            stdin=json.dumps(request).encode() + b"\n",
-            ro_paths=[sys.base_prefix],
-        )
-
     def run_signature_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
         calls = [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests]
         request = {"entry_point": problem.signature.name, "calls": calls}
-        result = self._run_harness(source, runner, ["tests"], request)
+        result = warm.run(runner, ["tests"], {"solution.py": source.text}, json.dumps(request).encode() + b"\n")
         rows = harness_rows(result, "Python")
         load_error = None
         calls_done = []
@@ -143,13 +114,10 @@ class PythonBackend(LanguageBackend):
     ) -> NativeRun:
         """HumanEval's ``check(candidate)`` through the core's relay (:mod:`codekiln.verifier.relay`)."""
         native = problem.native[self.name]
-        harness = [PYTHON, "-I", "-S", "-B", "kiln_harness.pyc"]
         programs = NativePrograms(
             language="Python",
-            tester=Program([*harness, "check", native.entry_point], ro_paths=[sys.base_prefix],
-                           files={**_FILES, "prompt.py": native.prompt, "tests.py": native.test}),
-            solver=Program([*harness, "serve", native.entry_point], ro_paths=[sys.base_prefix],
-                           files={**_FILES, "solution.py": source.text}),
+            tester=warm.program(["check", native.entry_point], {"prompt.py": native.prompt, "tests.py": native.test}),
+            solver=warm.program(["serve", native.entry_point], {"solution.py": source.text}),
         )
         return run_native(programs, runner)
 

@@ -1,0 +1,226 @@
+"""The warm process of a :class:`codekiln.sandbox.Zygote`: it runs inside the sandbox and forks one run per request.
+
+It is copied into the sandbox compiled, as ``kiln_zygote.pyc``, and run by the sandbox's interpreter as
+``python -I -S -B kiln_zygote.pyc SOCKET_FD PROGRAM``, so it imports the standard library only. It loads
+``PROGRAM`` (a module whose ``main()`` does one run, reading ``sys.argv``), says ``ready`` on its socket, and
+then waits for requests. It runs as root inside bubblewrap's namespaces, with the capabilities a run's set-up
+needs (see ``_zygote.CAPS``), and never runs a sample's code itself.
+
+A request is one message on the socket: a JSON header and, as SCM_RIGHTS, the descriptors it names: the
+run's status pipe, its kill pipe, its stdin, stdout and stderr (and channel) pipes, its cgroups'
+``cgroup.procs`` files opened by the verifier, and one memfd per input file. The zygote forks a child for it
+and goes back to waiting; the request's contents never enter the zygote itself (the files travel as memfds,
+read by the child), so nothing of one run can reach the next through the zygote's memory.
+
+Each run is three processes, so that it gets what a cold run gets from bubblewrap and setpriv:
+
+- **setup** (a child of the zygote): new mount, pid, IPC, network and UTS namespaces; fresh tmpfs on
+  ``/sandbox`` (the work dir, owned by the run's uid, holding the input files), ``/tmp`` and ``/dev/shm``.
+  It forks the run's pid 1 and exits.
+- **pid 1** (root, as bubblewrap's pid 1 is outside the run's uid): mounts ``/proc`` for the new pid namespace,
+  forks the command, waits for it (or for the kill pipe: then it kills everything else in the namespace),
+  and writes the command's wait status and resource usage on the status pipe. When it exits, the kernel
+  kills whatever is left in the namespace.
+- **the command** (pid 2): enters the run's cgroups, starts a new session, sets the rlimits, drops to the
+  run's uid (no supplementary groups, no capabilities in any set, no-new-privileges), takes the run's pipes
+  as fds 0-2 (and 3), closes every other descriptor, and runs ``PROGRAM.main()`` with the run's ``argv``,
+  environment and work dir. It then ends as a Python script does: an uncaught exception is printed and
+  exits with status 1, ``SystemExit`` is honoured, ``atexit`` handlers run.
+
+A failure of the set-up (ours, never the sample's: no code of the sample has run) is written on the status
+pipe as ``{"error": ...}``.
+"""
+
+import ctypes
+import importlib.util
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+_CAPABILITY_VERSION_3 = 0x20080522
+MAX_FILES = 65536  # inodes of the work dir, as a cold run's (``_workdir``)
+SANDBOX_DIR = "/sandbox"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SetupError(Exception):
+    pass
+
+
+def _check(status, what):
+    if status != 0:
+        raise SetupError(f"{what}: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount_tmpfs(target, options):
+    _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
+           f"mount a tmpfs on {target}")
+
+
+def _write_files(names, fds, uid):
+    """The run's input files, from their memfds, into the work dir; then the dir is handed to the run's uid."""
+    directories = [SANDBOX_DIR]  # handed over last: without CAP_DAC_OVERRIDE, root writes only in its own
+    for name, fd in zip(names, fds):
+        *parents, filename = name.split("/")
+        directory = SANDBOX_DIR
+        for part in parents:
+            directory = os.path.join(directory, part)
+            if not os.path.isdir(directory):
+                os.mkdir(directory)
+                directories.append(directory)
+        out = os.open(os.path.join(directory, filename), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                      0o644)
+        try:
+            os.fchown(out, uid, uid)
+            while chunk := os.read(fd, 1 << 20):
+                os.write(out, chunk)
+        finally:
+            os.close(out)
+        os.close(fd)
+    os.chmod(SANDBOX_DIR, 0o700)
+    for directory in reversed(directories):  # the work dir last: root may not pass through it after
+        os.chown(directory, uid, uid)
+
+
+def _drop_privileges(uid):
+    with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as file:
+        last_cap = int(file.read())
+    for cap in range(last_cap + 1):
+        _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop the capability bounding set")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # this clears the permitted and effective sets
+    header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (two words each): all empty
+    _check(_libc.capset(header, data), "clear the capabilities")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no-new-privileges")
+
+
+def _report(fd, row):
+    os.write(fd, json.dumps(row).encode() + b"\n")
+
+
+def _error(exc):
+    return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _confine(request, fds):
+    """The run's command, before its program: its cgroups, session, rlimits, uid, descriptors, environment."""
+    for fd in fds["cgroup"]:
+        os.write(fd, b"0")  # "0" is the writer itself; the verifier, who opened the file, had the permission
+        os.close(fd)
+    os.setsid()
+    for name, soft, hard in request["rlimits"]:
+        resource.setrlimit(getattr(resource, "RLIMIT_" + name.upper()), (soft, hard))
+    _drop_privileges(request["uid"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(SANDBOX_DIR)
+    sys.argv = list(request["argv"])
+    stdin = fds["stdin"] or [os.open("/dev/null", os.O_RDONLY)]
+    streams = [*stdin, *fds["stdout"], *fds["stderr"], *fds["channel"]]
+    for target, fd in enumerate(streams):
+        os.dup2(fd, target)
+    os.closerange(len(streams), 1 << 20)
+
+
+def _start_pid1(request, fds):
+    """The run's pid 1: returns in the run's command, confined; else waits for it, reports and exits."""
+    status = fds["status"][0]
+    try:
+        _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+        command = os.fork()
+        if command == 0:
+            os.close(fds["kill"][0])
+            _confine(request, fds)
+            return
+    except BaseException as exc:
+        _report(status, _error(exc))
+        os._exit(125)
+    for role in ("stdin", "stdout", "stderr", "channel", "cgroup"):
+        for fd in fds[role]:
+            os.close(fd)
+    pidfd = os.pidfd_open(command)
+    ready, _, _ = select.select([pidfd, fds["kill"][0]], [], [])
+    if pidfd not in ready:  # told to stop, or the verifier is gone: everything of the run dies but us
+        os.kill(-1, signal.SIGKILL)
+    _, wait_status, usage = os.wait4(command, 0)
+    _report(status, {"status": wait_status, "utime": usage.ru_utime, "stime": usage.ru_stime,
+                     "maxrss": usage.ru_maxrss})
+    os._exit(0)
+
+
+def _start_run(request, fds):
+    """In a child of the zygote: the run's namespaces and file systems, then its pid 1. Returns only in the
+    run's command, confined."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; pid 1 must wait for the command
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS), "unshare")
+        # Nothing mounted from here on may reach the zygote's mount namespace.
+        _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+        scratch = request["scratch_bytes"]
+        _mount_tmpfs(SANDBOX_DIR, f"size={scratch},nr_inodes={MAX_FILES},mode=0755")
+        _mount_tmpfs("/tmp", f"size={scratch},mode=1777")
+        _mount_tmpfs("/dev/shm", f"size={scratch},mode=1777")
+        _write_files(request["files"], fds["file"], request["uid"])
+        pid1 = os.fork()
+    except BaseException as exc:
+        _report(fds["status"][0], _error(exc))
+        os._exit(1)
+    if pid1 != 0:
+        os._exit(0)
+    _start_pid1(request, fds)
+
+
+def _take_fds(roles, received):
+    fds = {role: [] for role in ("status", "kill", "stdin", "stdout", "stderr", "channel", "cgroup", "file")}
+    for role, fd in zip(roles, received):
+        fds[role].append(fd)
+    return fds
+
+
+def _load(path):
+    spec = importlib.util.spec_from_file_location(os.path.basename(path).split(".")[0], path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(sock, program):
+    """Answer requests until the verifier closes the socket. Returns in a run's command too, which then runs
+    the program and ends with it, as a script would."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the setup children and the runs' pid 1s are reaped at once
+    sock.send(b"ready")
+    while True:
+        message, received, _, _ = socket.recv_fds(sock, 1 << 16, 253)
+        if not message:  # the verifier closed its end, or died: end, and with us every run still going
+            return False
+        request = json.loads(message)
+        if os.fork() == 0:
+            sock.close()
+            _start_run(request, _take_fds(request["fds"], received))
+            return True
+        for fd in received:
+            os.close(fd)
+
+
+def main():
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    program = _load(sys.argv[2])
+    os.chdir("/")
+    if serve(sock, program):
+        program.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""How the Python harness starts: warm, forked from a zygote that has it loaded, or cold, a fresh interpreter.
+
+The warm path (on unless ``verifier.warm.python: false``, at the ``namespaces`` level) keeps one
+:class:`codekiln.sandbox.Zygote` per process: the sandbox's interpreter with ``kiln_harness.pyc`` loaded,
+inside the sandbox's namespaces. Every run of the harness, the signature tests' and both programs of the
+native tests' relay (the tester and the solver), is a child forked from it, with the uid, namespaces,
+limits, cgroup and private directories of a cold run; it saves the interpreter's and bubblewrap's start-up.
+A zygote that cannot take a run (it did not start, it died, a run's set-up failed) costs nothing but speed:
+that run takes the cold path and the sample's verdict lists the fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from codekiln import value_codec
+from codekiln.sandbox import Isolation, SandboxError, SandboxResult, Zygote
+from codekiln.verifier.relay import Program
+from codekiln.verifier.runner import SandboxRunner
+from codekiln.verifier.warm import note_fallback, on_exit
+
+__all__ = ["HARNESS", "HARNESS_FILES", "INTERPRETER", "PYTHON", "program", "run", "start", "zygote"]
+
+_HERE = Path(__file__).parent
+#: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
+PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+#: The bare interpreter: standard library only, no site-packages.
+INTERPRETER = (PYTHON, "-I", "-S", "-B")
+HARNESS = "kiln_harness.pyc"
+_RO_PATHS = (sys.base_prefix,)
+
+
+def _bytecode(source: Path) -> bytes:
+    """``source`` compiled to a .pyc that needs no source beside it: compiling the harness afresh in every
+    run's new directory would cost ~5 ms a sample (the sandbox runs this same interpreter)."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "compiled.pyc"
+        py_compile.compile(str(source), cfile=str(target), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        return target.read_bytes()
+
+
+#: The harness and its codec, which a cold run gets in its directory and the zygote has loaded.
+HARNESS_FILES = {
+    HARNESS: _bytecode(_HERE / "harness.py"),
+    "kiln_wire.pyc": _bytecode(Path(value_codec.__file__)),
+}
+
+_zygote = Zygote(PYTHON, HARNESS, HARNESS_FILES, ro_paths=_RO_PATHS)
+on_exit(_zygote.close)
+
+
+def zygote(runner: SandboxRunner) -> Zygote | None:
+    """The zygote that runs for ``runner`` fork from; None when they start cold: the warm path is switched off,
+    or the isolation level is not ``namespaces`` (the zygote lives in the sandbox's namespaces)."""
+    if runner.warm("python") and runner.isolation is Isolation.NAMESPACES:
+        return _zygote
+    return None
+
+
+def run(runner: SandboxRunner, args: list[str], files: Mapping[str, str], stdin: bytes) -> SandboxResult:
+    """``kiln_harness.pyc ARGS`` with ``files`` beside it, to completion, under ``runner``'s limits."""
+    warm = zygote(runner)
+    if warm is not None:
+        try:
+            return warm.run([HARNESS, *args], files=files, stdin=stdin, limits=runner.limits, env={})
+        except SandboxError as exc:  # nothing of the sample has been judged yet: run it again, cold
+            note_fallback("python", str(exc).removeprefix("sandbox: "))
+    return runner.run([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, stdin=stdin,
+                      ro_paths=_RO_PATHS)
+
+
+def program(args: list[str], files: Mapping[str, str]) -> Program:
+    """``kiln_harness.pyc ARGS`` as one side of the relay (:mod:`codekiln.verifier.relay`), started by
+    :func:`start`."""
+    return Program([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, ro_paths=_RO_PATHS,
+                   start=start)
+
+
+def start(runner: SandboxRunner, program: Program) -> Any:
+    """Start a :func:`program` to talk to, under ``runner``'s limits: warm if it can, else cold."""
+    warm = zygote(runner)
+    if warm is not None:
+        files = {name: content for name, content in program.files.items() if name not in HARNESS_FILES}
+        try:
+            return warm.spawn(program.argv[len(INTERPRETER):], files=files, limits=runner.limits, env=program.env)
+        except SandboxError as exc:
+            note_fallback("python", str(exc).removeprefix("sandbox: "))
+    return runner.spawn(program.argv, files=program.files, env=program.env, ro_paths=program.ro_paths)
+
