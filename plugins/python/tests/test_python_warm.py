@@ -106,7 +106,8 @@ def _kill_the_zygote(verifier):
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize(("problem", "code"), [(ADD, "def add(a, b):\n    return a + b\n"), (NATIVE, "    return 2 * x\n")],
+@pytest.mark.parametrize(("problem", "code"),
+                         [(ADD, "def add(a, b):\n    return a + b\n"), (NATIVE, "    return 2 * x\n")],
                          ids=["signature", "native"])
 def test_a_killed_zygote_costs_a_fallback_not_a_verdict(verifier, problem, code):
     _kill_the_zygote(verifier)
