@@ -288,6 +288,105 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
                              announce=lambda line: click.echo(f"codekiln: {line}", err=True))
 
 
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+_languages_option = click.option("--languages", metavar="L,..",
+                                 help="Languages to generate in (default: the config's data.languages: python).")
+_generation_options = [
+    click.option("--n", "samples", type=click.IntRange(min=1), default=1, show_default=True,
+                 help="Samples per task."),
+    click.option("--temperature", type=click.FloatRange(min=0.0),
+                 help="Sampling temperature (default: 0, greedy, for --n 1; 0.8 otherwise)."),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples and the bootstrap."),
+    click.option("--max-new-tokens", type=click.IntRange(min=1), help="Tokens per sample (default: the config's)."),
+    click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+                 help="A YAML config: its generation, sandbox, verifier and reward_params sections are used."),
+    click.option("--out", type=click.Path(file_okay=False), help="Write the JSON, report.md and charts here."),
+    click.option("--json", "as_json", is_flag=True, help="Print JSON instead of markdown."),
+]
+
+
+def _with(options: list[Any]) -> Any:
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+@cli.command("eval")
+@click.option("--model", "model_path", metavar="PATH",
+              help="A Hugging Face model directory, or a `codekiln train` run directory (its final/ model).")
+@click.option("--samples", "samples_path", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False),
+              help="Score these completions instead (task_id, completion, optional language, latency_s, tokens).")
+@click.option("--dataset", required=True, help="NAME, FORMAT:PATH or a problem file: builtin, humaneval, ...")
+@_languages_option
+@click.option("--k", "ks", metavar="1,5,10", help="pass@k for these k (default: those of 1, 5, 10 up to --n).")
+@_with(_generation_options)
+@click.pass_context
+def eval_command(ctx: click.Context, model_path: str | None, samples_path: str | None, dataset: str,
+                 languages: str | None, ks: str | None, samples: int, temperature: float | None, seed: int,
+                 max_new_tokens: int | None, config_path: str | None, out: str | None, as_json: bool) -> None:
+    """Evaluate a model, or score a samples file: pass@k, compile, syntax-error, timeout and masked rates, mean
+    quality, efficiency and security, latency and tokens, overall, per language and per difficulty."""
+    from pathlib import Path
+
+    from .evaluation.commands import Source, eval_command
+    from .evaluation.report import eval_markdown
+
+    source = Source(model=model_path, samples=samples_path)
+    summary = eval_command(plugins_from(ctx), source, dataset=dataset, languages=_split(languages), samples=samples,
+                           ks=ks, temperature=temperature, seed=seed, config_path=config_path,
+                           overrides=[f"generation.max_new_tokens={max_new_tokens}"] if max_new_tokens else [],
+                           out=Path(out) if out else None)
+    click.echo(json.dumps(summary, indent=2) if as_json else eval_markdown(summary))
+
+
+@cli.command("ab")
+@click.option("--a", "model_a", metavar="PATH", help="Model A: a Hugging Face model or a run directory.")
+@click.option("--b", "model_b", metavar="PATH", help="Model B.")
+@click.option("--samples-a", type=click.Path(exists=True, dir_okay=False), help="Model A's completions instead.")
+@click.option("--samples-b", type=click.Path(exists=True, dir_okay=False), help="Model B's completions instead.")
+@click.option("--from-store", "store", metavar="PATH",
+              help="Analyse the online A/B outcomes (arms a and b) and ratings kept by `codekiln serve`.")
+@click.option("--dataset", help="NAME, FORMAT:PATH or a problem file (not with --from-store).")
+@_languages_option
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@_with(_generation_options)
+@click.pass_context
+def ab_command(ctx: click.Context, model_a: str | None, model_b: str | None, samples_a: str | None,
+               samples_b: str | None, store: str | None, dataset: str | None, languages: str | None, alpha: float,
+               samples: int, temperature: float | None, seed: int, max_new_tokens: int | None,
+               config_path: str | None, out: str | None, as_json: bool) -> None:
+    """Compare two models on the same problems with the same seeds (paired), two samples files, or the online
+    A/B arms of a generation store: pass@1 and its difference with a bootstrap interval, an exact test,
+    quality and latency side by side, and one sentence saying which is better."""
+    from pathlib import Path
+
+    from .errors import ConfigError
+    from .evaluation.commands import Source, ab_command, store_command
+    from .evaluation.report import ab_markdown
+
+    if store is not None:
+        if any((model_a, model_b, samples_a, samples_b, dataset)):
+            raise ConfigError("--from-store compares the store's own arms: leave out --a, --b, --samples-a, "
+                              "--samples-b and --dataset")
+        comparison = store_command(store, alpha=alpha, seed=seed, out=Path(out) if out else None)
+    elif dataset is None:
+        raise ConfigError("codekiln ab needs --dataset NAME (or --from-store PATH)")
+    else:
+        comparison = ab_command(
+            plugins_from(ctx), Source(model=model_a, samples=samples_a, options=("--a", "--samples-a")),
+            Source(model=model_b, samples=samples_b, options=("--b", "--samples-b")), dataset=dataset,
+            languages=_split(languages), samples=samples, temperature=temperature, seed=seed, alpha=alpha,
+            config_path=config_path,
+            overrides=[f"generation.max_new_tokens={max_new_tokens}"] if max_new_tokens else [],
+            out=Path(out) if out else None)
+    click.echo(json.dumps(comparison.to_json(), indent=2) if as_json else ab_markdown(comparison))
+
+
 class Stopped(BaseException):
     """SIGINT or SIGTERM arrived (``args[0]`` is the signal); a BaseException, so that no ``except Exception``
     on the way out mistakes it for an error to handle."""

@@ -15,11 +15,18 @@ from .problem import Problem
 from .verdict import Verdict
 from .verifier import Sample
 
-__all__ = ["read_samples", "summarize", "write_results"]
+__all__ = ["read_sample_rows", "read_samples", "summarize", "write_results"]
 
 
 def read_samples(path: Path, problems: Sequence[Problem], default_language: str | None = None) -> list[Sample]:
     """Samples joined with their problems; a bad row fails naming its line, before any work starts."""
+    return [sample for _, sample, _ in read_sample_rows(path, problems, default_language)]
+
+
+def read_sample_rows(path: Path, problems: Sequence[Problem],
+                     default_language: str | None = None) -> list[tuple[str, Sample, dict[str, Any]]]:
+    """Like :func:`read_samples`, with each sample's place in the file (``path:line``) and its whole row, for
+    callers that read more fields (``codekiln eval`` reads ``latency_s`` and ``tokens``)."""
     by_id = {p.id: p for p in problems}
     samples = []
     for number, row in iter_jsonl(Path(path)):
@@ -35,7 +42,7 @@ def read_samples(path: Path, problems: Sequence[Problem], default_language: str 
         if problem is None:
             raise DataError(f"{where}: unknown task_id {row['task_id']!r} in this dataset")
         language = row.get("language") or default_language or _only_language(problem, where)
-        samples.append(Sample(problem, row["completion"], language))
+        samples.append((where, Sample(problem, row["completion"], language), row))
     if not samples:
         raise DataError(f"{path}: no samples in the file")
     return samples

@@ -13,6 +13,7 @@ is continued as it is, in either format: its tests run the prompt followed by th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, DataError
@@ -21,8 +22,10 @@ from ..languages import display_name
 if TYPE_CHECKING:
     from ..languages import LanguageBackend
     from ..problem import Problem
+    from .policy import Policy
 
-__all__ = ["default_stop", "problem_prompt", "render_prompt", "resolve_prompt_format", "sft_example"]
+__all__ = ["default_stop", "policy_prompt_format", "problem_prompt", "render_prompt", "resolve_prompt_format",
+           "sft_example", "task_prompt"]
 
 #: The end of a fenced answer; the completion format's stop string.
 FENCE = "```"
@@ -49,6 +52,28 @@ def resolve_prompt_format(tokenizer: Any, setting: str) -> str:
         raise ConfigError("generation.prompt_format 'chat': this model's tokenizer has no chat template; "
                           "use prompt_format=completion (or auto)")
     return setting
+
+
+def policy_prompt_format(policy: Policy, setting: str) -> str:
+    """The format to prompt ``policy`` in for ``generation.prompt_format`` = ``setting``. ``"auto"`` is the
+    format a model codekiln saved was trained with; else chat when the tokenizer has a template, except for
+    the embedded default (trained from scratch in the completion format)."""
+    if setting != "auto":
+        return setting
+    if policy.prompt_format is not None:
+        return policy.prompt_format
+    has_template = bool(getattr(policy.tokenizer, "chat_template", None))
+    return "chat" if has_template and not policy.is_default else "completion"
+
+
+def task_prompt(tokenizer: Any, problem: Problem, language: str, backend: LanguageBackend, *, fmt: str,
+                extra_stop: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """The text the model continues for ``problem`` in ``language`` and the stop strings that end its answer
+    (the format's own, then ``extra_stop``): what the trainer and ``codekiln eval`` both ask."""
+    native = language in problem.native
+    text = render_prompt(tokenizer, problem_prompt(problem, language, backend), language=language, fmt=fmt,
+                         native=native)
+    return text, list(dict.fromkeys([*default_stop(fmt, native), *extra_stop]))
 
 
 def render_prompt(tokenizer: Any, request: str, *, language: str, fmt: str, native: bool) -> str:

@@ -229,7 +229,8 @@ class _Run:
         self.state["evaluations"][name] = metrics
         if self.world.is_main:
             self._notify("codekiln_evaluation_finished", name=name, metrics=metrics)
-            shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if k.startswith("pass_rate"))
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()
+                              if k.startswith("pass_rate") and "/difficulty_" not in k)
             print(f"codekiln: {name}: {shown}", file=sys.stderr)
 
     def _merge_evaluation(self, metrics: dict[str, float], groups: list[list[Any]]) -> dict[str, float]:
@@ -377,27 +378,19 @@ class _Run:
     def _format(self) -> str:
         """Decided once per run and kept in the checkpoint: a resumed run loads the model from the checkpoint
         (no longer "the embedded default") but must keep prompting as before."""
+        from .prompts import policy_prompt_format
+
         if "prompt_format" not in self.state:
-            fmt = self.config.generation.prompt_format
-            if fmt == "auto" and self.policy.prompt_format is not None:  # a model codekiln trained and saved
-                fmt = self.policy.prompt_format
-            elif fmt == "auto":
-                has_template = bool(getattr(self.policy.tokenizer, "chat_template", None))
-                fmt = "chat" if has_template and not self.policy.is_default else "completion"
-            self.state["prompt_format"] = fmt
+            self.state["prompt_format"] = policy_prompt_format(self.policy, self.config.generation.prompt_format)
         return self.state["prompt_format"]
 
     def _prompt(self, task: Task) -> tuple[str, list[str]]:
-        from .prompts import default_stop, problem_prompt, render_prompt
+        from .prompts import task_prompt
 
         if task.key not in self._prompts:
-            backend = self.plugins.languages().get(task.language)
-            native = task.language in task.problem.native
-            request = problem_prompt(task.problem, task.language, backend)
-            text = render_prompt(self.policy.tokenizer, request, language=task.language, fmt=self._format(),
-                                 native=native)
-            stops = list(dict.fromkeys([*default_stop(self._format(), native), *self.config.generation.stop]))
-            self._prompts[task.key] = (text, stops)
+            self._prompts[task.key] = task_prompt(self.policy.tokenizer, task.problem, task.language,
+                                                  self.plugins.languages().get(task.language), fmt=self._format(),
+                                                  extra_stop=self.config.generation.stop)
         return self._prompts[task.key]
 
     def _trainable(self, model: Any) -> Any:
