@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .registry import LanguageRegistry
     from .rewards import RewardSet
 
-__all__ = ["Scored", "Scorer", "reward_verdicts", "rows_to_problems"]
+__all__ = ["Problems", "Scored", "Scorer", "reward_verdicts", "rows_to_problems"]
 
 
 @attrs.frozen
@@ -69,26 +69,17 @@ def reward_verdicts(rewards: RewardSet, languages: LanguageRegistry, samples: Se
     return [Scored(v, b, code) for v, b, code in zip(verdicts, breakdowns, codes)]
 
 
-class Scorer:
-    """Problems by name, a verifier and the rewards of one config, for one plugin session."""
+class Problems:
+    """Problems by name (a registered dataset and a task id) or carried whole, for one plugin session; each
+    dataset is loaded once. The lookup :class:`Scorer` uses, and the NeMo RL data processor, which needs no
+    verifier."""
 
-    def __init__(self, config: Config, plugins: Plugins, *, verifier: Verifier | None = None) -> None:
-        from .rewards import RewardSet
-
-        self.config = config
+    def __init__(self, plugins: Plugins) -> None:
         self.plugins = plugins
-        self.languages = plugins.languages()
-        self.rewards: RewardSet = RewardSet.from_config(config, plugins)
-        self.verifier = verifier or Verifier.from_config(plugins, config)
         self._datasets: dict[str, dict[str, Problem]] = {}
 
-    def close(self) -> None:
-        self.verifier.close()
-
-    # -- problems ---------------------------------------------------------------------------------------------
-
-    def problem(self, *, where: str, dataset: str | None = None, task_id: str | None = None,
-                problem: Any = None) -> Problem:
+    def get(self, *, where: str, dataset: str | None = None, task_id: str | None = None,
+            problem: Any = None) -> Problem:
         """The problem a sample names (``dataset`` and ``task_id``) or carries (``problem``); DataError names
         what is wrong in one line."""
         if problem is not None:
@@ -102,6 +93,30 @@ class Scorer:
         if found is None:
             raise DataError(f"{where}.task_id: no task '{task_id}' in dataset '{dataset}'")
         return found
+
+
+class Scorer:
+    """Problems by name, a verifier and the rewards of one config, for one plugin session."""
+
+    def __init__(self, config: Config, plugins: Plugins, *, verifier: Verifier | None = None) -> None:
+        from .rewards import RewardSet
+
+        self.config = config
+        self.plugins = plugins
+        self.languages = plugins.languages()
+        self.rewards: RewardSet = RewardSet.from_config(config, plugins)
+        self.verifier = verifier or Verifier.from_config(plugins, config)
+        self.problems = Problems(plugins)
+
+    def close(self) -> None:
+        self.verifier.close()
+
+    # -- problems ---------------------------------------------------------------------------------------------
+
+    def problem(self, *, where: str, dataset: str | None = None, task_id: str | None = None,
+                problem: Any = None) -> Problem:
+        """The problem a sample names or carries: :meth:`Problems.get`."""
+        return self.problems.get(where=where, dataset=dataset, task_id=task_id, problem=problem)
 
     def language(self, name: str) -> str:
         """The canonical name of a language (an alias such as ``c++`` resolves); an unknown one raises."""

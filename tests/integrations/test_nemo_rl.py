@@ -1,0 +1,288 @@
+"""The NeMo RL environment's contract, without NeMo RL: a stand-in of NeMo RL's own interface (copied from
+nemo_rl/environments/interfaces.py, identical in v0.7.0 and main but for the rewards' type), and the
+environment as a real Ray actor on a local 2-CPU cluster, called as NeMo RL's ``calculate_rewards`` calls
+it: ``ray.get(actor.step.remote(message_logs, metadata))``, the result unpacked by position.
+tests/integrations/test_nemo_rl_rollout.py runs NeMo RL's own rollouts where NeMo RL is importable."""
+
+from __future__ import annotations
+
+import abc
+import json
+import shutil
+import tempfile
+import time
+from typing import Any, NamedTuple
+
+import pytest
+
+from codekiln.datasets import load_dataset
+from codekiln.errors import CodekilnError, ConfigError, DataError
+from codekiln.feedback import render_feedback
+from codekiln.integrations import nemo_rl
+from codekiln.jsonio import to_json
+from codekiln.plugins import make_plugins, registered
+from codekiln.verdict import VerdictStatus
+
+from . import nemo_rl_support
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'codekiln[ray]')")
+torch = pytest.importorskip("torch")
+
+REWARDS = {"all_tests": 1.0, "syntax": 1.0}
+SANDBOX = {"wall_time_s": 3.0, "cpu_time_s": 3.0}
+HANG = "def average(values):\n    while True:\n        pass\n"
+WRONG = "def average(values):\n    return 1.0\n"
+STOP = ["```"]
+
+
+# -- the stand-in: NeMo RL's interface, as NeMo RL declares it ------------------------------------------------
+
+
+class StandInEnvironmentReturn(NamedTuple):
+    observations: list[dict[str, str]]
+    metadata: list[Any]
+    next_stop_strings: list[list[str] | None] | list[None]
+    rewards: Any  # Tensor (v0.7.0: [B] or [B, K]; main: [B] or dict[str, Tensor [B]])
+    terminateds: Any
+    answers: list[str | None] | None
+
+
+class StandInEnvironmentInterface(abc.ABC):
+    @abc.abstractmethod
+    def step(self, message_log_batch, metadata):
+        """Runs a step in the environment."""
+
+    @abc.abstractmethod
+    def global_post_process_and_metrics(self, batch):
+        """Post processing function after all rollouts are done for the batch and returns metrics."""
+
+
+def calculate_rewards(actor, message_logs, metadata, *extra):
+    """What NeMo RL's calculate_rewards does with one task's group: one remote call, unpacked by position."""
+    result = ray.get(actor.step.remote(message_logs, metadata, *extra))
+    observations, metadata_out, next_stop_strings, rewards, terminateds, answers = result
+    assert len(observations) == len(metadata_out) == len(next_stop_strings) == len(terminateds) == len(message_logs)
+    return StandInEnvironmentReturn(observations, metadata_out, next_stop_strings, rewards, terminateds, answers)
+
+
+def conversation(*answers_and_observations: str) -> list[dict[str, str]]:
+    """A message log: the prompt, then the assistant's answers with the environment's observations between."""
+    log = [{"role": "user", "content": "Write average."}]
+    for index, text in enumerate(answers_and_observations):
+        log.append({"role": "assistant" if index % 2 == 0 else "user", "content": text})
+    return log
+
+
+def by_name(task_id: str = "average", language: str = "python", *, chat: bool = False) -> dict[str, Any]:
+    """Metadata as the data processor writes it: in the completion format (the answer is bare code, ended by
+    the stop string), or in chat (a fenced answer, no stop string)."""
+    if chat:
+        return {"dataset": "builtin", "task_id": task_id, "language": language, "stop_strings": None}
+    return {"dataset": "builtin", "task_id": task_id, "language": language, "stop_strings": STOP,
+            "feedback_template": f"\n{nemo_rl.FEEDBACK}\n```{language}\n"}
+
+
+# -- fixtures: one Ray instance and two environment actors for the module ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray instance of 2 CPUs for this module; its own short temp dir (Ray's socket paths are long)."""
+    temp = tempfile.mkdtemp(prefix="ray")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to ~/.ray
+        ray.init(num_cpus=2, _temp_dir=temp, include_dashboard=False, log_to_driver=False,
+                 object_store_memory=80 * 1024 * 1024)
+        try:
+            yield
+        finally:
+            ray.shutdown()
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return {p.id: p for p in load_dataset("builtin", make_plugins(autoload=False).datasets())}
+
+
+@pytest.fixture(scope="module")
+def env(cluster):
+    """One answer per episode, the 1-D reward, and a plugin session that can crash its verifier on demand."""
+    session = make_plugins()
+    with registered(session, nemo_rl_support):
+        spec = session.spec()
+    actor = nemo_rl.CodekilnEnvironmentActor.remote(
+        {"rewards": REWARDS, "sandbox": SANDBOX, "verifier": {"workers": 2}, "languages": ["python", "pycrash"]},
+        plugins=spec)
+    yield actor
+    ray.get(actor.shutdown.remote())
+    ray.kill(actor)
+
+
+@pytest.fixture(scope="module")
+def debugger(cluster):
+    """Two answers per episode (multi-turn debugging) and NeMo RL main's dict rewards."""
+    actor = nemo_rl.CodekilnEnvironmentActor.remote(
+        {"rewards": REWARDS, "sandbox": SANDBOX, "verifier": {"workers": 2}, "max_turns": 2,
+         "reward_components": True, "languages": ["python"]})
+    yield actor
+    ray.get(actor.shutdown.remote())
+    ray.kill(actor)
+
+
+# -- the contract --------------------------------------------------------------------------------------------
+
+
+def test_the_return_has_nemo_rls_six_fields_in_order_and_the_class_its_abstract_methods():
+    assert nemo_rl.EnvironmentReturn._fields == StandInEnvironmentReturn._fields
+
+    class Checked(nemo_rl.CodekilnEnvironment, StandInEnvironmentInterface):
+        pass
+
+    assert Checked.__abstractmethods__ == frozenset()  # every abstract method implemented
+    assert callable(nemo_rl.CodekilnEnvironment.shutdown)  # NeMo RL's shutdown_environments calls it
+
+
+def test_one_turn_rewards_a_1d_float_tensor_and_terminates_every_sample(env, problems):
+    reference = problems["average"].references["python"]
+    carried = problems["reverse_words"]
+    logs = [conversation(f"```python\n{reference}```"),
+            conversation(f"{reference}```\nThat is all."),  # completion format: the stop string kept in the text
+            conversation(WRONG),
+            conversation(f"```python\n{carried.references['python']}```")]
+    carried_metadata = {"problem": json.dumps(to_json(carried)), "language": "python"}
+    metadata = [by_name(chat=True), by_name(), by_name(), carried_metadata]
+
+    result = calculate_rewards(env, logs, metadata)
+
+    assert result.rewards.dtype == torch.float32 and result.rewards.shape == (4,)
+    assert result.rewards.tolist() == [1.0, 1.0, 0.5, 1.0]  # the wrong answer still parses: syntax 1, tests 0
+    assert result.terminateds.dtype == torch.bool and result.terminateds.tolist() == [True] * 4
+    assert result.answers is None and result.next_stop_strings == [None] * 4
+    assert [m["codekiln"]["status"] for m in result.metadata] == ["passed", "passed", "wrong_answer", "passed"]
+    assert result.metadata[2]["codekiln"] == {"turn": 1, "status": "wrong_answer", "passed": False, "masked": False,
+                                              "reward": 0.5, "components": {"all_tests": 0.0, "syntax": 1.0}}
+    assert {o["role"] for o in result.observations} == {"user"}
+
+    # NeMo RL's evaluation passes return_extracted_answer=True as the third argument.
+    answers = calculate_rewards(env, logs[:3], metadata[:3], True).answers
+    assert answers == [reference, reference, WRONG]
+
+
+def test_a_failed_answer_gets_feedback_and_a_second_turn(debugger, problems):
+    reference = problems["average"].references["python"]
+    first = calculate_rewards(debugger, [conversation(WRONG), conversation(f"```python\n{reference}```")],
+                              [by_name(), by_name(chat=True)])
+
+    assert first.terminateds.tolist() == [False, True]
+    assert set(first.rewards) == {"reward/all_tests", "reward/syntax"}  # NeMo RL main's dict rewards
+    assert all(r.dtype == torch.float32 and r.shape == (2,) for r in first.rewards.values())
+    assert sum(first.rewards.values()).tolist() == [0.0, 1.0]  # a turn that goes on earns nothing yet
+    assert first.next_stop_strings == [STOP, None]
+    feedback = first.observations[0]["content"]
+    assert feedback.startswith("\nYour Python code runs, but ") and feedback.endswith("\n```python\n")
+    assert "test 1: " in feedback and "Fix the code" in feedback
+    assert first.observations[0]["role"] == "user"
+
+    # NeMo RL writes the returned metadata back as the next turn's extra_env_info.
+    state = first.metadata[0]
+    repaired = calculate_rewards(debugger, [conversation(WRONG, feedback, f"{reference}```")], [state])
+    assert repaired.terminateds.tolist() == [True]
+    assert {k: v.tolist() for k, v in repaired.rewards.items()} == {"reward/all_tests": [0.5], "reward/syntax": [0.5]}
+    assert repaired.metadata[0]["codekiln"]["turn"] == 2 and repaired.metadata[0]["codekiln"]["passed"]
+
+    # Out of turns: the last answer's reward ends the episode, shared out by component.
+    again = calculate_rewards(debugger, [conversation(WRONG, feedback, WRONG)], [state])
+    assert again.terminateds.tolist() == [True]
+    assert {k: v.tolist() for k, v in again.rewards.items()} == {"reward/all_tests": [0.0], "reward/syntax": [0.5]}
+
+
+def test_the_feedback_is_the_shared_renderers(debugger, problems, verifier):
+    """The observation is codekiln.feedback's text for the verdict, in the sample's template."""
+    verdict = verifier.verify(problems["average"], WRONG, "python")
+    result = calculate_rewards(debugger, [conversation(WRONG)], [by_name()])
+    assert result.observations[0]["content"] == f"\n{render_feedback(verdict)}\n```python\n"
+
+
+def test_a_hanging_answer_holds_up_only_itself(env, problems):
+    reference = problems["average"].references["python"]
+    # Two calls at once, as NeMo RL's async rollouts make them (one sample each): the quick one comes back first.
+    hanging = env.step.remote([conversation(HANG)], [by_name()])
+    quick = env.step.remote([conversation(reference)], [by_name()])
+    ready, _ = ray.wait([hanging, quick], num_returns=1)
+    assert ready == [quick]
+    assert ray.get(hanging).metadata[0]["codekiln"]["status"] == "timeout"
+
+    # In one batch the others are verified beside it: the batch takes about one time limit, not one each.
+    started = time.monotonic()
+    result = calculate_rewards(env, [conversation(HANG), conversation(HANG.replace("values", "xs")),
+                                     conversation(reference), conversation(WRONG)], [by_name()] * 4)
+    elapsed = time.monotonic() - started
+    assert [m["codekiln"]["status"] for m in result.metadata] == ["timeout", "timeout", "passed", "wrong_answer"]
+    assert not any(m["codekiln"]["masked"] for m in result.metadata)  # the model's fault: scored, not masked
+    assert result.rewards.tolist() == [0.5, 0.5, 1.0, 0.5]
+    assert elapsed < 2 * SANDBOX["wall_time_s"] + 10, elapsed  # two hanging answers on two workers, side by side
+
+
+def test_a_masked_answer_is_reported_and_gets_its_groups_mean(env, problems):
+    """A crash of ours masks the answer: its metadata and the metrics say so, and its reward is the mean of
+    the unmasked answers to the same task (no advantage under GRPO), never a 0 that blames the model."""
+    reference = problems["average"].references["python"]
+    ray.get(env.global_post_process_and_metrics.remote(None))  # start the tally afresh
+    crash = f"# {nemo_rl_support.CRASH}\n{reference}"
+    metadata = [by_name(language="pycrash")] * 3 + [by_name("reverse_words", "pycrash")]
+    result = calculate_rewards(env, [conversation(crash), conversation(reference), conversation(WRONG),
+                                     conversation(f"# {nemo_rl_support.CRASH}\n")], metadata)
+
+    summaries = [m["codekiln"] for m in result.metadata]
+    assert [s["masked"] for s in summaries] == [True, False, False, True]
+    assert summaries[0]["status"] == VerdictStatus.INFRA_ERROR.value and summaries[0]["reward"] is None
+    assert result.rewards.tolist() == [0.75, 1.0, 0.5, 0.0]  # the group's mean; alone in its task, 0
+    assert result.terminateds.tolist() == [True] * 4
+    assert result.observations[0]["content"] == "Not judged: the verifier failed, not your code."
+
+    batch, metrics = ray.get(env.global_post_process_and_metrics.remote({"kept": 1}))
+    assert batch == {"kept": 1}
+    assert metrics["codekiln/masked_fraction"] == 0.5 and metrics["codekiln/pass_rate"] == 0.25
+    assert metrics["codekiln/status/infra_error"] == 0.5
+
+
+@pytest.mark.parametrize(("metadata", "logs", "error"), [
+    (["average"], [conversation("x")], "sample 0: metadata must be a mapping such as"),
+    ([{"dataset": "builtin", "task": "average", "language": "python"}], [conversation("x")],
+     "sample 0: unknown metadata key 'task'; known: dataset, task_id, problem"),
+    ([{"dataset": "builtin", "language": "python"}], [conversation("x")],
+     "sample 0: give either 'problem' or both 'dataset' and 'task_id'"),
+    ([by_name("nope")], [conversation("x")], "sample 0.task_id: no task 'nope' in dataset 'builtin'"),
+    ([by_name(language="cobol")], [conversation("x")], "sample 0: unknown language 'cobol'; available: "),
+    ([by_name(language="js")], [conversation("x")], "sample 0: language 'javascript' is not one this env serves"),
+    ([{"dataset": "builtin", "task_id": "average"}], [conversation("x")], "sample 0: metadata has no 'language', and the env serves more than one"),
+    ([by_name()], [[{"role": "user", "content": "hi"}]], "sample 0: the message log holds no assistant message"),
+    ([by_name(), by_name()], [conversation("x")], "1 message logs but 2 metadata entries"),
+])
+def test_bad_metadata_fails_in_one_clear_line(env, metadata, logs, error):
+    with pytest.raises(DataError, match=error):
+        ray.get(env.step.remote(logs, metadata))
+
+
+@pytest.mark.parametrize(("cfg", "error"), [
+    ({"max_turn": 2}, "codekiln NeMo RL env: unknown key 'max_turn'; known: rewards, reward_params"),
+    ({"max_turns": 0}, "max_turns must be a whole number ≥ 1, got 0"),
+    ({"reward_components": "dict"}, "reward_components must be true or false, got 'dict'"),
+    ({"rewards": {"all_tests": "high"}}, "rewards"),
+    ({"languages": ["cobol"]}, "unknown language 'cobol'"),
+])
+def test_a_bad_env_config_fails_in_one_clear_line(cfg, error):
+    with pytest.raises(CodekilnError, match=error):
+        nemo_rl.CodekilnEnvironment(cfg)
+    assert issubclass(ConfigError, CodekilnError)
+
+
+def test_register_without_nemo_rl_says_how_to_get_it():
+    try:
+        import nemo_rl as _  # noqa: F401
+    except ImportError:
+        with pytest.raises(CodekilnError, match=r"NeMo RL is not importable .*put it on PYTHONPATH"):
+            nemo_rl.register()
+    else:
+        pytest.skip("NeMo RL is importable here: tests/integrations/test_nemo_rl_rollout.py registers it")
