@@ -4,8 +4,9 @@ Every run of generated code goes through :func:`run` (or :func:`spawn`, for a te
 code). A run gets a fresh private work directory holding ``files`` (its cwd, removed afterwards), exactly the
 environment ``env`` plus ``PATH``, ``HOME`` (the work dir) and ``LANG``, its own session and process group,
 a wall-time limit and capped output. Above ``none`` it also runs under an unprivileged uid leased for this
-run alone (61000-61999, see ``_uids``), with no capabilities, no-new-privileges, and rlimits for CPU time,
-memory, processes, file size and open files, and its work dir is a tmpfs of its own (see ``_workdir``). At
+run alone (61000-61999, see ``_uids``; 62000-62099 for a helper that lives across runs, see :func:`spawn`),
+with no capabilities, no-new-privileges, and rlimits for CPU time, memory, processes, file size and open
+files, and its work dir is a tmpfs of its own (see ``_workdir``). At
 ``namespaces`` it runs inside new pid, network, IPC, UTS and mount namespaces (bubblewrap, see ``_bwrap``)
 where only ``/usr``, ``/etc``, the library directories, ``ro_paths`` (all read-only) and the work dir (at
 ``/sandbox``) are visible, plus a private ``/tmp`` and ``/dev/shm``. The work dir, ``/tmp`` and ``/dev/shm``
@@ -149,6 +150,7 @@ def spawn(
     ro_paths: Sequence[str] = (),
     collect: Sequence[str] = (),
     ahead: bool = False,
+    helper: bool = False,
 ) -> SandboxProcess:
     """Start ``argv`` in a sandbox to talk to: use the returned :class:`SandboxProcess` as a context manager.
 
@@ -159,6 +161,10 @@ def spawn(
     ``ahead=True`` starts the command ahead of its work (a pre-spawned interpreter waiting on stdin for its
     sample): its wall time runs only from :meth:`SandboxProcess.start_clock`, called when the work is sent.
     Every other limit binds from the start, so what the command does while it waits counts against them.
+
+    ``helper=True`` is for a trusted program that lives across samples and never runs a sample's code (the
+    Java compile server): it runs with the same isolation, under a uid of ``HELPER_UID_RANGE`` (62000-62099)
+    rather than of the samples' range, so that a process under a sample's uid never outlives its run.
     """
     level = check_level(isolation)
     if not os.access(_tools.BASH, os.X_OK):
@@ -166,7 +172,7 @@ def spawn(
                            "found); install it: apt-get install bash")
     collect = _checked(collect)
     sandbox = Sandbox(argv, files=files, stdin=None, limits=limits, level=level, env=env,
-                      ro_paths=_ro_paths(argv, ro_paths, level), channel=True)
+                      ro_paths=_ro_paths(argv, ro_paths, level), channel=True, helper=helper)
     sandbox.clock_running = not ahead
     return SandboxProcess(sandbox, collect)
 

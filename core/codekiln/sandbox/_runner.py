@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from . import _bwrap, _cgroup, _limits, _procs, _reach, _tools, _workdir
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
-from ._uids import UidLease, lease_uid
+from ._uids import HELPER_UID_RANGE, UID_RANGE, UidLease, lease_uid
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
 _CHUNK = 65536
@@ -93,8 +93,9 @@ class Sandbox:
 
     def __init__(self, argv: Sequence[str], *, files: Mapping[str, bytes | str], stdin: bytes | None,
                  limits: Limits, level: Isolation, env: Mapping[str, str], ro_paths: Sequence[str],
-                 channel: bool) -> None:
+                 channel: bool, helper: bool = False) -> None:
         self.limits = limits
+        self._uids = HELPER_UID_RANGE if helper else UID_RANGE
         self.level = level
         self.limit_hit: str | None = None
         self.stdin_fd: int | None = None
@@ -141,7 +142,7 @@ class Sandbox:
         uid = None
         with _signals_deferred():  # each thing made is recorded before a stop can interrupt, so close() finds it
             if level is not Isolation.NONE:
-                self._lease = lease_uid()
+                self._lease = lease_uid(self._uids)
                 uid = self._lease.uid
                 # What a run whose caller died may have left under this uid.
                 if level is Isolation.PROCESS:

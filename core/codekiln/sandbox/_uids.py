@@ -22,6 +22,10 @@ from ._model import SandboxError
 
 #: Reserved for codekiln; uids that belong to an account in the passwd database are skipped.
 UID_RANGE = range(61000, 62000)
+#: For trusted helpers that live across samples and never run a sample's code (the Java compile server): a
+#: range of their own, so that a uid of UID_RANGE always means a sample's process, which must not outlive
+#: its run (the attack suites and the conformance kit look for such leftovers by uid).
+HELPER_UID_RANGE = range(62000, 62100)
 #: A fixed path, not below $TMPDIR: every process on the machine must see the same locks.
 LEASE_DIR = "/run/codekiln-uid-leases"
 
@@ -44,9 +48,9 @@ class UidLease:
 
 
 @functools.cache
-def _candidates() -> tuple[int, ...]:
+def _candidates(uids: range) -> tuple[int, ...]:
     accounts = {entry.pw_uid for entry in pwd.getpwall()}
-    return tuple(uid for uid in UID_RANGE if uid not in accounts)
+    return tuple(uid for uid in uids if uid not in accounts)
 
 
 @functools.cache
@@ -60,8 +64,8 @@ def _lock_dir() -> str:
     return LEASE_DIR
 
 
-def lease_uid() -> UidLease:
-    candidates = _candidates()
+def lease_uid(uids: range = UID_RANGE) -> UidLease:
+    candidates = _candidates(uids)
     lock_dir = _lock_dir()
     for _ in candidates:
         uid = candidates[next(_cursor) % len(candidates)]
@@ -73,5 +77,5 @@ def lease_uid() -> UidLease:
             os.close(fd)
             continue
         return UidLease(uid, fd)
-    raise SandboxError(f"sandbox: all {len(candidates)} sandbox uids ({UID_RANGE.start}-"
-                       f"{UID_RANGE.stop - 1}) are in use; run fewer sandboxes at once")
+    raise SandboxError(f"sandbox: all {len(candidates)} sandbox uids ({uids.start}-"
+                       f"{uids.stop - 1}) are in use; run fewer sandboxes at once")

@@ -52,8 +52,9 @@ class SandboxRunner:
                    env=env, ro_paths=ro_paths, collect=collect)
 
     def spawn(self, argv: Sequence[str], *, files: Mapping[str, bytes | str] = {}, env: Mapping[str, str] = {},
-              ro_paths: Sequence[str] = (), ahead: bool = False) -> Any:
+              ro_paths: Sequence[str] = (), ahead: bool = False, helper: bool = False) -> Any:
         """Start interactively: requests on stdin, responses on the child's fd 3 (``proc.channel``). ``ahead``:
-        started before its sample, whose wall time runs from ``proc.start_clock()`` (see codekiln.sandbox.spawn)."""
+        started before its sample, whose wall time runs from ``proc.start_clock()``; ``helper``: a trusted program
+        that lives across samples and never runs their code (see codekiln.sandbox.spawn)."""
         return spawn(argv, files=files, limits=self.limits, isolation=self.isolation, env=env, ro_paths=ro_paths,
-                     ahead=ahead)
+                     ahead=ahead, helper=helper)

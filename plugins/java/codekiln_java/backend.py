@@ -2,15 +2,16 @@
 
 - Syntax: tree-sitter-java (in the core pipeline), on Solution.java as :mod:`codekiln_java.source`
   assembles it (one import line, then the answer with its lines and columns unchanged).
-- Compile: one ``javac`` per sample, in the sandbox, on Solution.java and the generated harness
-  KilnMain.java together, with ``-Xlint:all`` (warnings are kept as diagnostics) and the harness runtime
-  ``kiln.jar`` on the class path. Diagnostics in Solution.java keep their positions; an error in the
+- Compile: ``javac`` on Solution.java and the generated harness KilnMain.java together, in the sandbox
+  (on the warm path, :mod:`codekiln_java.warm`, by a compile server; cold, by one ``javac`` per sample),
+  with ``-Xlint:all`` (warnings are kept as diagnostics) and the harness runtime ``kiln.jar`` on the class
+  path. Diagnostics in Solution.java keep their positions; an error in the
   harness means the answer does not declare what the tests call, and is reported as that, on the line of
   the answer's method when it has one. The classes javac wrote come back as one tar file (their names
-  are not known beforehand).
+  are not known beforehand), or in the compile server's answer.
 - Signature tests: ``java KilnMain`` in the sandbox decodes each test's arguments, calls the solution,
   and writes the returned values as wire data (``kiln/Harness.java``); the core compares them with the
-  expected values outside the sandbox.
+  expected values outside the sandbox. On the warm path that JVM was started while the sample compiled.
 - Native benchmark tests (HumanEval-X's ``Main``): two JVMs in two sandboxes, the benchmark's tests against
   a proxy ``Solution`` in one (:mod:`codekiln_java.native`), the solution in the other, the core's relay
   (:mod:`codekiln.verifier.relay`) carrying the calls.
@@ -44,23 +45,18 @@ from codekiln.verdict import Diagnostic
 from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
-from . import native
+from . import native, warm
 from . import source as java_source
-from .javac import class_files, parse_diagnostics
+from .javac import COMPILE_LIMITS, JAVAC_OPTIONS, JavacRun, class_files, parse_diagnostics
 from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, runtime_jar
 from .profile import PROFILE
 
 __all__ = ["COMPILE_LIMITS", "MIN_RUN_MEMORY_MB", "JavaBackend"]
 
-#: javac's own budget (trusted, and independent of the problem's limits): it compiles untrusted code, so
-#: it runs in the sandbox too. Heap: half the memory.
-COMPILE_LIMITS = Limits(wall_time_s=60.0, cpu_time_s=60.0, memory_mb=1024, memory_kind="data", processes=64,
-                        file_size_mb=64, output_bytes=16 * 1024 * 1024)
 #: Below this a JVM cannot start with room for a solution: a smaller limit is our misconfiguration, not the
 #: answer's failure.
 MIN_RUN_MEMORY_MB = 96
-_JAVAC_OPTIONS = ("-encoding", "UTF-8", "-Xlint:all", "-Xmaxerrs", "20", "-Xmaxwarns", "20", "-proc:none",
-                  "-implicit:none", "-cp", "kiln.jar", "-d", "out")
+_JAVAC_OPTIONS = (*JAVAC_OPTIONS, "-cp", "kiln.jar", "-d", "out")
 #: javac writes into ``out``; the classes come back as one file, since their names are not known beforehand.
 _COMPILE_SCRIPT = 'mkdir out && "$@" && exec tar -cf classes.tar -C out .'
 _MAX_DIAGNOSTICS = 20
@@ -125,8 +121,15 @@ class JavaBackend(LanguageBackend):
         harness = None if source.native else java_source.signature_harness(source.text, problem)
         if harness is not None:
             files[f"{java_source.HARNESS_CLASS}.java"] = harness.text
-        result = _javac(jdk, files, runner)
-        output = (result.stderr + result.stdout).decode("utf-8", "replace")
+            if problem.tests and runner.warm(self.name):  # its run will come: its JVM starts while it compiles
+                _start_run_ahead(jdk, source, runner)
+        compiled = self._compile_result(_javac(jdk, files, runner), harness)
+        if not compiled.ok:
+            warm.end_run()
+        return compiled
+
+    def _compile_result(self, result: JavacRun, harness: java_source.SignatureHarness | None) -> CompileResult:
+        output = result.output
         messages = parse_diagnostics(output)
         diagnostics = tuple(self._diagnostics(messages, harness))[:_MAX_DIAGNOSTICS]
         if result.limit_hit in _CODE_LIMITS:
@@ -134,8 +137,8 @@ class JavaBackend(LanguageBackend):
             return CompileResult(False, (Diagnostic(text), *diagnostics))
         if result.limit_hit is not None:  # out of wall time before CPU time: a busy machine, not the code
             return CompileResult(False, infra_error=f"javac went past its {result.limit_hit} limit")
-        if result.exit_code == 0 and "classes.tar" in result.files:
-            return CompileResult(True, diagnostics, artifacts=class_files(result.files["classes.tar"]))
+        if result.ok:
+            return CompileResult(True, diagnostics, artifacts=result.classes)
         if any(d.severity == "error" for d in diagnostics):
             return CompileResult(False, diagnostics)
         if "The system is out of resources" in output:  # javac's own crash on absurd code (deep nesting)
@@ -165,10 +168,14 @@ class JavaBackend(LanguageBackend):
         calls = [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests]
         too_big = _beyond_long(calls)
         if too_big is not None:
+            warm.end_run()
             raise RuntimeError(f"problem {problem.id!r}: the test value {too_big} does not fit Java's long")
-        argv = _java(jdk, limits, java_source.HARNESS_CLASS, str(_stack_bytes(limits)), str(source.code_line_offset))
-        result = runner.run(argv, files={**compiled.artifacts, "kiln.jar": runtime_jar(jdk)},
-                            stdin=json.dumps({"calls": calls}).encode(), limits=limits, ro_paths=jdk.ro_paths)
+        stdin = json.dumps({"calls": calls}).encode()
+        result = warm.run_ahead(source, compiled.artifacts, stdin, limits.wall_time_s)
+        if result is None:
+            argv = _java(jdk, limits, java_source.HARNESS_CLASS, *_harness_args(source, limits))
+            result = runner.run(argv, files={**compiled.artifacts, "kiln.jar": runtime_jar(jdk)}, stdin=stdin,
+                                limits=limits, ro_paths=jdk.ro_paths)
         rows = harness_rows(result, "Java")
         done = []
         for row in rows:
@@ -197,6 +204,20 @@ class JavaBackend(LanguageBackend):
                            ro_paths=jdk.ro_paths),
         )
         return run_native(programs, attrs.evolve(runner, limits=limits))
+
+
+def _start_run_ahead(jdk: Any, source: Source, runner: SandboxRunner) -> None:
+    """Start the JVM that will run ``source`` (see :mod:`codekiln_java.warm`); a memory limit no JVM can run
+    under is left for the run stage to report."""
+    if runner.limits.memory_mb >= MIN_RUN_MEMORY_MB:
+        limits = _run_limits(runner)
+        argv = _java(jdk, limits, "kiln.Launch", java_source.HARNESS_CLASS, *_harness_args(source, limits))
+        warm.start_run(argv, runtime_jar(jdk), jdk.ro_paths, attrs.evolve(runner, limits=limits), source)
+
+
+def _harness_args(source: Source, limits: Limits) -> tuple[str, str]:
+    """``KilnMain``'s arguments: the solution thread's stack, and the lines before the answer's code."""
+    return str(_stack_bytes(limits)), str(source.code_line_offset)
 
 
 def _run_limits(runner: SandboxRunner) -> Limits:
@@ -233,13 +254,13 @@ def _test_classes(jdk: Any, tests: NativeTests, runner: SandboxRunner) -> dict[s
     key = (jdk, tests.prompt, tests.test)
     if key not in _TEST_CLASSES:
         result = _javac(jdk, native.test_sources(tests), runner)
-        if result.exit_code != 0 or "classes.tar" not in result.files:
-            errors = [m.message for m in parse_diagnostics(result.stderr.decode("utf-8", "replace"))]
+        if not result.ok:
+            errors = [m.message for m in parse_diagnostics(result.output)]
             raise RuntimeError(f"the benchmark's test code does not compile with the proxy Solution: "
-                               f"{errors[:1] or _tail(result.stderr)}")
+                               f"{errors[:1] or _tail(result.output.encode())}")
         if len(_TEST_CLASSES) >= 1024:
             _TEST_CLASSES.clear()
-        _TEST_CLASSES[key] = class_files(result.files["classes.tar"])
+        _TEST_CLASSES[key] = result.classes
     return _TEST_CLASSES[key]
 
 
@@ -254,9 +275,18 @@ def _beyond_long(data: Any) -> int | None:
     return None
 
 
-def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> Any:
-    """One javac in the sandbox on ``sources`` with kiln.jar on the class path; its classes come back in
-    ``files["classes.tar"]``."""
+def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> JavacRun:
+    """``sources`` compiled with kiln.jar on the class path: by the compile server on the warm path, else (or
+    when it broke for them) by a javac of their own."""
+    if runner.warm("java"):
+        compiled = warm.compile_warm(jdk, runtime_jar(jdk), sources, runner)
+        if compiled is not None:
+            return compiled
+    return _javac_cold(jdk, sources, runner)
+
+
+def _javac_cold(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> JavacRun:
+    """One javac in the sandbox on ``sources``; its classes come back as one tar file."""
     jvm = [f"-J{option}" for option in JVM_OPTIONS]
     jvm.append(f"-J-Xmx{COMPILE_LIMITS.memory_mb // 2}m")
     ro_paths = list(jdk.ro_paths)
@@ -265,8 +295,13 @@ def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> Any:
         jvm.append(f"-J-XX:SharedArchiveFile={archive}")
         ro_paths.append(archive)
     javac = [jdk.javac, *jvm, "-J-Duser.language=en", *_JAVAC_OPTIONS, *sorted(sources)]
-    return runner.run(["/bin/sh", "-c", _COMPILE_SCRIPT, "sh", *javac], files={**sources, "kiln.jar": runtime_jar(jdk)},
-                      limits=COMPILE_LIMITS, ro_paths=ro_paths, collect=["classes.tar"])
+    result = runner.run(["/bin/sh", "-c", _COMPILE_SCRIPT, "sh", *javac],
+                        files={**sources, "kiln.jar": runtime_jar(jdk)}, limits=COMPILE_LIMITS, ro_paths=ro_paths,
+                        collect=["classes.tar"])
+    ok = result.exit_code == 0 and "classes.tar" in result.files
+    return JavacRun((result.stderr + result.stdout).decode("utf-8", "replace"), ok,
+                    class_files(result.files["classes.tar"]) if ok else {}, result.limit_hit, result.exit_code,
+                    result.signal)
 
 
 def _first_line_after(text: str, marker: str) -> str:

@@ -1,4 +1,4 @@
-"""Reading what javac says and what it wrote.
+"""Running javac's options and limits, and reading what javac says and what it wrote.
 
 javac prints each diagnostic as a header (``Solution.java:4: error: cannot find symbol``), the source line,
 a caret line whose ``^`` gives the column (tabs are copied from the source line, so the caret's index is
@@ -14,12 +14,37 @@ import tarfile
 
 import attrs
 
-__all__ = ["JavacMessage", "class_files", "parse_diagnostics"]
+from codekiln.sandbox import Limits
+
+__all__ = ["COMPILE_LIMITS", "JAVAC_OPTIONS", "JavacMessage", "JavacRun", "class_files", "parse_diagnostics"]
+
+#: javac's own budget (trusted, and independent of the problem's limits): it compiles untrusted code, so
+#: it runs in the sandbox too. Heap: half the memory.
+COMPILE_LIMITS = Limits(wall_time_s=60.0, cpu_time_s=60.0, memory_mb=1024, memory_kind="data", processes=64,
+                        file_size_mb=64, output_bytes=16 * 1024 * 1024)
+#: javac's options, cold and warm alike (the cold path adds where to write, the class path is kiln.jar).
+JAVAC_OPTIONS = ("-encoding", "UTF-8", "-Xlint:all", "-Xmaxerrs", "20", "-Xmaxwarns", "20", "-proc:none",
+                 "-implicit:none")
 
 _HEADER = re.compile(r"^(?:(?P<file>[^\s:]+\.java):(?P<line>\d+): )?(?P<severity>error|warning): (?P<message>.*)$")
 _CARET = re.compile(r"^[ \t]*\^$")
 _SUMMARY = re.compile(r"^(\d+ (errors?|warnings?)|Note: .*)$")
 _MAX_DETAILS = 4
+
+
+@attrs.frozen
+class JavacRun:
+    """What one compile did, by a javac of its own (cold) or by the compile server (warm)."""
+
+    #: What javac printed: its diagnostics, then their counts.
+    output: str
+    #: Whether javac succeeded; then ``classes`` holds the top-level class files it wrote.
+    ok: bool
+    classes: dict[str, bytes] = attrs.field(factory=dict)
+    #: The sandbox's limit that ended it, if any, and how it ended (for a message when nothing else says).
+    limit_hit: str | None = None
+    exit_code: int | None = None
+    signal: int | None = None
 
 
 @attrs.frozen
