@@ -78,3 +78,31 @@ def live(service):
     server = LiveServer(create_app(service, KEYS))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def model_dirs(plugins, tmp_path_factory, one_torch_thread):
+    """The generation service's test models (tests/serve/generation_support.py): ``untrained`` (the embedded
+    default), ``taught`` (writes the reference of ``all_unique``), ``insecure`` (answers it through os.system)
+    and ``broken`` (raises at generation)."""
+    pytest.importorskip("transformers", reason="the train extra is not installed (pip install 'codekiln[train]')")
+    from codekiln.train.policy import default_model_dir
+
+    from .generation_support import INSECURE, broken_model, taught_model
+
+    root = tmp_path_factory.mktemp("models")
+    untrained = default_model_dir(root / "cache", plugins)
+    return {"untrained": untrained, "taught": taught_model(untrained, plugins, root / "taught"),
+            "insecure": taught_model(untrained, plugins, root / "insecure", answer=INSECURE),
+            "broken": broken_model(untrained, root / "broken")}
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread():
+    """Generation on one torch thread: on a machine the verifier's workers (and other jobs) keep busy, more
+    threads contend and run these tiny models many times slower."""
+    torch = pytest.importorskip("torch", reason="the train extra is not installed (pip install 'codekiln[train]')")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -1,9 +1,11 @@
 """What codekiln's HTTP services share: API keys, who may reach a service, the request-body limit, one-line
 JSON errors, and serving an app with uvicorn.
 
-Every error a service answers is ``{"error": "<one line>"}``; a refusal is a :class:`RequestError` raised
-anywhere below a route. :func:`install_error_handlers` turns it, FastAPI's validation errors and crashes into
-that shape, and reports each refusal's reason to the service's metrics.
+Every error a service answers is ``{"error": "<one line>"}``, except on OpenAI-compatible routes, where it
+is OpenAI's ``{"error": {"message": "<one line>", "type": ..., "code": STATUS}}`` so that OpenAI's clients show
+the line. A refusal is a :class:`RequestError` raised anywhere below a route; :func:`install_error_handlers`
+turns it, FastAPI's validation errors and crashes into that shape, and reports each refusal's reason to the
+service's metrics.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Container, Mapping
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -109,8 +111,9 @@ class BodyLimit:
     """Refuses a request body over ``limit`` bytes with 413 before anything parses it, whether its size is
     declared (Content-Length) or not (chunked); the body read is held in memory, so never more than that."""
 
-    def __init__(self, app: ASGIApp, limit: int, refused: Callable[[], None]) -> None:
-        self.app, self.limit, self.refused = app, limit, refused
+    def __init__(self, app: ASGIApp, limit: int, refused: Callable[[], None],
+                 openai_paths: Container[str] = ()) -> None:
+        self.app, self.limit, self.refused, self.openai_paths = app, limit, refused, openai_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -141,15 +144,23 @@ class BodyLimit:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.refused()
-        response = error_response(413, f"the request body is over the limit of {self.limit} bytes")
+        response = error_response(413, f"the request body is over the limit of {self.limit} bytes",
+                                  openai=scope["path"] in self.openai_paths)
         await response(scope, receive, send)
 
 
-def error_response(status: int, message: str, retry_after: int | None = None) -> JSONResponse:
+def error_response(status: int, message: str, retry_after: int | None = None, *, openai: bool = False) \
+        -> JSONResponse:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+    line = " ".join(message.split())
+    error: str | dict = line
+    if openai:
+        kind = "server_error" if status >= 500 else "rate_limit_error" if status in (429, 503) else \
+            "invalid_request_error"
+        error = {"message": line, "type": kind, "code": status}
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def _validation_line(exc: RequestValidationError) -> tuple[int, str]:
@@ -164,35 +175,38 @@ def _validation_line(exc: RequestValidationError) -> tuple[int, str]:
     return 422, f"{path}: {message}"
 
 
-def install_error_handlers(app: FastAPI, rejected: Callable[[str], None],
-                           reasons: Mapping[int, str] = REJECTION) -> None:
-    """Answer every error in one line; ``rejected(reason)`` counts each refused request by its reason, the
-    name ``reasons`` gives its status."""
+def install_error_handlers(app: FastAPI, rejected: Callable[[str], None], reasons: Mapping[int, str] = REJECTION,
+                           openai_paths: Container[str] = ()) -> None:
+    """Answer every error in one line (in OpenAI's shape on ``openai_paths``); ``rejected(reason)`` counts each
+    refused request by its reason, the name ``reasons`` gives its status."""
+
+    def answer(request: Request, status: int, message: str, retry_after: int | None = None) -> JSONResponse:
+        return error_response(status, message, retry_after, openai=request.url.path in openai_paths)
 
     @app.exception_handler(RequestError)
     async def refused(request: Request, exc: RequestError) -> JSONResponse:
         rejected(reasons.get(exc.status, "error"))
-        return error_response(exc.status, str(exc), exc.retry_after)
+        return answer(request, exc.status, str(exc), exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, line = _validation_line(exc)
         rejected("invalid")
-        return error_response(status, line)
+        return answer(request, status, line)
 
     @app.exception_handler(CodekilnError)
     async def failed(request: Request, exc: CodekilnError) -> JSONResponse:
         # Ours or a plugin's (a reward that raised): the request was fine, so 500, said in one line.
-        return error_response(500, str(exc))
+        return answer(request, 500, str(exc))
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         # Starlette logs the traceback after this handler answers.
-        return error_response(500, f"internal error ({type(exc).__name__}); the service's log has the traceback")
+        return answer(request, 500, f"internal error ({type(exc).__name__}); the service's log has the traceback")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail))
+        return answer(request, exc.status_code, str(exc.detail))
 
 
 def serve_app(app: FastAPI, *, host: str, port: int) -> None:

@@ -29,7 +29,8 @@ class SecurityReward(CodeReward):
 
     Abstains on a masked verdict, a language without a code profile, and code that is empty or does not
     parse. ``last_details`` holds ``security/findings`` (their number) and ``security/<name>`` (how many of
-    each kind: a bandit test id such as ``B602``, or a rule name such as ``process_spawn``).
+    each kind: a bandit test id such as ``B602``, or a rule name such as ``process_spawn``); ``last_findings``
+    the findings themselves, with severity and line (none where it abstained), for the generation service.
 
     >>> from codekiln.plugins import make_plugins
     >>> from codekiln.problem import Problem
@@ -42,6 +43,8 @@ class SecurityReward(CodeReward):
     [0.5, 1.0]
     >>> reward.last_details[0]
     {'security/findings': 1.0, 'security/B605': 1.0}
+    >>> reward.last_findings[0]
+    [Finding(name='B605', severity='high', line=3)]
     """
 
     name = "security"
@@ -68,9 +71,11 @@ class SecurityReward(CodeReward):
     def __call__(self, completions: Sequence[str], **columns: Any) -> list[float | None]:
         values: list[float | None] = []
         self.last_details: list[dict[str, float]] = []
+        self.last_findings: list[list[Finding]] = []
         for sample in self.samples(completions, columns):
             analyzer = None if sample.program is None else self.analyzer(sample.language)
             findings = None if analyzer is None else self._findings(analyzer, sample.program)
+            self.last_findings.append(findings or [])
             if findings is None:
                 values.append(None)
                 self.last_details.append({})
