@@ -40,7 +40,8 @@ def main():
     status = dict(line.split(":\\t", 1) for line in _read("/proc/self/status").splitlines() if ":\\t" in line)
     me = {
         "argv": sys.argv, "uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
-        "input": _read("input.txt"), "stdin": sys.stdin.read(), "env": dict(os.environ), "value": VALUE,
+        "main": __name__, "importable": "prog" in sys.modules, "input": _read("input.txt"),
+        "stdin": sys.stdin.read(), "env": dict(os.environ), "value": VALUE,
         "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
         "caps": [status[k].strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")],
         "no_new_privs": status["NoNewPrivs"].strip(), "limits": _read("/proc/self/limits"),
@@ -82,6 +83,7 @@ def test_a_run_is_confined_as_a_cold_run_is(zygote):
                         limits=LIMITS, env={"KEY": "v"})
     me = _report(result)
     assert me["argv"] == ["prog.py", "a"]
+    assert me["main"] == "__main__" and not me["importable"]  # the program runs as a script
     assert 61000 <= me["uid"] < 62000
     # Its own pid namespace: itself as pid 2 below its pid 1, nothing else (the zygote, other runs) visible.
     assert me["pid"] == 2 and me["pids"] == [1, 2]

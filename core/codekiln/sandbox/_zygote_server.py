@@ -24,8 +24,9 @@ Each run is three processes, so that it gets what a cold run gets from bubblewra
 - **the command** (pid 2): enters the run's cgroups, starts a new session, sets the rlimits, drops to the
   run's uid (no supplementary groups, no capabilities in any set, no-new-privileges), takes the run's pipes
   as fds 0-2 (and 3), closes every other descriptor, and runs ``PROGRAM.main()`` with the run's ``argv``,
-  environment and work dir. It then ends as a Python script does: an uncaught exception is printed and
-  exits with status 1, ``SystemExit`` is honoured, ``atexit`` handlers run.
+  environment and work dir, ``PROGRAM`` being ``__main__`` by then, as a script is. It then ends as a script
+  does: an uncaught exception is printed and exits with status 1, ``SystemExit`` is honoured, ``atexit``
+  handlers run.
 
 A failure of the set-up (ours, never the sample's: no code of the sample has run) is written on the status
 pipe as ``{"error": ...}``.
@@ -219,6 +220,10 @@ def main():
     program = _load(sys.argv[2])
     os.chdir("/")
     if serve(sock, program):
+        # The program runs as a script does: as __main__, and not importable by its own name.
+        del sys.modules[program.__name__]
+        program.__name__ = "__main__"
+        sys.modules["__main__"] = program
         program.main()
 
 

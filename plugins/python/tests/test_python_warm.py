@@ -35,7 +35,7 @@ PROBE = Problem(
 LEAVE_MARKS = """
 import builtins, os, sys
 builtins.KILN_MARK = 1
-sys.modules["kiln_harness"].KILN_MARK = 1
+sys.modules["__main__"].KILN_MARK = 1  # the harness, run as a script
 os.environ["KILN_MARK"] = "1"
 for path in ("/tmp/kiln_mark", "/dev/shm/kiln_mark", "kiln_mark"):
     with open(path, "w") as file:
@@ -50,7 +50,7 @@ import builtins, os, sys
 def probe(x):
     seen = {
         "builtins": hasattr(builtins, "KILN_MARK"),
-        "harness": hasattr(sys.modules["kiln_harness"], "KILN_MARK"),
+        "harness": hasattr(sys.modules["__main__"], "KILN_MARK"),
         "env": "KILN_MARK" in os.environ,
         "/tmp": os.path.exists("/tmp/kiln_mark"),
         "/dev/shm": os.path.exists("/dev/shm/kiln_mark"),
