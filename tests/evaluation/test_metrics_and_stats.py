@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from math import comb
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from codekiln.errors import DataError
 from codekiln.evaluation.compare import compare_paired, compare_unpaired
 from codekiln.evaluation.metrics import Outcome, flatten, pass_at_k, summarize
 from codekiln.evaluation.stats import fisher_exact, mcnemar_exact, paired_bootstrap, unpaired_bootstrap
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def outcome(task: str, passed: bool, *, sample: int = 0, language: str = "python", difficulty: int = 1,
@@ -87,15 +90,17 @@ def test_paired_comparison_counts_discordant_pairs_and_says_which_is_better():
     pattern = [(True, True)] * 2 + [(True, False)] + [(False, True)] * 8 + [(False, False)]
     a = [outcome(f"p{i}", pa, latency_s=1.0) for i, (pa, _) in enumerate(pattern)]
     b = [outcome(f"p{i}", pb, latency_s=3.0) for i, (_, pb) in enumerate(pattern)]
-    comparison = compare_paired(a, b, labels=("old", "new"), alpha=0.05, seed=0)
+    comparison = compare_paired(a, b, labels=("old.jsonl", "new.jsonl"), alpha=0.05, seed=0)
     assert comparison.counts == {"a_only": 1, "b_only": 8, "both": 2, "neither": 1}
     assert comparison.p_value == 0.0390625 and comparison.significant
     assert comparison.pass1 == (3 / 12, 10 / 12) and comparison.difference == pytest.approx(-7 / 12)
     assert comparison.interval[0] < comparison.difference < comparison.interval[1] < 0
-    assert comparison.sentence.startswith("new is better than old (significant at alpha = 0.05; ")
+    assert comparison.sentence.startswith("new.jsonl is better than old.jsonl (significant at alpha = 0.05; ")
+    # docs/ab.md shows this very report (the interval is seeded).
+    assert f"**{comparison.sentence}**" in (DOCS / "ab.md").read_text()
     assert comparison.side_by_side["mean_latency_s"] == (1.0, 3.0)
-    strict = compare_paired(a, b, labels=("old", "new"), alpha=0.01, seed=0)
-    assert strict.sentence.startswith("No significant difference between old and new at alpha = 0.01")
+    strict = compare_paired(a, b, labels=("old.jsonl", "new.jsonl"), alpha=0.01, seed=0)
+    assert strict.sentence.startswith("No significant difference between old.jsonl and new.jsonl at alpha = 0.01")
 
 
 def test_paired_comparison_needs_a_common_task():
