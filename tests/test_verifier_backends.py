@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,7 @@ from .backend_support import essence, mixed_batch
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
 
 KEY = "backend-key"
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "verifier_http.yaml"
 #: The same limits as the session's local verifier (tests/conftest.py), so that verdicts compare.
 LIMITS = Limits(wall_time_s=3.0, cpu_time_s=3.0)
 
@@ -97,17 +99,19 @@ def test_http_asyncio(live, plugins, problems):
     assert [v.status for v in verdicts] == [VerdictStatus.PASSED, VerdictStatus.WRONG_ANSWER]
 
 
-def test_the_config_selects_the_backend_and_the_key_comes_from_the_environment(live, plugins, problems, monkeypatch):
+def test_the_documented_config_selects_the_backend_and_the_key_comes_from_the_environment(live, plugins, problems,
+                                                                                          monkeypatch):
     problem = problems["average"]
-    monkeypatch.setenv("KILN_TEST_KEY", KEY)
-    config = load_config(None, ["verifier.backend=http", f"verifier.http.url={live.url}",
-                                "verifier.http.api_key_env=KILN_TEST_KEY"])
+    monkeypatch.setenv("CODEKILN_API_KEY", KEY)
+    config = load_config(EXAMPLE, [f"verifier.http.url={live.url}"])
     with Verifier.from_config(plugins, config) as remote:
         assert isinstance(remote, HttpVerifier)
         assert remote.verify(problem, problem.references["python"], "python").passed
     with Verifier.from_config(plugins, load_config(None, ["verifier.workers=1"])) as local:
         assert type(local) is Verifier
+    # The key is read from the variable verifier.http.api_key_env names.
     monkeypatch.setenv("KILN_TEST_KEY", "not-a-key")
+    config = load_config(EXAMPLE, [f"verifier.http.url={live.url}", "verifier.http.api_key_env=KILN_TEST_KEY"])
     with Verifier.from_config(plugins, config) as refused, \
             pytest.raises(VerifierServiceError, match=r"refused the request \(403: "):
         refused.verify(problem, problem.references["python"] + "# refused\n", "python")
