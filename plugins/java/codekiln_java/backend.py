@@ -22,8 +22,10 @@ limit, so that running out of memory throws ``OutOfMemoryError`` rather than cra
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -119,11 +121,12 @@ class JavaBackend(LanguageBackend):
             return CompileResult(False, infra_error="no JDK found")
         files = {"Solution.java": source.text}
         harness = None if source.native else java_source.signature_harness(source.text, problem)
+        meanwhile = _nothing
         if harness is not None:
             files[f"{java_source.HARNESS_CLASS}.java"] = harness.text
-            if problem.tests and runner.warm(self.name):  # its run will come: its JVM starts while it compiles
-                _start_run_ahead(jdk, source, runner)
-        compiled = self._compile_result(_javac(jdk, files, runner), harness)
+            if problem.tests:  # its run will come: on the warm path its JVM starts while it compiles
+                meanwhile = functools.partial(_start_run_ahead, jdk, source, runner)
+        compiled = self._compile_result(_javac(jdk, files, runner, meanwhile), harness)
         if not compiled.ok:
             warm.end_run()
         return compiled
@@ -275,11 +278,17 @@ def _beyond_long(data: Any) -> int | None:
     return None
 
 
-def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner) -> JavacRun:
+def _nothing() -> None:
+    pass
+
+
+def _javac(jdk: Any, sources: dict[str, str], runner: SandboxRunner, meanwhile: Callable[[], None] = _nothing,
+           ) -> JavacRun:
     """``sources`` compiled with kiln.jar on the class path: by the compile server on the warm path, else (or
-    when it broke for them) by a javac of their own."""
+    when it broke for them) by a javac of their own. On the warm path ``meanwhile()`` is called while the
+    server compiles."""
     if runner.warm("java"):
-        compiled = warm.compile_warm(jdk, runtime_jar(jdk), sources, runner)
+        compiled = warm.compile_warm(jdk, runtime_jar(jdk), sources, runner, meanwhile)
         if compiled is not None:
             return compiled
     return _javac_cold(jdk, sources, runner)

@@ -34,7 +34,7 @@ import json
 import os
 import struct
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -76,20 +76,26 @@ class _Server:
             ["/bin/sh", "-c", 'exec "$@" 1>&3 3>&-', "sh", *argv], files={"kiln.jar": jar}, ro_paths=jdk.ro_paths,
             ahead=True, helper=True)
 
-    def compile(self, sources: Mapping[str, str]) -> JavacRun | str:
+    def compile(self, sources: Mapping[str, str], meanwhile: Callable[[], None]) -> JavacRun | str:
         self._proc.start_clock()  # each request starts the idle time anew
-        if not self._proc.send(_files_request({n: t.encode('utf-8') for n, t in sources.items()})):
+        sent = self._proc.send(_files_request({name: text.encode("utf-8") for name, text in sources.items()}))
+        meanwhile()
+        if not sent:
             return f"the compile server was gone ({self._ended()})"
         line = self._proc.channel.readline()
         if not line.endswith(b"\n"):
             return f"the compile server ended without an answer ({self._ended()})"
-        answer = json.loads(line)
-        if "crash" in answer:
-            return f"javac failed within the compile server: {str(answer['crash'])[:200]}"
+        try:
+            answer = json.loads(line)
+            if "crash" in answer:
+                return f"javac failed within the compile server: {str(answer['crash'])[:200]}"
+            ok = answer["ok"] is True
+            classes = {name: base64.b64decode(data, validate=True) for name, data in answer["classes"].items()}
+            output = str(answer["output"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # binascii.Error is a ValueError
+            return f"the compile server's answer was unreadable ({type(exc).__name__})"
         self.compiles += 1
-        classes = {name: base64.b64decode(data) for name, data in answer["classes"].items()}
-        return JavacRun(answer["output"], bool(answer["ok"]), classes if answer["ok"] else {},
-                        exit_code=0 if answer["ok"] else 1)
+        return JavacRun(output, ok, classes if ok else {}, exit_code=0 if ok else 1)
 
     def _ended(self) -> str:
         result = self.close()
@@ -114,7 +120,7 @@ class _Warm:
 
     def __init__(self) -> None:
         self.pid = os.getpid()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # close() may come from a signal handler in the thread that holds it
         self.server: _Server | None = None
         self.held = threading.local()
         self.live_runs: set[Any] = set()
@@ -142,9 +148,11 @@ def _warm() -> _Warm:
         return _state
 
 
-def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: SandboxRunner) -> JavacRun | None:
+def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: SandboxRunner,
+                 meanwhile: Callable[[], None]) -> JavacRun | None:
     """``sources`` compiled by this process's compile server (started now if there is none); None when the
-    warm path broke for them (then recorded: the caller compiles them cold)."""
+    warm path broke for them (then recorded: the caller compiles them cold). ``meanwhile()`` is called while
+    the server compiles (or before the caller's cold compile)."""
     warm = _warm()
     with warm.lock:
         server = warm.server
@@ -155,9 +163,10 @@ def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: Sandb
             try:
                 server = warm.server = _Server(jdk, jar, runner)
             except SandboxError as exc:  # this process is stopping: nothing more is started
+                meanwhile()
                 note_fallback("java", f"the compile server could not start: {exc}")
                 return None
-        compiled = server.compile(sources)
+        compiled = server.compile(sources, meanwhile)
         if isinstance(compiled, str):
             server.close()
             warm.server = None

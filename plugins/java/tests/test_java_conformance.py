@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from codekiln.testing import LanguageConformance
 from codekiln.verdict import VerdictStatus
 
@@ -75,3 +77,11 @@ class TestJavaConformance(LanguageConformance):
                                         " catch (java.io.IOException e) { return -2; }"),
                                    VerdictStatus.WRONG_ANSWER),
     }
+
+
+@pytest.mark.slow
+class TestJavaConformanceCold(TestJavaConformance):
+    """The same suite with the warm path off (``verifier.warm.java: false``): one javac and one JVM started per
+    sample (the suite above runs warm, the default)."""
+
+    warm = False
