@@ -135,6 +135,7 @@ def test_ab_samples_files_known_answers(tmp_path, builtin_problems):
                          "samples of each task (raise --n to 6 or more)"),
         (["--k", "one"], "codekiln: error: --k 'one': expected whole numbers separated by commas"),
         (["--model", "nowhere"], "codekiln: error: give either --model PATH or --samples FILE, not both"),
+        (["--languages", "java"], "codekiln: error: --languages picks what a model generates in; a samples file"),
     ],
 )
 def test_eval_bad_input_is_one_line(tmp_path, dataset, args, message):

@@ -71,6 +71,9 @@ class _Arm:
 
     def __init__(self, source: Source, problems: Sequence[Problem], plugins: Plugins, config: Config, *,
                  languages: Sequence[str] | None, samples: int, temperature: float | None) -> None:
+        if source.samples is not None and languages:
+            raise ConfigError("--languages picks what a model generates in; a samples file gives each sample's "
+                              "language itself (its 'language' field)")
         self.source = source
         self.rows = read_samples_file(Path(source.samples), problems) if source.samples is not None else None
         self.tasks = select_tasks(problems, languages or config.data.languages, plugins) if self.rows is None else []
