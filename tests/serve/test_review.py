@@ -1,14 +1,19 @@
 """The human review page and its API, served for real on loopback: over HTTP with httpx, and rated in headless
-Chromium driven by Selenium."""
+Chromium driven by Selenium, on an app of its own and inside the generation service, whose ratings
+`codekiln ab --from-store` then reports."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from codekiln.config import load_config
+from codekiln.scoring import Scorer
 from codekiln.serve.http import install_error_handlers
 from codekiln.serve.review import KEY_COOKIE, review_router
 from codekiln.serve.store import Generation, SQLiteStore
@@ -18,6 +23,9 @@ from .conftest import LiveServer
 KEY = "review-key"
 PROMPT = "Write a function add(a, b) that returns their sum."
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+#: The generation service's clients: enough keys that both A/B arms get one.
+SERVICE_KEYS = [f"reviewed-client-{i}" for i in range(16)]
+PROBLEM = "all_unique"
 
 
 def one_pair(store: SQLiteStore) -> tuple[Generation, Generation]:
@@ -153,3 +161,73 @@ def test_a_reviewer_logs_in_and_rates_a_pair_in_chromium(review_server, chromium
     assert sorted((r.generation_id, r.reviewer, r.readability, r.correctness) for r in store.ratings()) == sorted(
         [(good.id, "ana", 4, 5), (bad.id, "ana", 3, 1)])
     assert chromium.get_cookie(KEY_COOKIE)["httpOnly"] is True
+
+
+# -- inside codekiln serve ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service_with_a_pair(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
+    """``codekiln serve``'s app with the untrained embedded default as both arms (named ``model-a`` and
+    ``model-b``), after one client of each arm asked for the same problem."""
+    from codekiln.serve.generation import Arms, GenerationService, serve_config
+    from codekiln.serve.generation_app import create_app
+    from codekiln.serve.models import load_served_model
+    from codekiln.serve.store import SQLiteStore
+
+    model = str(model_dirs["untrained"])
+    arms = Arms(a=load_served_model(model, "model-a", backend="hf"), b=load_served_model(model, "model-b",
+                                                                                          backend="hf"))
+    path = tmp_path_factory.mktemp("store") / "generations.db"
+    store = SQLiteStore(path)
+    service = GenerationService(plugins, Scorer(serve_config(load_config(None)), plugins, verifier=verifier), store,
+                                arms)
+    server = LiveServer(create_app(service, SERVICE_KEYS))
+    try:
+        answered: set[str] = set()  # the arms that answered
+        for key in SERVICE_KEYS:
+            answer = httpx.post(f"{server.url}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=120,
+                                json={"language": "python", "problem_id": PROBLEM, "candidates": 1, "tries": 1,
+                                      "max_tokens": 24, "temperature": 0}).raise_for_status().json()
+            answered.add(answer["arm"])
+            if len(answered) == 2:
+                break
+        assert answered == {"a", "b"}
+        yield server, store, path
+    finally:
+        server.stop()
+        service.close()
+        store.close()
+
+
+@pytest.mark.slow
+def test_a_pair_the_service_answered_is_rated_in_chromium_and_reported_by_ab(service_with_a_pair, chromium):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, store, path = service_with_a_pair
+    chromium.get(f"{server.url}/review?key={SERVICE_KEYS[0]}")
+    wait = WebDriverWait(chromium, 20)
+    wait.until(shown.visibility_of_element_located((By.ID, "review")))
+    assert "?key=" not in chromium.current_url  # the key left the address bar for the HttpOnly cookie
+    # One answer of each arm to the same prompt (an arm may have answered more than once before the other did).
+    cards = {card.get_attribute("data-id"): card for card in chromium.find_elements(By.CSS_SELECTOR, ".generation")}
+    shown_ids = {store.get(generation_id).arm: generation_id for generation_id in cards}
+    assert set(shown_ids) == {"a", "b"}
+    chromium.find_element(By.ID, "reviewer").send_keys("ana")
+    scores = {shown_ids["a"]: (5, 4), shown_ids["b"]: (2, 1)}
+    for generation_id, (readability, correctness) in scores.items():
+        cards[generation_id].find_element(By.CSS_SELECTOR, f".readability input[value='{readability}']").click()
+        cards[generation_id].find_element(By.CSS_SELECTOR, f".correctness input[value='{correctness}']").click()
+    chromium.find_element(By.ID, "submit").click()
+    wait.until(shown.text_to_be_present_in_element((By.ID, "message"), "Saved 2 ratings."))
+    assert sorted((r.generation_id, r.readability, r.correctness) for r in store.ratings()) == sorted(
+        (generation_id, *score) for generation_id, score in scores.items())
+
+    # codekiln ab reads the store the service is still writing (WAL): the ratings are in its report.
+    report = subprocess.run([sys.executable, "-m", "codekiln", "ab", "--from-store", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    ratings = report.stdout.split("## Human ratings", 1)[1]
+    assert "| model-a | 1 | 5.00 | 4.00 |" in ratings and "| model-b | 1 | 2.00 | 1.00 |" in ratings
