@@ -387,6 +387,106 @@ def ab_command(ctx: click.Context, model_a: str | None, model_b: str | None, sam
     click.echo(json.dumps(comparison.to_json(), indent=2) if as_json else ab_markdown(comparison))
 
 
+@cli.command("serve")
+@click.option("--model", "model_path", required=True, metavar="PATH", help="The model to serve (a Hugging Face "
+              "directory, such as a run's final/).")
+@click.option("--model-b", "model_b", metavar="PATH", help="A second model for an online A/B test.")
+@click.option("--split", type=float, help="The share of clients sent to --model-b (default 0.5).")
+@click.option("--fallback", metavar="PATH", help="The model that answers when another fails or times out.")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="A YAML config file: its sandbox, verifier, reward_params, device, model.dtype and "
+                   "generation.backend are used.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--api-key-file", type=click.Path(dir_okay=False), help="API keys, one a line (also CODEKILN_API_KEYS).")
+@click.option("--store", "store_url", default="codekiln-generations.db", show_default=True,
+              help="Where every generation is stored: a file path or sqlite:///PATH.")
+@click.option("--dataset", "datasets", multiple=True, metavar="FORMAT:PATH",
+              help="Also serve this file dataset's problems by id; repeatable.")
+@click.option("--rate", default="60/minute", show_default=True, help="Requests per client (more: 429).")
+@click.option("--queue-size", type=int, default=32, show_default=True, help="Requests in progress (more: 503).")
+@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
+              help="Seconds a model may take to answer before the fallback answers (or 504).")
+@click.option("--max-body-mb", type=float, default=1.0, show_default=True, help="Request body size (more: 413).")
+@click.option("--refuse-insecure", is_flag=True, help="Withhold code with high-severity security findings.")
+@click.pass_context
+def serve_command(ctx: click.Context, model_path: str, model_b: str | None, split: float | None,
+                  fallback: str | None, config_path: str | None, host: str, port: int, api_key_file: str | None,
+                  store_url: str, datasets: tuple[str, ...], rate: str, queue_size: int, timeout_s: float,
+                  max_body_mb: float, refuse_insecure: bool) -> None:
+    """Serve models over HTTP: POST /v1/generate (verified code under constraints), OpenAI's /v1/completions
+    and /v1/chat/completions, the stored history, the review page, /healthz and /metrics."""
+    import os
+
+    from .config import load_config
+    from .errors import ConfigError
+    from .scoring import Scorer
+
+    try:
+        from .serve.generation import Arms, GenerationLimits, GenerationService, serve_config
+        from .serve.generation_app import run_generation_service
+        from .serve.http import exposure, read_api_keys
+        from .serve.models import load_served_model, model_names
+        from .serve.store import open_store
+    except ImportError as exc:
+        raise CodekilnError(f"serve needs the serve and train extras ({exc.name} is not installed): "
+                            "pip install 'codekiln[serve,train]'") from None
+
+    if split is not None and model_b is None:
+        raise ConfigError("--split sets the share of --model-b's clients: give --model-b too")
+    api_keys = read_api_keys(os.environ.get("CODEKILN_API_KEYS"), api_key_file)
+    exposure(host, api_keys)  # refuse an exposed address without keys before loading anything
+    config = serve_config(load_config(config_path))
+    if split is not None and not 0 <= split <= 1:
+        raise ConfigError(f"--split {split}: the share of clients sent to --model-b is between 0 and 1")
+    try:
+        limits = GenerationLimits(max_body_bytes=int(max_body_mb * 1024 * 1024), queue_size=queue_size, rate=rate,
+                                  timeout_s=timeout_s)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    paths = [p for p in (model_path, model_b, fallback) if p is not None]
+    names = dict(zip(paths, model_names(paths)))
+    plugins = plugins_from(ctx)
+    _set_cpu_threads(config)
+
+    def load(path: str | None) -> Any:
+        if path is None:
+            return None
+        return load_served_model(path, names[path], backend=config.generation.backend, device=config.device,
+                                 dtype=config.model.dtype,
+                                 gpu_memory_utilization=config.generation.gpu_memory_utilization)
+
+    store = open_store(store_url)
+    try:
+        arms = Arms(a=load(model_path), b=load(model_b), fallback=load(fallback),
+                    split=0.5 if split is None else split)
+        scorer = Scorer(config, plugins)
+        try:
+            service = GenerationService(plugins, scorer, store, arms, limits=limits, refuse_insecure=refuse_insecure,
+                                        datasets=datasets)
+            run_generation_service(service, host=host, port=port, api_keys=api_keys,
+                                   announce=lambda line: click.echo(f"codekiln: {line}", err=True))
+        finally:
+            for model in arms.all():
+                model.close()
+            scorer.close()
+    finally:
+        store.close()
+
+
+def _set_cpu_threads(config: Any) -> None:
+    """torch's threads for generating on CPU: ``config.threads``, or half the cores (the verifier's workers
+    take the rest), as the trainer does."""
+    import os
+
+    import torch
+
+    from .train.policy import resolve_device
+
+    if resolve_device(config.device).type == "cpu":
+        torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 2) // 2))
+
+
 class Stopped(BaseException):
     """SIGINT or SIGTERM arrived (``args[0]`` is the signal); a BaseException, so that no ``except Exception``
     on the way out mistakes it for an error to handle."""

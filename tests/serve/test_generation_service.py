@@ -251,3 +251,33 @@ def test_openapi_and_healthz_describe_the_service(live):
             "/review"} <= set(paths)
     health = httpx.get(live.url + "/healthz").json()
     assert health["models"] == {"a": "taught", "b": "untrained", "fallback": None} and health["split"] == SPLIT
+
+
+def test_the_docs_examples_ask_and_print_what_the_page_says(live, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    from codekiln.config import load_config
+    from codekiln.serve.generation import SERVE_REWARDS, serve_config
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+    def example(name: str):
+        spec = importlib.util.spec_from_file_location(f"serve_docs_{name}", examples / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    answer = example("serve_generate").generate(live.url, KEYS[11])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == (f"{answer['status']}: {answer['tests_passed']}/{answer['tests_total']} tests, met the "
+                          f"request: {answer['met_constraints']}, quality {answer['quality']}")
+    assert printed[1:] == [f"  not met: {reason}" for reason in answer["reasons"]]
+    assert answer["tries"] == 3 or answer["met_constraints"]
+
+    text = example("serve_openai").chat(live.url, KEYS[12])
+    printed = capsys.readouterr().out
+    assert printed.endswith(text + "\n") and " (arm " in printed.splitlines()[0]
+
+    config = serve_config(load_config(examples / "serve_config.yaml"))
+    assert config.rewards == SERVE_REWARDS and config.reward_params == {"constraints": {"max_lines": 80}}

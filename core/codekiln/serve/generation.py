@@ -68,13 +68,30 @@ class GenerationLimits:
     #: Requests admitted and not yet answered, all clients together (more: 503).
     queue_size: int = attrs.field(default=32, validator=attrs.validators.gt(0))
     #: Requests per client, in the ``limits`` library's notation (more: 429).
-    rate: str = "60/minute"
+    rate: str = attrs.field(default="60/minute")
     #: Seconds one model call may take before the fallback answers (or the request fails with 504).
     timeout_s: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
     #: The most new tokens, candidates per try and tries a request may ask for (more: 422).
     max_tokens: int = attrs.field(default=1024, validator=attrs.validators.gt(0))
     max_candidates: int = attrs.field(default=8, validator=attrs.validators.gt(0))
     max_tries: int = attrs.field(default=5, validator=attrs.validators.gt(0))
+
+    @rate.validator
+    def _parses(self, attribute: attrs.Attribute, value: str) -> None:
+        _parse_rate(value)
+
+
+def _parse_rate(rate: str) -> Any:
+    import limits
+
+    try:
+        parsed = limits.parse(rate)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.amount < 1:
+        raise ValueError(f"rate limit {rate!r}: write a positive number of requests per unit, such as 60/minute "
+                         "or 10/second")
+    return parsed
 
 
 @attrs.frozen
@@ -187,11 +204,7 @@ class GenerationService:
         registry = plugins.datasets()
         # The datasets a client may name: those that need no path, and the ones the operator gave.
         self.dataset_names = sorted({n for n in registry.names() if not registry.get(n).needs_path} | set(datasets))
-        try:
-            self._rate = ratelimits.parse(self.limits.rate)
-        except ValueError as exc:
-            raise ConfigError(f"rate limit {self.limits.rate!r}: {exc} (write e.g. 60/minute or 10/second)") \
-                from None
+        self._rate = _parse_rate(self.limits.rate)
         self._limiter = ratelimits.strategies.MovingWindowRateLimiter(ratelimits.storage.MemoryStorage())
         self._depth = 0
         # Rewards keep per-call state (``last_details``, ``last_findings``): one scoring at a time.

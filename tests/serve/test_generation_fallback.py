@@ -1,0 +1,85 @@
+"""The generation service when its model fails: a broken checkpoint hands over to the fallback (and the answer
+says so), the security policy withholds the fallback's insecure code, and a model past its time limit without
+a fallback fails the request in one line. Real models, served on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+
+from codekiln.config import load_config  # noqa: E402
+from codekiln.scoring import Scorer  # noqa: E402
+
+from .conftest import LiveServer  # noqa: E402
+from .generation_support import TAUGHT  # noqa: E402
+from .test_generation_service import metric  # noqa: E402
+
+BROKEN_REASON = "model 'broken' failed: IndexError: index out of range in self"
+
+
+@pytest.fixture(scope="module")
+def served(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
+    """Two services without API keys: ``broken`` with the ``insecure`` fallback and the policy refusing
+    high-severity findings; ``taught`` alone with a timeout nothing can meet."""
+    from codekiln.serve.generation import Arms, GenerationLimits, GenerationService, serve_config
+    from codekiln.serve.generation_app import create_app
+    from codekiln.serve.models import load_served_model
+    from codekiln.serve.store import SQLiteStore
+
+    scorer = Scorer(serve_config(load_config(None)), plugins, verifier=verifier)
+    store = SQLiteStore(tmp_path_factory.mktemp("store") / "generations.db")
+    model = {name: load_served_model(str(model_dirs[name]), name, backend="hf")
+             for name in ("broken", "insecure", "taught")}
+    failing = GenerationService(plugins, scorer, store, Arms(a=model["broken"], fallback=model["insecure"]),
+                                refuse_insecure=True)
+    slow = GenerationService(plugins, scorer, store, Arms(a=model["taught"]), limits=GenerationLimits(timeout_s=0.001))
+    servers = {"failing": LiveServer(create_app(failing)), "slow": LiveServer(create_app(slow))}
+    yield servers
+    for server in servers.values():
+        server.stop()
+    for service in (failing, slow):
+        service.close()
+    store.close()
+
+
+def test_the_fallback_answers_for_a_failing_model_and_insecure_code_is_withheld(served):
+    live = served["failing"]
+    response = httpx.post(live.url + "/v1/generate", timeout=120, json={
+        "language": "python", "problem_id": TAUGHT, "tries": 1, "candidates": 1, "temperature": 0,
+        "max_tokens": 64})
+    answer = response.json()
+    assert response.status_code == 200, answer
+    assert answer["fallback"] == {"model": "broken", "reason": BROKEN_REASON}
+    assert (answer["model"], answer["arm"]) == ("insecure", "fallback")
+    assert answer["refused"] and answer["code"] is None and not answer["met_constraints"]
+    assert {"name": "B605", "severity": "high", "line": 5} in answer["security"]
+    assert "security: high-severity finding B605 at line 5" in answer["reasons"]
+
+    stored = httpx.get(f"{live.url}/v1/generations/{answer['id']}").json()
+    assert (stored["code"], stored["arm"], stored["model"]) == ("", "fallback", "insecure")
+    assert metric(live, "codekiln_model_failures_total", model="broken", kind="error") == 1
+    assert metric(live, "codekiln_generations_total", model="insecure", language="python", arm="fallback",
+                  outcome="refused") == 1
+
+
+def test_openai_completions_fall_back_too_and_say_so(served):
+    openai = pytest.importorskip("openai", reason="the dev extra is not installed")
+    client = openai.OpenAI(base_url=served["failing"].url + "/v1", api_key="unused", max_retries=0)
+    completion = client.completions.create(model="broken", prompt="import", max_tokens=4)
+    assert completion.model == "insecure" and len(completion.choices) == 1
+    assert completion.model_extra["codekiln"]["fallback"] == {"model": "broken", "reason": BROKEN_REASON}
+    assert completion.model_extra["codekiln"]["arm"] == "fallback"
+
+
+def test_a_model_past_its_time_limit_without_a_fallback_fails_in_one_line(served):
+    live = served["slow"]
+    response = httpx.post(live.url + "/v1/generate", timeout=120, json={
+        "language": "python", "problem_id": TAUGHT, "max_tokens": 8, "tries": 1, "candidates": 1})
+    assert response.status_code == 504
+    assert response.json() == {"error": "model 'taught' did not answer within 0.001 s; no fallback model is "
+                                        "configured"}
+    assert metric(live, "codekiln_model_failures_total", model="taught", kind="timeout") == 1
+    assert metric(live, "codekiln_generations_total", model="taught", language="python", arm="",
+                  outcome="error") == 1
