@@ -6,13 +6,15 @@ from __future__ import annotations
 import socket
 import sys
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from codekiln.builtin.loggers import prometheus as prometheus_logger
-from codekiln.builtin.loggers import support as logger_support
-from codekiln.plugins import make_plugins
+httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+pytest.importorskip("prometheus_client", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+from codekiln.builtin.loggers import prometheus as prometheus_logger  # noqa: E402
+from codekiln.builtin.loggers import support as logger_support  # noqa: E402
+from codekiln.plugins import make_plugins  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

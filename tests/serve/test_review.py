@@ -8,17 +8,19 @@ import shutil
 import subprocess
 import sys
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from codekiln.config import load_config
-from codekiln.scoring import Scorer
-from codekiln.serve.http import install_error_handlers
-from codekiln.serve.review import KEY_COOKIE, review_router
-from codekiln.serve.store import Generation, SQLiteStore
+httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
+from fastapi import FastAPI  # noqa: E402
 
-from .conftest import LiveServer
+from codekiln.config import load_config  # noqa: E402
+from codekiln.scoring import Scorer  # noqa: E402
+from codekiln.serve.http import install_error_handlers  # noqa: E402
+from codekiln.serve.review import KEY_COOKIE, review_router  # noqa: E402
+from codekiln.serve.store import Generation, SQLiteStore  # noqa: E402
+
+from .conftest import LiveServer  # noqa: E402
 
 KEY = "review-key"
 PROMPT = "Write a function add(a, b) that returns their sum."
