@@ -14,7 +14,7 @@ from codekiln.scoring import Scorer  # noqa: E402
 
 from .conftest import LiveServer  # noqa: E402
 from .generation_support import TAUGHT  # noqa: E402
-from .test_generation_service import metric  # noqa: E402
+from .test_verifier_service import metric  # noqa: E402
 
 BROKEN_REASON = "model 'broken' failed: IndexError: index out of range in self"
 

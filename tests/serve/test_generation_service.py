@@ -11,13 +11,12 @@ import pytest
 
 httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
-
 from codekiln.config import load_config  # noqa: E402
 from codekiln.scoring import Scorer  # noqa: E402
 
 from .conftest import LiveServer  # noqa: E402
 from .generation_support import TAUGHT  # noqa: E402
+from .test_verifier_service import metric  # noqa: E402
 
 #: One key per client: the rate limit and the A/B assignment follow the key.
 KEYS = [f"client-{i:03d}" for i in range(200)]
@@ -53,14 +52,6 @@ def live(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
 
 def post(live, path: str, body, key: int, **kwargs) -> httpx.Response:
     return httpx.post(live.url + path, json=body, headers=auth(key), timeout=120, **kwargs)
-
-
-def metric(live, name: str, **labels: str) -> float:
-    for family in text_string_to_metric_families(httpx.get(live.url + "/metrics").text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
 
 
 def test_generate_answers_verified_code_that_meets_the_request_and_stores_it(live):
