@@ -115,6 +115,17 @@ def test_pairs_are_one_prompt_from_two_sources_least_rated_first(store):
     assert first.prompt == second.prompt == "p1" and first.arm != second.arm
 
 
+def test_a_prompt_answered_many_times_gives_one_pair_at_a_time(store):
+    answers = {arm: [store.add(generation(code=f"def add(a, b):\n    return {i}\n", arm=arm, created=float(i)))
+                     for i in range(3)] for arm in ("a", "b")}
+    store.add(generation(code="", arm="c", created=9.0))  # withheld by the security policy: nothing to read
+    pairs = store.pairs_to_review(limit=10)
+    assert [{g.id for g in pair} for pair in pairs] == [{answers["a"][2], answers["b"][2]}]  # the newest
+    for g in pairs[0]:
+        store.add_rating(g.id, reviewer="ana", readability=3, correctness=3)
+    assert [{g.id for g in pair} for pair in store.pairs_to_review()] == [{answers["a"][1], answers["b"][1]}]
+
+
 def test_a_reopened_store_holds_what_was_written(tmp_path):
     path = tmp_path / "nested" / "dir" / "generations.db"  # parents are created
     with open_store(f"sqlite:///{path}") as store:

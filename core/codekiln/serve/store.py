@@ -172,6 +172,9 @@ CREATE TABLE IF NOT EXISTS ratings (
 CREATE INDEX IF NOT EXISTS ratings_generation ON ratings(generation_id);
 """
 
+#: The key of empty code: a generation whose code the service withheld.
+_NO_CODE = content_sha("")
+
 # The generation columns in the order _generation() reads them, the code's text last.
 _COLUMNS = ("id", "created", "model", "model_version", "arm", "client", "prompt", "request", "language",
             "problem_id", "code_sha", "status", "passed", "compiled", "quality", "security", "met_constraints",
@@ -266,20 +269,27 @@ class SQLiteStore:
         return [Rating(*row) for row in rows]
 
     def pairs_to_review(self, limit: int = 1) -> list[tuple[Generation, Generation]]:
-        # Every two generations of one prompt and language from different sources (model, version or arm),
-        # the pair with the fewest ratings between them first, then the newest. Ids are random, so which of
-        # the two comes first says nothing about its arm or model.
+        # Per prompt, language and source (model, version, arm), only the least rated (then newest) generation
+        # is a candidate, so a prompt answered a thousand times by each arm still makes one pair at a time, not
+        # a million; the pairs with the fewest ratings between them come first, then the newest. Generations
+        # whose code was withheld (empty) are not shown. Ids are random, so ordering a pair by id says
+        # nothing about which arm or model is first.
         query = """
             WITH rated AS (
-                SELECT g.id, g.prompt_sha, g.language, g.model, g.model_version, IFNULL(g.arm, '') AS arm,
-                       g.created, COUNT(r.id) AS n
-                FROM generations g LEFT JOIN ratings r ON r.generation_id = g.id GROUP BY g.id)
-            SELECT a.id, b.id FROM rated a JOIN rated b
-                ON a.prompt_sha = b.prompt_sha AND a.language = b.language AND a.id < b.id
-               AND (a.model != b.model OR a.model_version != b.model_version OR a.arm != b.arm)
+                SELECT g.id, g.prompt_sha, g.language, g.created, COUNT(r.id) AS n,
+                       g.model || char(0) || g.model_version || char(0) || IFNULL(g.arm, '') AS source
+                FROM generations g LEFT JOIN ratings r ON r.generation_id = g.id
+                WHERE g.code_sha != ? GROUP BY g.id),
+            candidates AS (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY prompt_sha, language, source
+                                             ORDER BY n, created DESC) AS place
+                FROM rated)
+            SELECT MIN(a.id, b.id), MAX(a.id, b.id) FROM candidates a JOIN candidates b
+                ON a.prompt_sha = b.prompt_sha AND a.language = b.language AND a.source < b.source
+            WHERE a.place = 1 AND b.place = 1
             ORDER BY a.n + b.n, MAX(a.created, b.created) DESC LIMIT ?"""
         with self._lock:
-            ids = self._db.execute(query, (limit,)).fetchall()
+            ids = self._db.execute(query, (_NO_CODE, limit)).fetchall()
         pairs = [(self.get(first), self.get(second)) for first, second in ids]
         return [(a, b) for a, b in pairs if a is not None and b is not None]
 
