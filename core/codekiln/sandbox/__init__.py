@@ -31,6 +31,11 @@ Where the machine gives cgroups, each run above ``none`` also gets one that boun
 n x ``memory_mb``. Known gap: the command may create user namespaces of its own (kernel attack surface, no
 escape; a seccomp filter would close it).
 
+:class:`Zygote` (see ``_zygote``) runs a Python program warm: an interpreter that has loaded it waits inside
+the ``namespaces`` level's sandbox and forks each run, which gets what a cold run gets (new namespaces, fresh
+tmpfs, a leased uid, the same rlimits, its cgroup, no capabilities) in a few milliseconds instead of an
+interpreter's start-up; :class:`ZygoteUnavailable` tells the caller to take the cold path.
+
 Memory limits. ``memory_kind="address_space"`` sets RLIMIT_AS, which breaks runtimes that reserve large
 virtual ranges up front: under 512 MB ``node`` dies at start ("Fatal process OOM in Failed to reserve virtual
 memory for CodeRange") and the JVM cannot reserve its heap. ``memory_kind="data"`` sets RLIMIT_DATA, which
