@@ -28,3 +28,24 @@ def essence(verdict) -> tuple:
     return (verdict.status, verdict.masked, verdict.tests_passed, verdict.tests_total,
             [(t.index, t.passed, t.message) for t in verdict.tests], [d.message for d in verdict.diagnostics],
             verdict.problem_id)
+
+
+def trl_totals(verifier_section: dict, plugins, problems, check=None) -> tuple[type, list[float | None]]:
+    """The TRL reward function's totals (all_tests 1, format 0.5) for a right and a wrong answer to ``average``,
+    verified on the backend ``verifier_section`` configures, and the class of the verifier it used; ``check``
+    is called with that verifier while it is open."""
+    from codekiln.integrations.trl import reward_functions
+
+    config = {"rewards": {"all_tests": 1.0, "format": 0.5}, "verifier": verifier_section}
+    functions = reward_functions(config, plugins=plugins, language="python")
+    scorer = functions[0]._batch.scorer
+    try:
+        right = f"```python\n{problems['average'].references['python']}```"
+        wrong = "```python\ndef average(values):\n    return 0.0\n```"
+        values = functions[0](prompts=["p", "p"], completions=[right, wrong], dataset=["builtin"] * 2,
+                              task_id=["average"] * 2)
+        if check is not None:
+            check(scorer.verifier)
+    finally:
+        scorer.close()
+    return type(scorer.verifier), values

@@ -26,7 +26,7 @@ from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.backends import HttpVerifier, VerifierBackendError
 
-from .backend_support import essence, mixed_batch
+from .backend_support import essence, mixed_batch, trl_totals
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
 
@@ -118,20 +118,9 @@ def test_the_documented_config_selects_the_backend_and_the_key_comes_from_the_en
 
 
 def test_trl_reward_functions_on_the_http_backend(live, plugins, problems, monkeypatch):
-    from codekiln.integrations.trl import reward_functions
-
     monkeypatch.setenv("CODEKILN_API_KEY", KEY)
-    config = {"rewards": {"all_tests": 1.0, "format": 0.5}, "verifier": {"backend": "http", "http": {"url": live.url}}}
-    functions = reward_functions(config, plugins=plugins, language="python")
-    scorer = functions[0]._batch.scorer
-    try:
-        assert isinstance(scorer.verifier, HttpVerifier)
-        right = f"```python\n{problems['average'].references['python']}```"
-        wrong = "```python\ndef average(values):\n    return 0.0\n```"
-        values = functions[0](prompts=["p", "p"], completions=[right, wrong], dataset=["builtin"] * 2,
-                              task_id=["average"] * 2)
-    finally:
-        scorer.close()
+    used, values = trl_totals({"backend": "http", "http": {"url": live.url}}, plugins, problems)
+    assert used is HttpVerifier
     assert values == [pytest.approx(1.0), pytest.approx(0.5 / 1.5)]
 
 

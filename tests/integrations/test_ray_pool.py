@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,31 +21,16 @@ from codekiln.sandbox import Limits
 from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample
 
-from ..backend_support import essence, mixed_batch
+from ..backend_support import essence, mixed_batch, trl_totals
 from . import crashing_language
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'codekiln[ray]')")
 from codekiln.verifier.ray_pool import RayVerifier  # noqa: E402
 
-#: The same limits as the session's local verifier (tests/conftest.py), so that verdicts compare.
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+#: The same limits as the session's local verifier (tests/conftest.py), so that verdicts compare.
 LIMITS = Limits(wall_time_s=3.0, cpu_time_s=3.0)
 SLOW = "import time\ntime.sleep(2.5)\n\ndef all_unique(values):\n    return len(set(values)) == len(values)\n"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray instance of 2 CPUs for this module; its own short temp dir (Ray's socket paths are long)."""
-    temp = tempfile.mkdtemp(prefix="ray")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to ~/.ray
-        ray.init(num_cpus=2, _temp_dir=temp, include_dashboard=False, log_to_driver=False,
-                 object_store_memory=80 * 1024 * 1024)
-        try:
-            yield temp
-        finally:
-            ray.shutdown()
-            shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +42,18 @@ def problems(plugins):
 # once it starts, one per actor, and a further actor would wait for a CPU.
 
 
-def test_a_blocked_plugin_is_absent_on_the_actors(cluster, problems):
+def test_a_blocked_plugin_is_absent_on_the_actors(ray_cluster, problems):
     blocked = make_plugins(block=["codekiln-javascript"], warn=lambda line: None)
     with RayVerifier(blocked, workers=1, isolation="namespaces", limits=LIMITS) as without:
         assert [["javascript" in names, "python" in names] for names in without.worker_plugins()] == [[False, True]]
         problem = problems["all_unique"]
         with pytest.raises(RegistryError, match="javascript"):
             without.verify(problem, problem.references["javascript"], "javascript")
-    # The control, where the actors load it: test_trl_reward_functions_on_the_ray_backend.
+    # The control, where the actors do load it: test_trl_reward_functions_on_the_ray_backend.
 
 
 @pytest.mark.slow
-def test_a_crash_of_ours_is_retried_then_masked(cluster, plugins, problems):
+def test_a_crash_of_ours_is_retried_then_masked(ray_cluster, plugins, problems):
     problem = problems["all_unique"]
     code = problem.references["python"]
     with registered(plugins, crashing_language, name="crashing_language"), \
@@ -82,26 +65,17 @@ def test_a_crash_of_ours_is_retried_then_masked(cluster, plugins, problems):
         assert pool.verify(problem, code + "# again\n", "python").passed  # the dead actors were replaced
 
 
-def test_trl_reward_functions_on_the_ray_backend(cluster, plugins, problems):
-    from codekiln.integrations.trl import reward_functions
+def test_trl_reward_functions_on_the_ray_backend(ray_cluster, plugins, problems):
+    def control(verifier):  # where the actors load the plugin test_a_blocked_plugin_is_absent_on_the_actors blocks
+        assert ["javascript" in names for names in verifier.worker_plugins()] == [True]
 
-    config = {"rewards": {"all_tests": 1.0, "format": 0.5}, "verifier": {"backend": "ray", "workers": 1}}
-    functions = reward_functions(config, plugins=plugins, language="python")
-    scorer = functions[0]._batch.scorer
-    try:
-        assert isinstance(scorer.verifier, RayVerifier)
-        assert ["javascript" in names for names in scorer.verifier.worker_plugins()] == [True]  # not blocked
-        right = f"```python\n{problems['average'].references['python']}```"
-        wrong = "```python\ndef average(values):\n    return 0.0\n```"
-        values = functions[0](prompts=["p", "p"], completions=[right, wrong], dataset=["builtin"] * 2,
-                              task_id=["average"] * 2)
-    finally:
-        scorer.close()
+    used, values = trl_totals({"backend": "ray", "workers": 1}, plugins, problems, check=control)
+    assert used is RayVerifier
     assert values == [pytest.approx(1.0), pytest.approx(0.5 / 1.5)]
     assert ray.is_initialized()  # the pool joined the module's cluster and left it running
 
 
-def test_the_documented_example(cluster):
+def test_the_documented_example(ray_cluster):
     example = importlib.util.spec_from_file_location("ray_pool_example", EXAMPLES / "ray_pool.py")
     module = importlib.util.module_from_spec(example)
     example.loader.exec_module(module)
@@ -111,7 +85,7 @@ def test_the_documented_example(cluster):
 
 
 @pytest.fixture(scope="module")
-def pool(cluster, plugins):
+def pool(ray_cluster, plugins):
     with RayVerifier(plugins, workers=2, isolation="namespaces", limits=LIMITS) as verifier:
         yield verifier
 
@@ -174,14 +148,14 @@ def _busy_actors(cluster: str) -> list[int]:
 
 
 @pytest.mark.slow
-def test_an_actor_killed_mid_batch_costs_no_sample(pool, cluster, problems):
+def test_an_actor_killed_mid_batch_costs_no_sample(pool, ray_cluster, problems):
     problem = problems["all_unique"]
     batch = [Sample(problem, SLOW + f"# {n}\n", "python") for n in range(2)]
     result = {}
     worker = threading.Thread(target=lambda: result.setdefault("verdicts", pool.verify_batch(batch)))
     worker.start()
     deadline = time.monotonic() + 60
-    while not (busy := _busy_actors(cluster)):
+    while not (busy := _busy_actors(ray_cluster)):
         assert time.monotonic() < deadline, "no verifier actor started verifying"
         time.sleep(0.05)
     os.kill(busy[0], signal.SIGKILL)
