@@ -57,7 +57,11 @@ class WarmNode:
         (then noted; the caller takes the cold path). ``syntax_error(text)`` reads node's report of a
         syntax error as the cold path reads ``node --check``'s."""
         self._end_held()
-        proc = self._take(runner, node)
+        try:
+            proc = self._take(runner, node)
+        except OSError as exc:  # out of descriptors, say: the cold path may still manage, or fail as itself
+            note_fallback("javascript", f"no node could be started ahead: {exc}")
+            return None
         proc.start_clock()
         if parse_row(proc.channel.readline()) != _READY:
             return self._broken(proc, "the node started ahead was gone before its sample")
