@@ -256,7 +256,8 @@ def test_a_masked_answer_is_reported_and_gets_its_groups_mean(env, problems):
     ([by_name("nope")], [conversation("x")], "sample 0.task_id: no task 'nope' in dataset 'builtin'"),
     ([by_name(language="cobol")], [conversation("x")], "sample 0: unknown language 'cobol'; available: "),
     ([by_name(language="js")], [conversation("x")], "sample 0: language 'javascript' is not one this env serves"),
-    ([{"dataset": "builtin", "task_id": "average"}], [conversation("x")], "sample 0: metadata has no 'language', and the env serves more than one"),
+    ([{"dataset": "builtin", "task_id": "average"}], [conversation("x")],
+     "sample 0: metadata has no 'language', and the env serves more than one"),
     ([by_name()], [[{"role": "user", "content": "hi"}]], "sample 0: the message log holds no assistant message"),
     ([by_name(), by_name()], [conversation("x")], "1 message logs but 2 metadata entries"),
 ])
@@ -286,3 +287,62 @@ def test_register_without_nemo_rl_says_how_to_get_it():
             nemo_rl.register()
     else:
         pytest.skip("NeMo RL is importable here: tests/integrations/test_nemo_rl_rollout.py registers it")
+
+
+# -- the data processor ------------------------------------------------------------------------------------------
+
+CHAT_TEMPLATE = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+                 "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """A byte-level BPE tokenizer trained in code on a few lines, with a ChatML template."""
+    import tokenizers
+    import transformers
+
+    bpe = tokenizers.ByteLevelBPETokenizer()
+    bpe.train_from_iterator(["def average(values):\n    return sum(values) / len(values)\n"], vocab_size=300,
+                            special_tokens=["<pad>", "<|im_end|>"])
+    tok = transformers.PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, pad_token="<pad>",
+                                               eos_token="<|im_end|>")
+    tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+def test_the_processor_turns_a_families_row_into_a_datum(tokenizer):
+    rows = nemo_rl.dataset_rows("families", ["python"], split="rl")
+    assert rows and all(row["task_name"] == "codekiln" and row["language"] == "python" for row in rows)
+    problems = {p.id: p for p in load_dataset("families", make_plugins(autoload=False).datasets())}
+    assert {problems[row["task_id"]].split for row in rows} == {"rl"}
+
+    datum = nemo_rl.codekiln_data_processor(rows[0], None, tokenizer, 4096, idx=7)
+    (message,) = datum["message_log"]
+    assert message["role"] == "user" and message["content"].startswith("<|im_start|>user\n")
+    assert message["token_ids"].dtype == torch.long
+    assert tokenizer.decode(message["token_ids"]) == message["content"]
+    assert datum["length"] == len(message["token_ids"]) and datum["loss_multiplier"] == 1.0
+    assert datum["idx"] == 7 and datum["task_name"] == "codekiln" and datum["stop_strings"] is None
+    info = datum["extra_env_info"]
+    assert {key: info[key] for key in ("dataset", "task_id", "language")} == {
+        "dataset": "families", "task_id": rows[0]["task_id"], "language": "python"}
+    # A feedback turn in chat is a user turn in the tokenizer's template, then the assistant's cue.
+    assert info["feedback_template"] == f"<|im_start|>user\n{nemo_rl.FEEDBACK}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def test_the_processor_in_the_completion_format_and_a_prompt_too_long(tokenizer, problems):
+    row = {"problem": to_json(problems["average"]), "language": "py", "prompt_format": "completion",
+           "task_name": "code"}
+    datum = nemo_rl.codekiln_data_processor(row, None, tokenizer, None, idx=0)
+    assert datum["message_log"][0]["content"].endswith("\n```python\n") and datum["stop_strings"] == ["```"]
+    assert datum["task_name"] == "code" and datum["extra_env_info"]["language"] == "python"
+    assert datum["extra_env_info"]["feedback_template"] == f"\n{nemo_rl.FEEDBACK}\n```python\n"
+    assert "problem" in datum["extra_env_info"]
+
+    cut = nemo_rl.codekiln_data_processor(row, None, tokenizer, 16, idx=0)
+    assert cut["length"] == 16 and cut["loss_multiplier"] == 0.0  # left out of the loss, as NeMo RL's own do
+
+    with pytest.raises(DataError, match="row 3: no 'language'"):
+        nemo_rl.codekiln_data_processor({"dataset": "builtin", "task_id": "average"}, None, tokenizer, None, idx=3)
+    with pytest.raises(DataError, match="dataset 'builtin': no problem in python in split 'rl'"):
+        nemo_rl.dataset_rows("builtin", ["python"], split="rl")
