@@ -46,11 +46,13 @@ from codekiln.verifier.warm import note_fallback, on_exit
 
 from .javac import COMPILE_LIMITS, JAVAC_OPTIONS, JavacRun
 
-__all__ = ["MAX_COMPILES", "SERVER_IDLE_S", "compile_warm", "end_run", "run_ahead", "start_run"]
+__all__ = ["COMPILE_BUDGET_S", "MAX_COMPILES", "SERVER_IDLE_S", "compile_warm", "end_run", "run_ahead", "start_run"]
 
 #: The compile server's sandbox ends it after this long without a request (and bounds a request that the
 #: server's own per-compile budget failed to end).
 SERVER_IDLE_S = 600.0
+#: A compile's budget in the server, javac's own wall time: past it the server ends without an answer.
+COMPILE_BUDGET_S = COMPILE_LIMITS.wall_time_s
 #: Compiles per server before a fresh one replaces it: what a long-lived JVM accumulates stays bounded.
 MAX_COMPILES = 2000
 #: The server's sandbox: javac's limits, but its CPU time is the server's whole life (a compile's own
@@ -68,7 +70,7 @@ class _Server:
     """One compile server: ``compile`` answers a :class:`JavacRun`, or the reason it broke (a str)."""
 
     def __init__(self, jdk: Any, jar: bytes, runner: SandboxRunner) -> None:
-        argv = [jdk.java, *_SERVER_JVM, "-cp", "kiln.jar", "kiln.CompileServer", str(COMPILE_LIMITS.wall_time_s),
+        argv = [jdk.java, *_SERVER_JVM, "-cp", "kiln.jar", "kiln.CompileServer", str(COMPILE_BUDGET_S),
                 "kiln.jar", *JAVAC_OPTIONS]
         self.key = (jdk, runner.isolation)
         self.compiles = 0

@@ -423,6 +423,9 @@ class _StoppedCompiler:
     def __init__(self, limit):
         self.limit = limit
 
+    def warm(self, language):
+        return False  # a javac of the sample's own (the compile server's budget is its own: test_java_warm)
+
     def run(self, argv, **kwargs):
         return SandboxResult(exit_code=None, signal=9, stdout=b"", stderr=b"", stdout_truncated=False,
                              stderr_truncated=False, wall_time_s=60.0, cpu_time_s=1.0, peak_memory_mb=10.0,

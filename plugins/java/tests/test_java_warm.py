@@ -159,6 +159,17 @@ def test_a_killed_compile_server_falls_back_to_javac():
         assert again.passed and not again.warm_fallbacks, again
 
 
+def test_a_compile_past_the_budget_falls_back_to_javac(monkeypatch):
+    close_all()  # the next server starts with this budget
+    monkeypatch.setattr("codekiln_java.warm.COMPILE_BUDGET_S", 0.001)
+    with _verifier() as verifier:
+        verdict = verifier.verify(CONFORMANCE_PROBLEM, WRONG, "java")
+        assert verdict.status is S.WRONG_ANSWER, verdict
+        assert "compile server ended without an answer" in " ".join(verdict.warm_fallbacks), verdict.warm_fallbacks
+        assert _our_processes(b"kiln.CompileServer") == []  # it ended itself, and was not kept
+    close_all()
+
+
 def test_a_killed_jvm_started_ahead_falls_back_to_a_cold_run():
     backend, runner = JavaBackend(), SandboxRunner(Limits(wall_time_s=10.0, cpu_time_s=10.0))
     source = backend.assemble(RIGHT, CONFORMANCE_PROBLEM)
