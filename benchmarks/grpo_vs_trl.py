@@ -1,19 +1,29 @@
-"""GRPO training throughput: codekiln's trainer against TRL's ``GRPOTrainer``, on CPU, in one run.
+"""GRPO, codekiln's trainer against TRL's ``GRPOTrainer`` on CPU, in one run: how fast, and how well it learns.
 
-Both frameworks train the same model on the same prompts with the same group size, generation budget,
-learning rate, loss and reward, for the same number of steps, one after the other in this process, and the
-table gives samples (completions) per second and generated tokens per second, and codekiln's rate divided by
-TRL's.
+Both frameworks train the same SFT-ed model on the same prompts with the same group size, generation budget,
+stop strings, learning rate, loss and reward, for the same number of steps, one after the other in this
+process. The first table gives samples (completions) per second and generated tokens per second, and
+codekiln's rate divided by TRL's; the second gives each side's reward over the steps and the pass rate of its
+trained model on held-out problems, next to the starting model's.
 
 What is the same on both sides:
 
 - the model: the embedded default (``codekiln.train.policy.default_model_dir``: a byte-level BPE tokenizer
-  trained on the built-in problems and a randomly initialised 3-layer Qwen2), loaded fresh from its directory
-  by each side, float32 on the CPU;
-- the prompts: ``--prompts-pool`` built-in Python problems of difficulty 1, rendered exactly as codekiln's
-  trainer renders them (:func:`codekiln.train.prompts.render_prompt`, completion format: the request and an
-  opened fence). codekiln reads them from a temporary ``jsonl:`` dataset (no validation split); TRL gets the
-  same texts as the ``prompt`` column of a ``datasets.Dataset`` and the problem ids in a ``problem_id`` column;
+  trained on the built-in problems and a randomly initialised 3-layer Qwen2), first fine-tuned here by
+  codekiln's SFT on the ``sft`` split of the task families (``families?per_family=--per-family``, Python,
+  ``--sft-epochs`` epochs; ``--start default`` skips it and starts from the untrained model, whose rewards are
+  all 0), then loaded fresh from that directory by each side, float32 on the CPU;
+- the prompts: ``--prompts-pool`` problems of the families' ``rl`` split (whose references the model never
+  saw), rendered exactly as codekiln's trainer renders them (:func:`codekiln.train.prompts.render_prompt`,
+  completion format: the request and an opened fence). codekiln reads them from a temporary ``jsonl:``
+  dataset; TRL gets the same texts as the ``prompt`` column of a ``datasets.Dataset`` and the problem ids in a
+  ``problem_id`` column;
+- stopping: both end a completion at the closing code fence (codekiln's stop strings; TRL through
+  ``generation_kwargs={"stop_strings": ...}``, with the tokenizer handed to ``generate``, which TRL's own
+  call leaves out) or at an end-of-sequence token;
+- the evaluation: each trained model, and the starting one, answers every problem of the families'
+  ``heldout`` split (new combinations of the parts the splits teach) greedily, verified by codekiln
+  (:func:`codekiln.train.evaluate.evaluate`), so "held-out pass" is the same measurement for both;
 - each step: ``--prompts`` prompts × ``--group-size`` completions of at most ``--max-new-tokens`` tokens,
   sampled at temperature 1 (no top-p, no top-k), one optimiser step (AdamW, constant learning rate, no weight
   decay, gradient norm clipped to 1) on micro-batches of ``--micro-batch`` samples; no KL term and so no
@@ -29,15 +39,11 @@ What is the same on both sides:
 
 What differs, or might seem to (printed under the table too):
 
-- generation: both use Hugging Face ``generate`` with the KV cache (codekiln's ``generation.backend=hf``);
-  codekiln stops a completion at the closing code fence, TRL only at an end-of-sequence token (its
-  ``generate`` call passes no tokenizer, so stop strings cannot be used). The token counts are each side's own,
-  so tokens/s stays comparable; samples/s favours the side whose completions end sooner. With the random
-  default model almost every completion runs to ``--max-new-tokens`` on both sides.
+- generation: both use Hugging Face ``generate`` with the KV cache (codekiln's ``generation.backend=hf``),
+  with the same stop strings. The token counts are each side's own.
 - codekiln verifies the first half of a step's groups while it generates the second half (verification runs
   in separate processes); TRL generates the whole batch, then calls the reward function.
-- nothing in the reward: with the random default model every completion fails the syntax check, so every
-  reward and advantage is 0 on both sides; neither skips the forward and backward passes for that.
+- a group whose rewards are all equal has zero advantages; neither side skips its forward and backward passes.
 - the bookkeeping around the step: TRL's ``Trainer`` loop, accelerate and its metrics; codekiln's metrics,
   curriculum and logger plugins.
 
@@ -62,11 +68,11 @@ machine of your own. The verifier's worker processes are not affected by it.
 
     .venv/bin/python benchmarks/grpo_vs_trl.py [--steps S] [--prompts P] [--group-size G] [--max-new-tokens T]
                                                [--micro-batch M] [--prompts-pool K] [--torch-threads N]
-                                               [--repeat N] [--json] [--only codekiln|trl]
+                                               [--per-family F] [--sft-epochs E] [--start sft|default]
+                                               [--learning-rate LR] [--repeat N] [--json] [--only codekiln|trl]
 
-``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too).
-With the defaults (12 steps × 4 prompts × 8 completions of at most 128 tokens) the whole script took 115 s
-on the 2-core VM (``--repeat 1``) and 207 s with ``--repeat 2``.
+``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too);
+the learning figures are the first run's.
 The verifier's pool uses forkserver, whose workers import this module again as ``__mp_main__``: nothing but
 imports and definitions may run at module level, and the heavy imports (torch, transformers, trl) happen
 inside functions.
@@ -75,6 +81,7 @@ inside functions.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -96,9 +103,9 @@ from codekiln.rewards import RewardSet
 from codekiln.verifier import Sample, Verifier
 
 LANGUAGE = "python"
-DIFFICULTY = 1
 SEED = 0
-LEARNING_RATE = 1e-4
+#: Issue 12's bar: codekiln's samples/s at least this many times TRL's.
+SPEED_GOAL = 1.5
 
 
 class Measurement:
@@ -128,29 +135,54 @@ class Measurement:
 
 
 class Setup:
-    """The model directory, the problems and the prompts both frameworks train on."""
+    """The starting model, the prompts both frameworks train on and the held-out problems both are judged on."""
 
-    def __init__(self, workdir: Path, pool_size: int) -> None:
+    def __init__(self, workdir: Path, args: argparse.Namespace) -> None:
         from codekiln.train.policy import default_model_dir
         from codekiln.train.prompts import default_stop, problem_prompt, render_prompt
 
         self.workdir = workdir
         plugins = codekiln.plugins.make_plugins()
-        self.model_dir = default_model_dir(workdir / "cache", plugins)
+        self.cache = workdir / "cache"
+        self.families = f"families?seed={SEED}&per_family={args.per_family}"
+        problems = codekiln.datasets.load_dataset(self.families, plugins.datasets())
+        rl = [p for p in problems if p.split == "rl"]
+        if len(rl) < args.prompts_pool:
+            raise SystemExit(f"only {len(rl)} problems in the families' rl split; --prompts-pool must be at most "
+                             "that (or raise --per-family)")
+        self.problems: list[Problem] = rl[: args.prompts_pool]
+        self.heldout: list[Problem] = [p for p in problems if p.split == "heldout"]
+        self.model_dir = default_model_dir(self.cache, plugins)
+        if args.start == "sft":
+            self.model_dir = self._sft(args)
         backend = plugins.languages().get(LANGUAGE)
-        problems = codekiln.datasets.load_dataset("builtin", plugins.datasets())
-        chosen = [p for p in problems if p.difficulty == DIFFICULTY and p.signature is not None]
-        if len(chosen) < pool_size:
-            raise SystemExit(f"only {len(chosen)} built-in problems of difficulty {DIFFICULTY}; "
-                             f"--prompts-pool must be at most that")
-        self.problems: list[Problem] = chosen[:pool_size]
         tokenizer = _tokenizer(self.model_dir)
-        self.prompts = [render_prompt(tokenizer, problem_prompt(p, LANGUAGE, backend), language=LANGUAGE,
-                                      fmt="completion", native=False) for p in self.problems]
+
+        def prompt(problem: Problem) -> str:
+            return render_prompt(tokenizer, problem_prompt(problem, LANGUAGE, backend), language=LANGUAGE,
+                                 fmt="completion", native=False)
+
+        self.prompts = [prompt(p) for p in self.problems]
+        self.heldout_prompts = [prompt(p) for p in self.heldout]
         self.stop = default_stop("completion", native=False)
         self.dataset_file = workdir / "problems.jsonl"
         self.dataset_file.write_text("".join(json.dumps(to_json(p)) + "\n" for p in self.problems),
                                      encoding="utf-8")
+
+    def _sft(self, args: argparse.Namespace) -> Path:
+        """codekiln's SFT on the families' sft split; its model is where both sides start."""
+        from codekiln.train.trainer import train
+
+        run_dir = self.workdir / "sft"
+        config = load_config(None, [
+            f"seed={SEED}", "device=cpu", f"run_dir={run_dir}", f"model.cache_dir={self.cache}",
+            f"data.dataset={self.families}&splits=sft", f"data.languages=[{LANGUAGE}]", f"sft.epochs={args.sft_epochs}",
+            "grpo.enabled=false", "eval.enabled=false", "generation.backend=hf", "generation.prompt_format=completion",
+        ])
+        started = time.perf_counter()
+        train(config, codekiln.plugins.make_plugins(), overwrite=True, show_progress=False)
+        print(f"SFT on the families' sft split: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return run_dir / "final"
 
 
 def _tokenizer(model_dir: Path) -> Any:
@@ -162,11 +194,11 @@ def _tokenizer(model_dir: Path) -> Any:
 def codekiln_config(setup: Setup, args: argparse.Namespace, run_dir: Path) -> Config:
     return load_config(None, [
         f"seed={SEED}", "device=cpu", f"run_dir={run_dir}", f"model.path={setup.model_dir}",
-        f"data.dataset=jsonl:{setup.dataset_file}", f"data.languages=[{LANGUAGE}]", "data.validation_fraction=0",
+        f"data.dataset=jsonl:{setup.dataset_file}", f"data.languages=[{LANGUAGE}]",
         "sft.enabled=false", "eval.enabled=false", "generation.backend=hf", "generation.prompt_format=completion",
         f"generation.max_new_tokens={args.max_new_tokens}", "generation.temperature=1.0", "generation.top_p=1.0",
         "generation.top_k=0", f"grpo.steps={args.steps}", f"grpo.prompts_per_step={args.prompts}",
-        f"grpo.group_size={args.group_size}", f"grpo.learning_rate={LEARNING_RATE}", "grpo.kl_coef=0",
+        f"grpo.group_size={args.group_size}", f"grpo.learning_rate={args.learning_rate}", "grpo.kl_coef=0",
         "grpo.loss_aggregation=token", "grpo.scale_rewards=true", "grpo.updates_per_batch=1",
         "grpo.max_grad_norm=1.0", "grpo.lr_schedule=constant", f"grpo.micro_batch_size={args.micro_batch}",
         "grpo.checkpoint_every=0",
@@ -198,6 +230,7 @@ def run_codekiln(setup: Setup, args: argparse.Namespace, run_dir: Path) -> dict[
         "tokens": round(sum(row["completion_length/mean"] * per_step for row in steps)),
         "loop_s": loop_s, "call_s": call_s, "phases_s": phases,
         "reward_mean": statistics.fmean(row["reward/total"] for row in steps),
+        "rewards": [row["reward/total"] for row in steps], "model_dir": str(run_dir / "final"),
     }
 
 
@@ -251,6 +284,8 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
     model = transformers.AutoModelForCausalLM.from_pretrained(setup.model_dir, dtype=torch.float32,
                                                               local_files_only=True)
     tokenizer = _tokenizer(setup.model_dir)
+    # TRL calls generate() without the tokenizer, which stop strings need: hand it over on this model.
+    model.generate = functools.partial(type(model).generate, model, tokenizer=tokenizer)
     eos = model.generation_config.eos_token_id
     eos_ids = list(eos) if isinstance(eos, list | tuple) else [eos]
     dataset = datasets.Dataset.from_dict({"prompt": setup.prompts, "problem_id": [p.id for p in setup.problems]})
@@ -260,9 +295,10 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
         max_steps=args.steps, per_device_train_batch_size=args.micro_batch,
         gradient_accumulation_steps=args.prompts * args.group_size // args.micro_batch,
         num_generations=args.group_size, max_completion_length=args.max_new_tokens, temperature=1.0, top_p=1.0,
-        top_k=0, learning_rate=LEARNING_RATE, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
+        top_k=0, learning_rate=args.learning_rate, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
         max_grad_norm=1.0, optim="adamw_torch", beta=0.0, num_iterations=1, epsilon=0.2, epsilon_high=0.28,
         loss_type="dapo", scale_rewards="group", remove_unused_columns=False, log_completions=False,
+        generation_kwargs={"stop_strings": list(setup.stop)},
     )
     step_times: list[float] = []
     generate_s = [0.0]
@@ -293,6 +329,9 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
         trainer.remove_callback(transformers.PrinterCallback)  # its per-step dicts would fill stdout
         trainer.train()
     call_s = time.perf_counter() - started
+    final = out_dir / "final"
+    trainer.save_model(str(final))
+    tokenizer.save_pretrained(final)
     logged = [row for row in trainer.state.log_history if "completions/mean_length" in row]
     expected = args.steps * args.prompts * args.group_size
     if len(step_times) != args.steps or reward.samples != expected:
@@ -307,7 +346,31 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
         "logged_tokens": round(sum(row["completions/mean_length"] for row in logged)
                                * args.prompts * args.group_size),
         "reward_mean": statistics.fmean(row["reward"] for row in logged) if logged else None,
+        "rewards": [row["reward"] for row in logged], "model_dir": str(final),
     }
+
+
+# -- learning ------------------------------------------------------------------------------------------------
+
+
+def heldout_pass_rate(model_dir: str | Path, setup: Setup, args: argparse.Namespace) -> float:
+    """Greedy pass@1 of the model in ``model_dir`` on the families' heldout split, verified by codekiln."""
+    import torch
+
+    from codekiln.config import ModelConfig
+    from codekiln.curricula import Task
+    from codekiln.train.evaluate import evaluate
+    from codekiln.train.generation import HFGenerator
+    from codekiln.train.policy import load_policy
+
+    plugins = codekiln.plugins.make_plugins()
+    policy = load_policy(ModelConfig(path=str(model_dir)), device=torch.device("cpu"), plugins=plugins)
+    config = codekiln_config(setup, args, setup.workdir / "unused")
+    with Verifier.from_config(plugins, config) as verifier:
+        metrics, _ = evaluate([Task(p, LANGUAGE) for p in setup.heldout], setup.heldout_prompts,
+                              [setup.stop] * len(setup.heldout), generator=HFGenerator(policy), verifier=verifier,
+                              samples=1, temperature=0.0, max_new_tokens=args.max_new_tokens, seed=SEED)
+    return metrics["pass_rate"]
 
 
 # -- the report ---------------------------------------------------------------------------------------------
@@ -315,12 +378,12 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
 DIFFERENCES = (
     "Both sides: the same model directory, prompts, group size, token budget, sampling, learning rate, loss "
     "(token-averaged clipped surrogate, no KL), micro-batches and reward (codekiln's Verifier + RewardSet).",
-    "Stopping: codekiln ends a completion at the closing code fence; TRL's generate() gets no tokenizer, so it "
-    "stops only at an end-of-sequence token. Each side's own token count is used.",
+    "Stopping: both end a completion at the closing code fence (the same stop strings) or at end-of-sequence. "
+    "Each side's own token count is used (TRL's completion stopped by a string keeps one padding token, which it "
+    "reads as the end-of-sequence).",
     "Overlap: codekiln verifies the first half of a step's groups while it generates the second half; TRL "
     "generates the whole batch, then rewards it.",
-    "Rewards: the random default model's completions fail the syntax check, so rewards and advantages are 0 on "
-    "both sides; neither skips the forward and backward passes of a zero-advantage batch.",
+    "Rewards: a group with equal rewards has zero advantages; neither side skips its forward and backward passes.",
     "loop s = the training steps only (codekiln: sum of step_seconds; TRL: on_step_begin..on_step_end). "
     "call s = the whole call, with model loading and set-up (and codekiln's final checkpoint and summary).",
 )
@@ -363,6 +426,12 @@ def _print_report(results: list[Measurement], args: argparse.Namespace, env: dic
         rows.append(row)
     _print_rows(rows)
     print("vs TRL = codekiln's samples/s / TRL's, then tokens/s / TRL's (rates on loop s).")
+    codekiln_result = next((r for r in results if r.framework == "codekiln"), None)
+    if trl_result is not None and codekiln_result is not None:
+        ratio = ((codekiln_result.best["samples"] / codekiln_result.best["loop_s"])
+                 / (trl_result.best["samples"] / trl_result.best["loop_s"]))
+        print(f"Goal: codekiln at least {SPEED_GOAL}x TRL's samples/s: {ratio:.2f}x "
+              f"({'met' if ratio >= SPEED_GOAL else 'NOT met'})")
     print()
     print("Where the loop time goes (s, best run):")
     for result in results:
@@ -374,8 +443,27 @@ def _print_report(results: list[Measurement], args: argparse.Namespace, env: dic
     print("  TRL: reward = the reward function (verification + RewardSet); other = log-probs, forward/backward, "
           "optimiser, bookkeeping.")
     print()
+    _print_learning(results, args)
+    print()
     for line in DIFFERENCES:
         print(f"note: {line}")
+
+
+def _print_learning(results: list[Measurement], args: argparse.Namespace) -> None:
+    """Each side's reward over the steps (first run) and its trained model's held-out pass rate."""
+    first = {result.framework: result.runs[0] for result in results}
+    window = max(1, min(4, args.steps // 3))
+    print(f"Learning (first run): mean reward over the first and the last {window} steps, the reward per step, and "
+          "greedy pass@1 on the families' heldout split.")
+    rows = [["framework", "reward first", "reward last", "held-out pass", "rewards per step"]]
+    starting = next(iter(first.values()), {}).get("heldout_start")
+    if starting is not None:
+        rows.append(["start", "-", "-", f"{100 * starting:.1f}%", "-"])
+    for name, run in first.items():
+        rewards = run["rewards"]
+        rows.append([name, f"{statistics.fmean(rewards[:window]):.3f}", f"{statistics.fmean(rewards[-window:]):.3f}",
+                     f"{100 * run['heldout_pass']:.1f}%", " ".join(f"{r:.2f}" for r in rewards)])
+    _print_rows(rows)
 
 
 def _print_rows(rows: list[list[str]]) -> None:
@@ -394,15 +482,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--group-size", type=int, default=8, help="completions per prompt (default 8)")
     parser.add_argument("--max-new-tokens", type=int, default=128, help="generation budget (default 128)")
     parser.add_argument("--micro-batch", type=int, default=8, help="samples per forward/backward pass (default 8)")
-    parser.add_argument("--prompts-pool", type=int, default=8,
-                        help=f"how many built-in problems of difficulty {DIFFICULTY} the prompts come from (default 8)")
+    parser.add_argument("--prompts-pool", type=int, default=32,
+                        help="how many problems of the families' rl split the prompts come from (default 32)")
+    parser.add_argument("--per-family", type=int, default=20, help="the families dataset's per_family (default 20)")
+    parser.add_argument("--sft-epochs", type=int, default=40, help="SFT epochs for the starting model (default 40)")
+    parser.add_argument("--start", choices=("sft", "default"), default="sft",
+                        help="start from the SFT-ed model (default) or the untrained embedded default")
+    parser.add_argument("--learning-rate", type=float, default=1e-4, help="GRPO learning rate (default 1e-4)")
     parser.add_argument("--torch-threads", type=int, default=1, metavar="N",
                         help="torch threads for both frameworks (default 1; 0 keeps torch's default, one per core)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="keep the best of N runs (default 1)")
     parser.add_argument("--only", choices=("codekiln", "trl"), help="run one framework only")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    for name in ("steps", "prompts", "group_size", "max_new_tokens", "micro_batch", "prompts_pool", "repeat"):
+    for name in ("steps", "prompts", "group_size", "max_new_tokens", "micro_batch", "prompts_pool", "repeat",
+                 "per_family", "sft_epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.group_size < 2:
@@ -422,7 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     measurements = {name: Measurement(name) for name in ("codekiln", "TRL")
                     if args.only is None or args.only == name.lower()}
     with tempfile.TemporaryDirectory(prefix="grpo-vs-trl-") as tmp:
-        setup = Setup(Path(tmp), args.prompts_pool)
+        setup = Setup(Path(tmp), args)
+        heldout_start = heldout_pass_rate(setup.model_dir, setup, args)
         # The frameworks take turns within each repeat, so a burst of load hurts one run of each.
         for attempt in range(args.repeat):
             for name, measurement in measurements.items():
@@ -430,6 +525,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load_before = os.getloadavg()[0]
                 run = run_codekiln(setup, args, where) if name == "codekiln" else run_trl(setup, args, where)
                 run["load_average"] = [load_before, os.getloadavg()[0]]
+                if attempt == 0:
+                    run["heldout_pass"] = heldout_pass_rate(run["model_dir"], setup, args)
+                    run["heldout_start"] = heldout_start
                 measurement.add(run)
                 print(f"{name}, run {attempt + 1}: {run['loop_s']:.1f} s loop, {run['call_s']:.1f} s call",
                       file=sys.stderr)
