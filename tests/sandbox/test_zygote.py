@@ -55,6 +55,11 @@ def main():
         for path in ("/tmp/mark", "/dev/shm/mark", "/sandbox/mark"):
             with open(path, "w") as file:
                 file.write("left by a run")
+    if "ending" in sys.argv:
+        import atexit, threading, time
+        atexit.register(lambda: print("atexit ran"))
+        threading.Thread(target=lambda: (time.sleep(0.2), print("thread finished"))).start()
+        print("buffered, never flushed by the program", end="")
     if "raise" in sys.argv:
         raise ValueError("the program failed")
     if "exit" in sys.argv:
@@ -117,6 +122,10 @@ def test_a_run_ends_as_a_script_does(zygote):
     failed = zygote.run(["prog.py", "raise"], files={}, limits=LIMITS, env={})
     assert failed.exit_code == 1 and b"ValueError: the program failed" in failed.stderr
     assert zygote.run(["prog.py", "exit"], files={}, limits=LIMITS, env={}).exit_code == 7
+    # Its threads are waited for, its atexit handlers run and its buffered output is flushed.
+    ended = zygote.run(["prog.py", "ending"], files={}, limits=LIMITS, env={})
+    assert ended.exit_code == 0
+    assert ended.stdout.decode().endswith("buffered, never flushed by the programthread finished\natexit ran\n")
 
 
 def test_the_wall_time_kills_the_run_and_leaves_nothing(zygote):

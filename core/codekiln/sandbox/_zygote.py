@@ -320,6 +320,13 @@ class _WarmRun(Sandbox):
             for fd in given:
                 os.close(fd)
 
+    def _on_exit(self) -> None:
+        self._exited_at = time.monotonic()
+        # The run's pid 1 has reported and is exiting: the kernel kills what is left of the run with it. Its
+        # cgroup's removal at close() waits until all of it is gone; without one, its uid is swept instead.
+        if self._cgroup is None:
+            _procs.kill_uid_processes(self._lease.uid)
+
     def _kill(self, hard: bool = False) -> None:
         self._kills += 1
         # The run's pid 1 kills everything else of the run, reaps the command (keeping its usage) and reports.

@@ -25,14 +25,17 @@ Each run is three processes, so that it gets what a cold run gets from bubblewra
   run's uid (no supplementary groups, no capabilities in any set, no-new-privileges), takes the run's pipes
   as fds 0-2 (and 3), closes every other descriptor, and runs ``PROGRAM.main()`` with the run's ``argv``,
   environment and work dir, ``PROGRAM`` being ``__main__`` by then, as a script is. It then ends as a script
-  does: an uncaught exception is printed and exits with status 1, ``SystemExit`` is honoured, ``atexit``
-  handlers run.
+  does (an uncaught exception is printed and exits with status 1, ``SystemExit`` is honoured, threads are
+  waited for, ``atexit`` handlers run, buffered output is flushed), short of the interpreter's finalization.
 
 A failure of the set-up (ours, never the sample's: no code of the sample has run) is written on the status
 pipe as ``{"error": ...}``.
 """
 
+import atexit
+import contextlib
 import ctypes
+import gc
 import importlib.util
 import json
 import os
@@ -219,12 +222,46 @@ def main():
     sock = socket.socket(fileno=int(sys.argv[1]))
     program = _load(sys.argv[2])
     os.chdir("/")
+    # What the zygote holds stays out of the collector's way: a run's collections then leave its pages shared.
+    gc.freeze()
     if serve(sock, program):
         # The program runs as a script does: as __main__, and not importable by its own name.
         del sys.modules[program.__name__]
         program.__name__ = "__main__"
         sys.modules["__main__"] = program
+        _run_as_script(program)
+
+
+def _run_as_script(program):
+    """``program.main()``, ended as a script ends (its exit status, threads, ``atexit`` handlers, buffered
+    output) but without the interpreter's finalization: in a forked child, tearing down every module touches
+    every object of the zygote's heap, copying its pages, which cost more than a whole run."""
+    try:
         program.main()
+        status = 0
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()  # as the interpreter does first: wait for the threads that are not daemons
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken stream loses its last output, as a script's
+            stream.flush()
+    os._exit(status)
+
+
+def _exit_status(code):
+    """The exit status of ``raise SystemExit(code)`` in a script."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
