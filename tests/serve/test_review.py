@@ -21,13 +21,13 @@ from codekiln.serve.review import KEY_COOKIE, review_router  # noqa: E402
 from codekiln.serve.store import Generation, SQLiteStore  # noqa: E402
 
 from .conftest import LiveServer  # noqa: E402
+from .generation_support import TAUGHT  # noqa: E402
 
 KEY = "review-key"
 PROMPT = "Write a function add(a, b) that returns their sum."
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 #: The generation service's clients: enough keys that both A/B arms get one.
 SERVICE_KEYS = [f"reviewed-client-{i}" for i in range(16)]
-PROBLEM = "all_unique"
 
 
 def one_pair(store: SQLiteStore) -> tuple[Generation, Generation]:
@@ -37,7 +37,7 @@ def one_pair(store: SQLiteStore) -> tuple[Generation, Generation]:
                       quality=0.9, **common)
     bad = Generation(arm="b", code="def add(a, b):\n    return a - b  # <script>alert(1)</script>\n",
                      status="wrong_answer", met_constraints=False, reasons=["no docstring"],
-                     security=[{"rule": "B101", "message": "assert used"}], **common)
+                     security=[{"name": "B101", "severity": "low", "line": 2}], **common)
     for g in (good, bad, Generation(model="tiny", model_version="v1", arm="a", prompt="Another prompt.",
                                     language="python", code="pass\n")):
         store.add(g)
@@ -149,6 +149,7 @@ def test_a_reviewer_logs_in_and_rates_a_pair_in_chromium(review_server, chromium
     # The code is shown as text: the comment's <script> is on screen, not run.
     assert "<script>alert(1)</script>" in cards[bad.id].find_element(By.CSS_SELECTOR, ".code").text
     assert "failed: wrong_answer" in cards[bad.id].text and "constraints not met: no docstring" in cards[bad.id].text
+    assert "1 security finding(s): B101 (low, line 2)" in cards[bad.id].text
     assert "passed" in cards[good.id].text and "quality 0.90" in cards[good.id].text
 
     chromium.find_element(By.ID, "reviewer").send_keys("ana")
@@ -170,16 +171,15 @@ def test_a_reviewer_logs_in_and_rates_a_pair_in_chromium(review_server, chromium
 
 @pytest.fixture(scope="module")
 def service_with_a_pair(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
-    """``codekiln serve``'s app with the untrained embedded default as both arms (named ``model-a`` and
-    ``model-b``), after one client of each arm asked for the same problem."""
+    """``codekiln serve``'s app with two arms, after one client of each asked for the same problem: ``model-a``
+    writes its reference, ``model-b`` a right answer that runs a shell (a security finding)."""
     from codekiln.serve.generation import Arms, GenerationService, serve_config
     from codekiln.serve.generation_app import create_app
     from codekiln.serve.models import load_served_model
     from codekiln.serve.store import SQLiteStore
 
-    model = str(model_dirs["untrained"])
-    arms = Arms(a=load_served_model(model, "model-a", backend="hf"), b=load_served_model(model, "model-b",
-                                                                                          backend="hf"))
+    arms = Arms(a=load_served_model(str(model_dirs["taught"]), "model-a", backend="hf"),
+                b=load_served_model(str(model_dirs["insecure"]), "model-b", backend="hf"))
     path = tmp_path_factory.mktemp("store") / "generations.db"
     store = SQLiteStore(path)
     service = GenerationService(plugins, Scorer(serve_config(load_config(None)), plugins, verifier=verifier), store,
@@ -189,8 +189,8 @@ def service_with_a_pair(plugins, verifier, model_dirs, tmp_path_factory, one_tor
         answered: set[str] = set()  # the arms that answered
         for key in SERVICE_KEYS:
             answer = httpx.post(f"{server.url}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=120,
-                                json={"language": "python", "problem_id": PROBLEM, "candidates": 1, "tries": 1,
-                                      "max_tokens": 24, "temperature": 0}).raise_for_status().json()
+                                json={"language": "python", "problem_id": TAUGHT, "candidates": 1, "tries": 1,
+                                      "max_tokens": 64, "temperature": 0}).raise_for_status().json()
             answered.add(answer["arm"])
             if len(answered) == 2:
                 break
@@ -217,6 +217,8 @@ def test_a_pair_the_service_answered_is_rated_in_chromium_and_reported_by_ab(ser
     cards = {card.get_attribute("data-id"): card for card in chromium.find_elements(By.CSS_SELECTOR, ".generation")}
     shown_ids = {store.get(generation_id).arm: generation_id for generation_id in cards}
     assert set(shown_ids) == {"a", "b"}
+    assert "no security findings" in cards[shown_ids["a"]].text
+    assert "1 security finding(s): B605 (high, line" in cards[shown_ids["b"]].text
     chromium.find_element(By.ID, "reviewer").send_keys("ana")
     scores = {shown_ids["a"]: (5, 4), shown_ids["b"]: (2, 1)}
     for generation_id, (readability, correctness) in scores.items():
