@@ -446,6 +446,7 @@ def serve_command(ctx: click.Context, model_path: str, model_b: str | None, spli
         raise ConfigError(str(exc)) from None
     paths = [p for p in (model_path, model_b, fallback) if p is not None]
     names = dict(zip(paths, model_names(paths)))
+    store = open_store(store_url)  # a store that cannot be used fails before the models load
     plugins = plugins_from(ctx)
     _set_cpu_threads(config)
 
@@ -456,7 +457,6 @@ def serve_command(ctx: click.Context, model_path: str, model_b: str | None, spli
                                  dtype=config.model.dtype,
                                  gpu_memory_utilization=config.generation.gpu_memory_utilization)
 
-    store = open_store(store_url)
     try:
         arms = Arms(a=load(model_path), b=load(model_b), fallback=load(fallback),
                     split=0.5 if split is None else split)

@@ -152,6 +152,8 @@ BAD_REQUESTS = [
     ({"language": "python", "problem_id": TAUGHT, "dataset": "jsonl:/etc/passwd"}, None, 404,
      "dataset: unknown dataset 'jsonl:/etc/passwd'; available: "),
     ({"language": "python"}, None, 422, "prompt: say what to write (or give a problem_id)"),
+    ({"language": "python", "problem_id": TAUGHT, "prompt": "x"}, None, 422,
+     "give either problem_id or a prompt (with its signature and tests), not both"),
     ({"language": "python", "prompt": "x", "constraints": {"max_lines": 0}}, None, 422,
      "constraints.max_lines: Input should be greater than or equal to 1"),
     ({"language": "python", "prompt": "x", "max_tokens": 5000}, None, 422,

@@ -254,8 +254,8 @@ class GenerationService:
         except RegistryError as exc:
             raise RequestError(400, f"language: {exc}") from None
         if problem_id is not None:
-            if signature is not None or tests is not None:
-                raise RequestError(422, "give either problem_id or signature and tests, not both")
+            if prompt is not None or signature is not None or tests is not None:
+                raise RequestError(422, "give either problem_id or a prompt (with its signature and tests), not both")
             problem = await self._named_problem(dataset, problem_id)
             problem = attrs.evolve(problem, constraints={**problem.constraints, **constraints})
         else:
@@ -318,7 +318,7 @@ class GenerationService:
                         best = candidate
                 if best.met:
                     break
-        except RequestError:
+        except CodekilnError:  # no model answered, or scoring failed (a reward that raised): counted, then said
             self._count(model.name, job.language, arm, "error", time.perf_counter() - start)
             raise
         answered_arm = "fallback" if best.model is not primary else arm
