@@ -195,12 +195,17 @@ def test_the_cli_prints_one_line_for_a_missing_model(tiny_run):
     assert "model.path" in process.stderr
 
 
-def test_the_documented_config_is_valid_and_names_registered_plugins():
-    config = load_config(Path(__file__).parents[2] / "docs" / "examples" / "train_config.yaml")
+@pytest.mark.parametrize(("example", "rewards"), [
+    ("train_config.yaml", ["all_tests", "tests", "format", "length"]),
+    ("gpu_coder_config.yaml", ["all_tests", "tests", "compiles", "syntax"]),
+])
+def test_the_documented_configs_are_valid_and_name_registered_plugins(example, rewards):
+    config = load_config(Path(__file__).parents[2] / "docs" / "examples" / example)
     plugins = make_plugins()
     from codekiln.rewards import RewardSet
 
-    assert RewardSet.from_config(config, plugins).names == ["all_tests", "tests", "format", "length"]
+    assert RewardSet.from_config(config, plugins).names == rewards
     assert config.curriculum.name in plugins.curricula()
+    assert config.data.dataset.split("?")[0] in plugins.datasets()
     for language in config.data.languages:
         plugins.languages().get(language)
