@@ -20,6 +20,7 @@ from codekiln.plugins import make_plugins, registered
 from codekiln.sandbox import Limits
 from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample
+from codekiln.verifier.backends import VerifierBackendError
 
 from ..backend_support import essence, mixed_batch, trl_totals
 from . import crashing_language
@@ -30,7 +31,7 @@ from codekiln.verifier.ray_pool import RayVerifier  # noqa: E402
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 #: The same limits as the session's local verifier (tests/conftest.py), so that verdicts compare.
 LIMITS = Limits(wall_time_s=3.0, cpu_time_s=3.0)
-SLOW = "import time\ntime.sleep(2.5)\n\ndef all_unique(values):\n    return len(set(values)) == len(values)\n"
+SLOW = "import time\ntime.sleep(1.0)\n\ndef all_unique(values):\n    return len(set(values)) == len(values)\n"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,18 @@ def test_a_blocked_plugin_is_absent_on_the_actors(ray_cluster, problems):
         with pytest.raises(RegistryError, match="javascript"):
             without.verify(problem, problem.references["javascript"], "javascript")
     # The control, where the actors do load it: test_trl_reward_functions_on_the_ray_backend.
+
+
+def test_a_plugin_the_nodes_lack_fails_in_one_line(ray_cluster, plugins, tmp_path, monkeypatch):
+    # A plugin module this process imports from a directory of its own, which the actors' processes do not have.
+    (tmp_path / "kiln_driver_only.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import kiln_driver_only
+
+    with registered(plugins, kiln_driver_only, name="kiln_driver_only"), \
+            pytest.raises(VerifierBackendError, match=r"^a verifier actor cannot start on its node \(ModuleNotFound"
+                                                      r"Error: No module named 'kiln_driver_only'\); every node needs"):
+        RayVerifier(plugins, workers=1, isolation="namespaces")
 
 
 @pytest.mark.slow
@@ -152,7 +165,14 @@ def test_an_actor_killed_mid_batch_costs_no_sample(pool, ray_cluster, problems):
     problem = problems["all_unique"]
     batch = [Sample(problem, SLOW + f"# {n}\n", "python") for n in range(2)]
     result = {}
-    worker = threading.Thread(target=lambda: result.setdefault("verdicts", pool.verify_batch(batch)))
+
+    def verify():
+        try:
+            result["verdicts"] = pool.verify_batch(batch)
+        except BaseException as exc:  # shown by the assertion below
+            result["error"] = exc
+
+    worker = threading.Thread(target=verify)
     worker.start()
     deadline = time.monotonic() + 60
     while not (busy := _busy_actors(ray_cluster)):
@@ -160,5 +180,6 @@ def test_an_actor_killed_mid_batch_costs_no_sample(pool, ray_cluster, problems):
         time.sleep(0.05)
     os.kill(busy[0], signal.SIGKILL)
     worker.join(120)
-    assert [(v.status, v.masked) for v in result["verdicts"]] == [(VerdictStatus.PASSED, False)] * 2
+    assert "verdicts" in result, result
+    assert [(v.status, v.masked, v.stderr_tail) for v in result["verdicts"]] == [(VerdictStatus.PASSED, False, "")] * 2
     assert len(pool.worker_plugins()) == 2  # the killed actor was replaced

@@ -39,17 +39,27 @@ class _VerifierActor:
     """What runs in each Ray actor: the driver's plugin session rebuilt, and a verifier in this process."""
 
     def __init__(self, spec: PluginsSpec, isolation: str, limits: Limits, warm: Mapping[str, bool]) -> None:
-        self.plugins = spec.build()
-        self.verifier = Verifier(self.plugins, isolation=isolation, limits=limits, workers=1, cache=False, warm=warm)
+        try:
+            self.plugins = spec.build()
+            self.verifier = Verifier(self.plugins, isolation=isolation, limits=limits, workers=1, cache=False,
+                                     warm=warm)
+            self.failure = None
+        except Exception as exc:  # said by ready() in one line, rather than in Ray's report of a dead actor
+            self.failure = f"{type(exc).__name__}: {exc}"
+
+    def ready(self) -> int:
+        if self.failure is not None:
+            raise VerifierBackendError(f"a verifier actor cannot start on its node ({self.failure}); every node "
+                                       "needs codekiln, the plugins the session uses and their toolchains")
+        return os.getpid()
 
     def verify(self, sample: Sample) -> Verdict:
+        self.ready()
         return self.verifier.verify_batch([sample])[0]
 
     def plugin_names(self) -> list[str]:
+        self.ready()
         return sorted(self.plugins.infos)
-
-    def pid(self) -> int:
-        return os.getpid()
 
 
 class RayVerifier(RemoteVerifier):
@@ -103,13 +113,15 @@ class RayVerifier(RemoteVerifier):
     def _wait_ready(self, actors: list[Any]) -> None:
         ray = self._ray
         try:
-            ray.get([actor.pid.remote() for actor in actors], timeout=_START_S)
+            ray.get([actor.ready.remote() for actor in actors], timeout=_START_S)
         except ray.exceptions.GetTimeoutError:
             cpus = ray.cluster_resources().get("CPU", 0)
             raise VerifierBackendError(f"{len(actors)} verifier actors did not start within {_START_S:.0f} s on a "
                                        f"Ray cluster of {cpus:g} CPUs: lower verifier.workers") from None
+        except ray.exceptions.RayTaskError as exc:
+            raise _user_error(exc) from None
         except ray.exceptions.RayActorError as exc:
-            raise VerifierBackendError(f"a verifier actor failed to start: {_actor_failure(exc)}") from None
+            raise VerifierBackendError(f"a verifier actor died while starting: {_actor_failure(exc)}") from None
 
     def _verify_distinct(self, samples: list[Sample], settle: Callable[[int, Verdict], None]) -> None:
         ray = self._ray
@@ -136,8 +148,7 @@ class RayVerifier(RemoteVerifier):
                                       problem_id=samples[index].problem.id,
                                       stderr_tail=f"verifier actor died: {_actor_failure(exc)}")
                 except ray.exceptions.RayTaskError as exc:
-                    cause = exc.cause
-                    raise (cause if isinstance(cause, CodekilnError) else exc) from None
+                    raise _user_error(exc) from None
                 finally:
                     self._idle.put(actor)
                 settle(index, verdict)
@@ -185,6 +196,12 @@ def _check_reachable(address: str) -> None:
     except OSError as exc:
         raise VerifierBackendError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}): start it "
                                    "with `ray start --head`, or fix verifier.ray.address (or $RAY_ADDRESS)") from None
+
+
+def _user_error(exc: Any) -> Exception:
+    """What an actor's method raised: a CodekilnError (one line, the user's to fix) as itself, anything else
+    (a bug) with Ray's traceback."""
+    return exc.cause if isinstance(exc.cause, CodekilnError) else exc
 
 
 def _actor_failure(exc: Exception) -> str:
