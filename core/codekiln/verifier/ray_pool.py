@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import queue
 import socket
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -77,26 +78,28 @@ class RayVerifier(RemoteVerifier):
         super().__init__(plugins, cache=cache)
         self._ray = ray
         spec = plugins.spec()  # a plugin the actors cannot load fails here, named
-        self._started_ray = _join_cluster(ray, address)
         self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(_VerifierActor)
         self._args = (spec, Isolation(isolation).value, limits or Limits(), dict(warm or {}))
-        self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self._actors = [self._new_actor() for _ in range(self.workers)]
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._replacing = threading.Lock()
+        self._actors: list[Any] = []
+        self._started_ray = _join_cluster(ray, address)
         try:
+            self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+            self._actors = [self._new_actor() for _ in range(self.workers)]
             self._wait_ready(self._actors)
         except BaseException:
-            self.close()
+            self.close()  # the actors that did start, and the Ray instance if this started it
             raise
         for actor in self._actors:
             self._idle.put(actor)
 
     def close(self) -> None:
         """End the actors now (the runs in progress die with them), and the Ray instance if it is ours."""
-        actors, self._actors = getattr(self, "_actors", []), []
+        actors, self._actors = self._actors, []
         for actor in actors:
             self._ray.kill(actor)
-        if getattr(self, "_started_ray", False):
+        if self._started_ray:
             self._ray.shutdown()
             self._started_ray = False
 
@@ -166,7 +169,8 @@ class RayVerifier(RemoteVerifier):
     def _replace(self, dead: Any) -> Any:
         self._ray.kill(dead)
         actor = self._new_actor()
-        self._actors = [actor if a is dead else a for a in self._actors]
+        with self._replacing:  # batches in several threads (the service's requests) may replace at once
+            self._actors = [actor if a is dead else a for a in self._actors]
         return actor
 
 
