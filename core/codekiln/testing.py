@@ -46,6 +46,7 @@ __all__ = [
     "CONFORMANCE_PROBLEM",
     "LanguageConformance",
     "codekiln_plugins",
+    "descendant_processes",
     "register_plugin",
     "sandbox_processes",
     "uptime",
@@ -117,6 +118,29 @@ def uptime() -> float:
     """Seconds since boot: the clock process start times are kept in."""
     with open("/proc/uptime", encoding="ascii") as handle:
         return float(handle.read().split()[0])
+
+
+def descendant_processes(program: str, *args: str) -> list[int]:
+    """Pids of this process's live descendants running ``program`` (its file name) with ``args`` among their
+    arguments: a warm path's processes, for a test to break them (kill one, see the sample fall back)."""
+    procs: dict[int, tuple[int, list[bytes]]] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                procs[int(entry)] = (parent, handle.read().split(b"\0"))
+        except (OSError, IndexError, ValueError):
+            continue
+    wanted = [arg.encode() for arg in args]
+    found = []
+    for pid, (parent, cmdline) in procs.items():
+        if os.path.basename(cmdline[0]) == program.encode() and all(arg in cmdline[1:] for arg in wanted):
+            while parent > 1 and parent != os.getpid():
+                parent = procs.get(parent, (0, []))[0]
+            if parent == os.getpid():
+                found.append(pid)
+    return found
 
 
 def sandbox_processes(since: float = 0.0, until: float = float("inf")) -> list[int]:

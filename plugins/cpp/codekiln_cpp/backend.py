@@ -186,7 +186,8 @@ class CppBackend(LanguageBackend):
                 return start
             entry = function.name
             files.update({"kiln_entry.cpp": native.solver_source(function), _SOLVER_START: start})
-            argv = [*pch.options, _SOLVER_START, "kiln_entry.cpp", "-o", _PROGRAM, *build.link_options(self.compiler)]
+            argv = [*pch.options, _SOLVER_START, "kiln_entry.cpp", "-o", _PROGRAM,
+                    *build.link_options(self.compiler, source.text)]
         elif problem.signature is not None:  # the solution, linked after its harness
             entry = problem.signature.name
             harness = self._harness_object(problem, runner, version)
@@ -195,7 +196,7 @@ class CppBackend(LanguageBackend):
             files.update({"kiln_entry.cpp": translate.entry_source(problem.signature), _HARNESS_OBJECT: harness})
             # The harness object first: its .preinit_array entry then runs before any of the solution's.
             argv = [*pch.options, _HARNESS_OBJECT, "kiln_entry.cpp", "-o", _PROGRAM,
-                    *build.link_options(self.compiler)]
+                    *build.link_options(self.compiler, source.text)]
         else:  # nothing to test: compile the code alone
             argv = [*pch.options, "-c", diagnostics.SOLUTION_FILE, "-o", "solution.o"]
         result = runner.run([self.compiler, *build.FLAGS, *argv], files=files, env={"LC_ALL": "C"},
@@ -273,8 +274,8 @@ class CppBackend(LanguageBackend):
                 version: str) -> bytes | CompileResult:
         """The compiled test program of a native ``problem``: from the cache, or compiled now."""
         source = native.tester_source(problem.native[self.name], function)
-        return self._cached_build(f"the test program of {problem.id}", source, build.link_options(self.compiler),
-                                  _TESTER, runner, version, "native")
+        return self._cached_build(f"the test program of {problem.id}", source,
+                                  build.link_options(self.compiler, source), _TESTER, runner, version, "native")
 
     def _cached_build(self, what: str, source: str, options: list[str], output: str, runner: SandboxRunner,
                       version: str, variant: str) -> bytes | CompileResult:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -36,7 +37,7 @@ from codekiln.cache import cache_dir as codekiln_cache_dir
 from codekiln.sandbox import Limits
 
 __all__ = ["COMPILE_LIMITS", "DEFAULT_LINK", "EXTRAS", "FLAGS", "LINK_ENV", "RUNTIME", "Extra", "cache_dir",
-           "cached_object", "has_header", "has_library", "link_libraries", "link_options", "object_key",
+           "cached_object", "fast_linker", "has_header", "has_library", "link_libraries", "link_options", "object_key",
            "precompiled_header", "store_object"]
 
 #: Flags of every compile: the language level and warnings that were asked for, diagnostics in a form that
@@ -191,12 +192,36 @@ def link_libraries() -> tuple[str, ...]:
     return DEFAULT_LINK if text is None else tuple(text.replace(",", " ").split())
 
 
-def link_options(compiler: str) -> list[str]:
-    """The linker options of every program: each library of :func:`link_libraries` that the compiler finds
-    (a missing one is left out, and ``codekiln doctor`` names it), ``--as-needed`` so that a program that
-    uses none of its symbols does not load it."""
-    found = [f"-l{name}" for name in link_libraries() if has_library(compiler, name)]
-    return ["-Wl,--as-needed", *found] if found else []
+@functools.cache
+def fast_linker(compiler: str) -> tuple[str, ...]:
+    """``-fuse-ld=gold`` where the compiler can link with gold, else nothing (GNU ld's default, bfd). Linking a
+    test program with gold takes about a third of bfd's CPU time (see docs/languages/cpp.md); its messages are
+    bfd's but for the quotes (:mod:`codekiln_cpp.diagnostics` reads both), which lld's and mold's are not."""
+    if shutil.which("ld.gold") is None:
+        return ()
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            done = subprocess.run([compiler, "-fuse-ld=gold", "-x", "c++", "-", "-o", "probe"], cwd=scratch,
+                                  input="int main() { return 0; }\n", capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return ()
+    return ("-fuse-ld=gold",) if done.returncode == 0 else ()
+
+
+def link_options(compiler: str, source: str) -> list[str]:
+    """The linker options of the program built from ``source`` (its text): the fastest linker
+    (:func:`fast_linker`) and the libraries of :func:`link_libraries` that the compiler finds (a missing one is
+    left out, and ``codekiln doctor`` names it) and the program may need: the library of an extra
+    (:data:`EXTRAS`: ``crypto``) only when the source includes a header of the extra's folder
+    (``<openssl/...>``), any other always. ``--as-needed``: a library none of whose symbols is used is not loaded.
+    Every library not linked is one fewer for the linker to read (a few ms each)."""
+    wanted = [name for name in link_libraries() if _may_need(name, source) and has_library(compiler, name)]
+    return [*fast_linker(compiler), *(["-Wl,--as-needed", *(f"-l{name}" for name in wanted)] if wanted else [])]
+
+
+def _may_need(library: str, source: str) -> bool:
+    folders = [extra.header.split("/")[0] for extra in EXTRAS if extra.library == library and extra.header]
+    return not folders or any(re.search(rf'#\s*include\s*[<"]{re.escape(folder)}/', source) for folder in folders)
 
 
 @functools.cache

@@ -32,7 +32,8 @@ _LOCATED = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?:(?P<column>\d+):
 _REQUIRED = re.compile(rf"^{re.escape(SOLUTION_FILE)}:(?P<line>\d+):(?P<column>\d+):\s+required (?:from|by) ")
 _MAIN = Diagnostic("the solution defines main(); the test harness has its own: define only the function under "
                    "test (and its helpers)")
-_LINKER = re.compile(r"(?:undefined reference to|multiple definition of) `(?P<symbol>[^']*)'")
+# GNU ld (bfd) quotes a symbol `so', gold 'so'.
+_LINKER = re.compile(r"(?:undefined reference to|multiple definition of) [`'](?P<symbol>[^']*)'")
 
 
 def parse(stderr: str, function: str | None) -> tuple[Diagnostic, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import shutil
 import subprocess
 
 import pytest
@@ -317,3 +318,24 @@ def test_the_compiler_has_the_last_word_on_syntax(verifier):
     assert verdict.status is VerdictStatus.SYNTAX_ERROR and not verdict.masked
     assert verdict.stage(Stage.SYNTAX).diagnostics[0].line == 2
     assert "expected primary-expression" in verdict.stage(Stage.COMPILE).diagnostics[0].message
+
+
+def test_programs_link_only_the_libraries_they_may_need(monkeypatch):
+    compiler = CppBackend.compiler
+    if not build.has_library(compiler, "crypto"):
+        pytest.skip("libcrypto is not installed here (apt-get install libssl-dev)")
+    # An extra's library (crypto, for OpenSSL) only when the program includes a header of its folder.
+    assert "-lcrypto" not in build.link_options(compiler, "#include <vector>\nint f();\n")
+    assert "-lcrypto" in build.link_options(compiler, "#include<openssl/md5.h>\nint f();\n")
+    assert "-lcrypto" in build.link_options(compiler, '#  include "openssl/evp.h"\n')
+    # A library named in CODEKILN_CPP_LINK that no extra declares is linked into every program.
+    monkeypatch.setenv(build.LINK_ENV, "m")
+    assert build.link_options(compiler, "int f();\n")[-2:] == ["-Wl,--as-needed", "-lm"]
+    monkeypatch.setenv(build.LINK_ENV, "")
+    assert "-lcrypto" not in build.link_options(compiler, "#include <openssl/md5.h>\n")
+
+
+def test_the_fast_linker_is_gold_where_the_compiler_can_use_it():
+    expected = ("-fuse-ld=gold",) if shutil.which("ld.gold") else ()
+    assert build.fast_linker(CppBackend.compiler) == expected
+    assert build.link_options(CppBackend.compiler, "")[: len(expected)] == list(expected)

@@ -13,7 +13,7 @@ import pytest
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Isolation, Limits, available_levels
-from codekiln.testing import CONFORMANCE_PROBLEM
+from codekiln.testing import CONFORMANCE_PROBLEM, descendant_processes
 from codekiln.verdict import VerdictStatus as S
 from codekiln.verifier import Verifier
 
@@ -69,33 +69,12 @@ def test_switched_off_the_cold_path_runs_it():
         assert verifier.verify(cold_probe, _SEE_TRACES, "javascript").passed
 
 
-def _ahead_nodes() -> list[int]:
-    """Pids of this process's descendants running the warm harness (a node started ahead)."""
-    procs = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                procs[int(entry)] = (parent, handle.read().split(b"\0"))
-        except (OSError, IndexError, ValueError):
-            continue
-    found = []
-    for pid, (parent, cmdline) in procs.items():
-        if os.path.basename(cmdline[0]).startswith(b"node") and cmdline[1:3] == [b"kiln_harness.js", b"warm"]:
-            while parent > 1 and parent != os.getpid():
-                parent = procs.get(parent, (0,))[0]
-            if parent == os.getpid():
-                found.append(pid)
-    return found
-
-
 def test_a_killed_node_falls_back_to_the_cold_path():
     right = "function add(a, b) {\n  return a + b;\n}\n"
     wrong = "function add(a, b) {\n  return a - b;\n}\n"
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, right, "javascript").passed  # leaves a node started ahead
-        ahead = _ahead_nodes()
+        ahead = descendant_processes("node", "kiln_harness.js", "warm")
         assert ahead, "no node was started ahead of the next sample"
         for pid in ahead:
             os.kill(pid, signal.SIGKILL)
