@@ -239,7 +239,10 @@ class Zygote:
             pidfd = _procs.open_child_pidfd(first["child-pid"], popen.pid) if first else None
             if pidfd is None:
                 popen.wait()
-                raise SandboxError(f"bubblewrap could not start it: {_tail(stderr_fd)}")
+                why = _tail(stderr_fd)
+                host.close()
+                os.close(stderr_fd)
+                raise SandboxError(f"bubblewrap could not start it: {why}")
             started = _Started(popen, host, first["child-pid"], pidfd, stderr_fd)
             host.settimeout(START_TIMEOUT_S)
             try:
