@@ -21,6 +21,7 @@ from .test_verifier_service import metric  # noqa: E402
 #: One key per client: the rate limit and the A/B assignment follow the key.
 KEYS = [f"client-{i:03d}" for i in range(200)]
 RATE = 6  # requests per minute and key
+QUEUE = 4  # requests in progress at once
 SPLIT = 0.25
 REFERENCE = "def all_unique(values: list[int]) -> bool:\n    return len(set(values)) == len(values)"
 
@@ -39,7 +40,7 @@ def live(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
     arms = Arms(a=load_served_model(str(model_dirs["taught"]), "taught", backend="hf"),
                 b=load_served_model(str(model_dirs["untrained"]), "untrained", backend="hf"), split=SPLIT)
     store = SQLiteStore(tmp_path_factory.mktemp("store") / "generations.db")
-    limits = GenerationLimits(max_body_bytes=16 * 1024, queue_size=1, rate=f"{RATE}/minute", max_tries=4)
+    limits = GenerationLimits(max_body_bytes=16 * 1024, queue_size=QUEUE, rate=f"{RATE}/minute", max_tries=4)
     service = GenerationService(plugins, Scorer(serve_config(load_config(None)), plugins, verifier=verifier), store,
                                 arms, limits=limits)
     server = LiveServer(create_app(service, KEYS))
@@ -192,18 +193,36 @@ def test_keys_body_size_and_rate_are_enforced(live):
     assert metric(live, "codekiln_rejected_requests_total", reason="rate_limited") >= 1
 
 
-def test_a_full_queue_answers_503_with_retry_after(live):
-    slow = {"model": "untrained", "prompt": "def", "max_tokens": 256, "temperature": 1.0, "seed": 3}
-    thread = threading.Thread(target=post, args=(live, "/v1/completions", slow, 8))
-    thread.start()
-    deadline = time.monotonic() + 60
-    while httpx.get(live.url + "/healthz").json()["queue_depth"] < 1:
-        assert time.monotonic() < deadline, "the slow request was never admitted"
-        time.sleep(0.01)
-    refused = post(live, "/v1/completions", {"model": "untrained", "prompt": "x", "max_tokens": 1}, key=9)
-    thread.join()
+def test_waiting_requests_share_a_batch_and_a_full_queue_answers_503(live):
+    calls_before = httpx.get(live.url + "/healthz").json()["generate_calls"]["untrained"]
+    answers = {}
+
+    def send(key: int, max_tokens: int) -> None:
+        body = {"model": "untrained", "prompt": f"def f{key}(", "max_tokens": max_tokens, "temperature": 1.0}
+        answers[key] = post(live, "/v1/completions", body, key=key)
+
+    def wait_for_depth(depth: int) -> None:
+        deadline = time.monotonic() + 60
+        while httpx.get(live.url + "/healthz").json()["queue_depth"] < depth:
+            assert time.monotonic() < deadline, "the requests were never admitted"
+            time.sleep(0.01)
+
+    slow = threading.Thread(target=send, args=(190, 128))  # the model is busy with this one ...
+    slow.start()
+    wait_for_depth(1)
+    waiting = [threading.Thread(target=send, args=(key, 4)) for key in (191, 192, 193)]  # ... while these wait
+    for thread in waiting:
+        thread.start()
+    wait_for_depth(QUEUE)
+    refused = post(live, "/v1/completions", {"model": "untrained", "prompt": "x", "max_tokens": 1}, key=194)
+    for thread in (slow, *waiting):
+        thread.join()
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
-    assert refused.json()["error"]["message"].startswith("the queue is full")
+    assert refused.json()["error"]["message"].startswith(f"the queue is full ({QUEUE} requests in progress)")
+    assert [answers[key].status_code for key in (190, 191, 192, 193)] == [200] * 4
+    assert all(len(answers[key].json()["choices"]) == 1 for key in (191, 192, 193))
+    # The slow request alone, then the three that waited behind it with the same settings, together.
+    assert httpx.get(live.url + "/healthz").json()["generate_calls"]["untrained"] == calls_before + 2
 
 
 def test_the_ab_split_is_sticky_per_key_near_its_ratio_and_counted_per_arm(live):
@@ -244,6 +263,7 @@ def test_openapi_and_healthz_describe_the_service(live):
             "/review"} <= set(paths)
     health = httpx.get(live.url + "/healthz").json()
     assert health["models"] == {"a": "taught", "b": "untrained", "fallback": None} and health["split"] == SPLIT
+    assert set(health["generate_calls"]) == {"taught", "untrained"}
 
 
 def test_the_docs_examples_ask_and_print_what_the_page_says(live, capsys):

@@ -304,8 +304,8 @@ class GenerationService:
         model, best, fallback, sampled = primary, None, None, 0
 
         def render(model: ServedModel, attempt: int) -> tuple[list[str], SamplingParams]:
-            params = attrs.evolve(job.params, seed=job.params.seed + attempt,
-                                  stop=(*job.params.stop, *model.stop(job.native)))
+            seed = None if job.params.seed is None else job.params.seed + attempt  # each try samples anew
+            params = attrs.evolve(job.params, seed=seed, stop=(*job.params.stop, *model.stop(job.native)))
             return [model.prompt(job.request_text, language=job.language, native=job.native)], params
 
         try:

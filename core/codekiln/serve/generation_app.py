@@ -10,7 +10,6 @@ the schema needs ``Authorization: Bearer KEY`` when keys are configured. Every e
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Collection
 from typing import Any, Literal
@@ -60,7 +59,8 @@ class GenerateIn(BaseModel):
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.7, ge=0, le=2)
     top_p: float = Field(default=1.0, gt=0, le=1)
-    seed: int | None = None
+    seed: int | None = Field(default=None, description="Repeatable answers: the request is then generated alone, "
+                                                       "not in a batch with others.")
 
 
 class GenerateOut(BaseModel):
@@ -121,10 +121,6 @@ class ChatIn(_OpenAIIn):
     max_completion_tokens: int | None = Field(default=None, ge=1)
 
 
-def _seed(given: int | None) -> int:
-    return secrets.randbelow(2**31) if given is None else given
-
-
 def _stops(stop: str | list[str] | None) -> tuple[str, ...]:
     return (stop,) if isinstance(stop, str) else tuple(stop or ())
 
@@ -151,7 +147,7 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
         who = client(request, key)
         async with service.admitted(who):
             params = SamplingParams(n=body.candidates, max_new_tokens=body.max_tokens, temperature=body.temperature,
-                                    top_p=body.top_p, seed=_seed(body.seed))
+                                    top_p=body.top_p, seed=body.seed)
             job = await service.job(language=body.language, prompt=body.prompt, problem_id=body.problem_id,
                                     dataset=body.dataset, signature=body.signature, tests=body.tests,
                                     constraints=body.constraints.model_dump(exclude_defaults=True), params=params,
@@ -165,7 +161,7 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
         who = client(request, key)
         async with service.admitted(who):
             params = SamplingParams(n=body.n, max_new_tokens=max_tokens, temperature=body.temperature,
-                                    top_p=body.top_p, stop=_stops(body.stop), seed=_seed(body.seed))
+                                    top_p=body.top_p, stop=_stops(body.stop), seed=body.seed)
             done = await service.complete(body.model, prompts, messages, params, key=key, client=who,
                                           request=body.model_dump(exclude_unset=True))
         choices, completion_tokens = [], 0
@@ -226,6 +222,7 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
         return {"status": "ok", "queue_depth": service.queue_depth,
                 "models": {"a": arms.a.name, "b": arms.b and arms.b.name,
                            "fallback": arms.fallback and arms.fallback.name},
+                "generate_calls": {m.name: m.calls for m in arms.all()},  # batches: fewer than the requests
                 "split": arms.split if arms.b else None, "limits": attrs.asdict(service.limits)}
 
     @app.get("/metrics", summary="Prometheus metrics")

@@ -2,9 +2,12 @@
 its generator (:func:`codekiln.train.generation.make_generator`: vLLM when it can run the model here, else
 Hugging Face ``generate``) and its prompt format (:mod:`codekiln.train.prompts`).
 
-Generation blocks, so each model generates in a thread of its own, one call at a time; the event loop only
-waits for it, with a timeout. A call that times out is abandoned, not killed (neither backend can stop
-mid-sequence): it finishes in its thread and the next call of that model waits for it.
+Generation blocks, so each model generates in a thread of its own, one batch at a time; the event loop only
+waits for it, with a timeout. Requests that wait for the model with the same sampling settings (and no seed
+of their own) are generated together, in one batch: that is where a busy service's throughput comes from. A
+batch that fails is retried request by request, so one bad request fails alone. A call that times out is
+abandoned, not killed (neither backend can stop mid-sequence): it finishes in its thread, and what waits
+behind it waits for it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
+import secrets
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +45,10 @@ class ModelFailure(CodekilnError):
         self.model, self.kind = model, kind
 
 
+#: The most requests generated together in one batch.
+MAX_BATCH = 16
+
+
 @attrs.frozen
 class SamplingParams:
     n: int = 1
@@ -47,7 +56,15 @@ class SamplingParams:
     temperature: float = 0.7
     top_p: float = 1.0
     stop: tuple[str, ...] = ()
-    seed: int = 0
+    #: None: any seed (the request may share a batch); a number: these completions, generated alone.
+    seed: int | None = None
+
+
+@attrs.frozen
+class _Waiting:
+    prompts: list[str]
+    params: SamplingParams
+    answer: concurrent.futures.Future
 
 
 def model_version(directory: str | Path) -> str:
@@ -81,6 +98,10 @@ class ServedModel:
         # The format the model was trained with when codekiln saved it, else its tokenizer's ("auto").
         self.prompt_format = resolve_prompt_format(policy.tokenizer, policy.prompt_format or "auto")
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"generate-{name}")
+        self._waiting: list[_Waiting] = []
+        self._lock = threading.Lock()
+        #: How many generate calls (batches) ran.
+        self.calls = 0
 
     def prompt(self, request: str, *, language: str, native: bool) -> str:
         """The text this model continues for ``request``, in its own prompt format."""
@@ -104,7 +125,10 @@ class ServedModel:
                        timeout_s: float) -> list[list[Completion]]:
         """``params.n`` completions per prompt; :class:`ModelFailure` when the model raises or takes longer
         than ``timeout_s`` (waiting for its thread included)."""
-        future = self._thread.submit(self._generate, list(prompts), params)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._waiting.append(_Waiting(list(prompts), params, future))
+        self._thread.submit(self._generate_waiting)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
         except TimeoutError:
@@ -114,10 +138,43 @@ class ServedModel:
             raise ModelFailure(self.name, "error", f"model '{self.name}' failed: {type(exc).__name__}: "
                                                    f"{' '.join(str(exc).split())[:300]}") from exc
 
+    def _generate_waiting(self) -> None:
+        """In the model's thread: the oldest waiting request, with those that can share its batch."""
+        with self._lock:
+            if not self._waiting:
+                return  # an earlier batch took this call's request
+            first = self._waiting[0].params
+            batch = [w for w in self._waiting if w.params == first and first.seed is None][:MAX_BATCH] \
+                or [self._waiting[0]]
+            for waiting in batch:
+                self._waiting.remove(waiting)
+        # Requests whose caller stopped waiting (a timeout) are dropped, not generated.
+        batch = [w for w in batch if w.answer.set_running_or_notify_cancel()]
+        if not batch:
+            return
+        try:
+            groups = self._generate([p for w in batch for p in w.prompts], first)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].answer.set_exception(exc)
+                return
+            groups = None  # retried one by one below: a bad request fails alone
+        for waiting in batch:
+            if groups is None:
+                try:
+                    waiting.answer.set_result(self._generate(waiting.prompts, waiting.params))
+                except Exception as exc:
+                    waiting.answer.set_exception(exc)
+                continue
+            waiting.answer.set_result(groups[:len(waiting.prompts)])
+            groups = groups[len(waiting.prompts):]
+
     def _generate(self, prompts: list[str], params: SamplingParams) -> list[list[Completion]]:
-        return self.generator.generate(prompts, n=params.n, temperature=params.temperature, top_p=params.top_p,
-                                       top_k=0, max_new_tokens=params.max_new_tokens, stop=params.stop,
-                                       seed=params.seed)
+        seed = secrets.randbelow(2**31) if params.seed is None else params.seed
+        groups = self.generator.generate(prompts, n=params.n, temperature=params.temperature, top_p=params.top_p,
+                                         top_k=0, max_new_tokens=params.max_new_tokens, stop=params.stop, seed=seed)
+        self.calls += 1
+        return groups
 
     def close(self) -> None:
         self._thread.shutdown(wait=True, cancel_futures=True)
