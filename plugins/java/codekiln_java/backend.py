@@ -50,7 +50,7 @@ from codekiln.verifier.runner import SandboxRunner
 from . import native, warm
 from . import source as java_source
 from .javac import COMPILE_LIMITS, JAVAC_OPTIONS, JavacRun, class_files, parse_diagnostics
-from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, runtime_jar
+from .jdk import JVM_OPTIONS, MIN_MAJOR, find_jdk, javac_archive, launch_archive, runtime_jar
 from .profile import PROFILE
 
 __all__ = ["COMPILE_LIMITS", "MIN_RUN_MEMORY_MB", "JavaBackend"]
@@ -214,8 +214,13 @@ def _start_run_ahead(jdk: Any, source: Source, runner: SandboxRunner) -> None:
     under is left for the run stage to report."""
     if runner.limits.memory_mb >= MIN_RUN_MEMORY_MB:
         limits = _run_limits(runner)
-        argv = _java(jdk, limits, "kiln.Launch", java_source.HARNESS_CLASS, *_harness_args(source, limits))
-        warm.start_run(argv, runtime_jar(jdk), jdk.ro_paths, attrs.evolve(runner, limits=limits), source)
+        archive = launch_archive(jdk)
+        argv = _java(jdk, limits, "kiln.Launch", java_source.HARNESS_CLASS, *_harness_args(source, limits),
+                     archive=archive)
+        # With the archive, the cached kiln.jar it holds for is on the class path (read-only), not a copy.
+        files = {} if archive is not None else {"kiln.jar": runtime_jar(jdk)}
+        ro_paths = (*jdk.ro_paths, *archive) if archive is not None else jdk.ro_paths
+        warm.start_run(argv, files, ro_paths, attrs.evolve(runner, limits=limits), source)
 
 
 def _harness_args(source: Source, limits: Limits) -> tuple[str, str]:
@@ -232,11 +237,18 @@ def _run_limits(runner: SandboxRunner) -> Limits:
     return limits
 
 
-def _java(jdk: Any, limits: Limits, main_class: str, *args: str) -> list[str]:
+def _java(jdk: Any, limits: Limits, main_class: str, *args: str, archive: tuple[str, str] | None = None) -> list[str]:
     """``java`` with the heap capped at half the memory limit, so that the solution running out of memory
-    throws ``OutOfMemoryError`` instead of crashing the JVM, and the JVM's warnings on stderr."""
-    return [jdk.java, *JVM_OPTIONS, f"-Xmx{limits.memory_mb // 2}m", "-Xlog:disable", "-Xlog:all=warning:stderr",
-            "-Dfile.encoding=UTF-8", "-cp", ".:kiln.jar", main_class, *args]
+    throws ``OutOfMemoryError`` instead of crashing the JVM, and the JVM's warnings on stderr. ``archive``:
+    a CDS archive and the kiln.jar it holds for (:func:`codekiln_java.jdk.launch_archive`), else the
+    JDK's own archive and kiln.jar in the work dir."""
+    command = [jdk.java, *JVM_OPTIONS, f"-Xmx{limits.memory_mb // 2}m", "-Xlog:disable", "-Xlog:all=warning:stderr",
+               "-Dfile.encoding=UTF-8"]
+    class_path = ".:kiln.jar"
+    if archive is not None:
+        command.append(f"-XX:SharedArchiveFile={archive[0]}")
+        class_path = f".:{archive[1]}"
+    return [*command, "-cp", class_path, main_class, *args]
 
 
 def _stack_bytes(limits: Limits) -> int:

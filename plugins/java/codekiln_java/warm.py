@@ -177,12 +177,13 @@ def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: Sandb
         return compiled
 
 
-def start_run(argv: list[str], jar: bytes, ro_paths: tuple[str, ...], runner: SandboxRunner, token: Any) -> None:
+def start_run(argv: list[str], files: Mapping[str, bytes], ro_paths: tuple[str, ...], runner: SandboxRunner,
+              token: Any) -> None:
     """Start the JVM for the sample being compiled (``token`` names it): ``argv`` runs ``kiln.Launch``."""
     warm = _warm()
     end_run()
     try:
-        proc = runner.spawn(argv, files={"kiln.jar": jar}, ro_paths=ro_paths, ahead=True)
+        proc = runner.spawn(argv, files=files, ro_paths=ro_paths, ahead=True)
     except SandboxError:  # this process is stopping: the sample goes cold, if it goes on at all
         return
     with warm.lock:

@@ -17,11 +17,11 @@ from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Isolation, Limits, available_levels
 from codekiln.testing import CONFORMANCE_PROBLEM
 from codekiln.verdict import VerdictStatus as S
-from codekiln.verifier import Verifier
+from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.runner import SandboxRunner
 from codekiln.verifier.warm import close_all, take_fallbacks
 from codekiln_java import JavaBackend
-from codekiln_java.jdk import find_jdk
+from codekiln_java.jdk import JVM_OPTIONS, find_jdk, launch_archive
 
 pytestmark = [
     pytest.mark.skipif(find_jdk() is None, reason="no JDK installed"),
@@ -146,6 +146,16 @@ def test_switched_off_nothing_warm_runs():
         assert _our_processes(b"kiln.CompileServer") == []
 
 
+def test_the_compile_servers_end_with_the_verifier():
+    samples = [Sample(CONFORMANCE_PROBLEM, RIGHT.replace("a + b", f"a + b + {i} - {i}"), "java") for i in range(4)]
+    with Verifier(make_plugins(), workers=2, cache=False) as verifier:
+        assert all(v.passed for v in verifier.verify_batch(samples))
+        servers = _our_processes(b"kiln.CompileServer")  # in the workers
+        assert servers
+    # The workers, told to stop, ended their servers (and the servers' sandboxes) before exiting.
+    assert not [pid for pid in servers if os.path.exists(f"/proc/{pid}")]
+
+
 def test_a_killed_compile_server_falls_back_to_javac():
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
@@ -216,3 +226,14 @@ def test_both_paths_give_the_same_diagnostics(code):
     assert verdicts[True].status is verdicts[False].status is S.COMPILE_ERROR, verdicts
     assert verdicts[True].diagnostics == verdicts[False].diagnostics
     assert not verdicts[True].warm_fallbacks
+
+
+def test_the_jvm_started_ahead_loads_the_harness_from_its_cds_archive():
+    jdk = find_jdk()
+    archive = launch_archive(jdk)
+    assert archive is not None, "no CDS archive for kiln.Launch could be made"
+    # In the sandbox, as a run sees it (the archive and its jar read-only); -Xshare:on fails if it cannot map it.
+    argv = [jdk.java, *JVM_OPTIONS, "-Xshare:on", f"-XX:SharedArchiveFile={archive[0]}", "-Xmx128m",
+            "-Xlog:class+load=info:stdout", "-cp", f".:{archive[1]}", "kiln.Launch", "KilnMain"]
+    result = SandboxRunner(Limits(memory_mb=256, memory_kind="data")).run(argv, ro_paths=(*jdk.ro_paths, *archive))
+    assert b"kiln.Harness source: shared objects file (top)" in result.stdout, result.stderr[-500:]
