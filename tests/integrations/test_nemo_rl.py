@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from codekiln.datasets import load_dataset
-from codekiln.errors import CodekilnError, ConfigError, DataError
+from codekiln.errors import CodekilnError, ConfigError, DataError, ToolchainMissing
 from codekiln.feedback import render_feedback
 from codekiln.integrations import nemo_rl
 from codekiln.jsonio import to_json
@@ -346,3 +346,29 @@ def test_the_processor_in_the_completion_format_and_a_prompt_too_long(tokenizer,
         nemo_rl.codekiln_data_processor({"dataset": "builtin", "task_id": "average"}, None, tokenizer, None, idx=3)
     with pytest.raises(DataError, match="dataset 'builtin': no problem in python in split 'rl'"):
         nemo_rl.dataset_rows("builtin", ["python"], split="rl")
+
+
+# -- the example -------------------------------------------------------------------------------------------------
+
+
+def test_the_example_config_makes_the_env_and_its_data():
+    """examples/nemo_rl: the env section is a valid cfg, the data section finds prompts, the launcher compiles
+    (it imports NeMo RL's GRPO, which needs Python ≥ 3.12 and GPUs; test_nemo_rl_rollout.py runs its setup)."""
+    from pathlib import Path
+
+    import yaml
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "nemo_rl"
+    config = yaml.safe_load((example / "grpo_codekiln_1B.yaml").read_text(encoding="utf-8"))
+    cfg = config["env"]["codekiln"]
+    assert cfg["max_turns"] == config["grpo"]["max_rollout_turns"]
+    try:
+        nemo_rl.CodekilnEnvironment(cfg).shutdown()
+    except ToolchainMissing as exc:
+        pytest.skip(f"the example's languages need a toolchain not installed here: {exc}")
+    settings = config["data"]["codekiln"]
+    train = nemo_rl.dataset_rows(settings["dataset"], settings["languages"], split=settings["train_split"])
+    held_out = nemo_rl.dataset_rows(settings["dataset"], settings["languages"], split=settings["validation_split"])
+    assert not {r["task_id"] for r in train} & {r["task_id"] for r in held_out}
+    launcher = example / "run_grpo_codekiln.py"
+    compile(launcher.read_text(encoding="utf-8"), str(launcher), "exec")  # no __pycache__ left in the tree

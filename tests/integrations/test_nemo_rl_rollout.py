@@ -31,6 +31,8 @@ except Exception as exc:  # NeMo RL asserts versions at import time
 
 TASKS = ("average", "reverse_words")
 MAX_NEW_TOKENS = 24
+#: Garbage can take the parser past its time budget on a loaded machine: still a syntax error, other words.
+PARSE_BUDGET = "too hard to parse"
 #: NeMo RL main takes dict rewards; v0.7.0 only tensors.
 DICT_REWARDS = "dict" in str(EnvironmentReturn.__annotations__["rewards"])
 
@@ -184,8 +186,12 @@ def test_two_turn_rollout_debugs_from_feedback(rollout, policy, environments, sc
             continue  # an untrained model's answer passes only by chance: its episode ends at once
         feedback_turns += 1
         assert [m["role"] for m in log] == ["user", "assistant", "user", "assistant", "user"]
-        template = info["feedback_template"]
-        assert log[2]["content"] == template.replace(nemo_rl.FEEDBACK, render_feedback(first.verdict))
+        before, after = info["feedback_template"].split(nemo_rl.FEEDBACK)
+        observed, expected = log[2]["content"], before + render_feedback(first.verdict) + after
+        if PARSE_BUDGET in observed + expected:  # the verdict depends on the machine's load; the rest does not
+            assert observed.startswith(before + "Your Python code has a syntax error.") and observed.endswith(after)
+        else:
+            assert observed == expected
         last = expected_reward(scorer, info, answers(log)[1])
         assert float(final["total_reward"][i]) == pytest.approx(last.reward or 0.0)  # the last answer's reward
     assert feedback_turns >= 3
@@ -193,3 +199,40 @@ def test_two_turn_rollout_debugs_from_feedback(rollout, policy, environments, sc
     if DICT_REWARDS:  # NeMo RL main keeps each component as a batch column beside the total
         components = final["reward/all_tests"] + final["reward/syntax"]
         assert torch.allclose(components, final["total_reward"])
+
+
+def test_the_example_config_over_nemo_rls_defaults_sets_up_data_and_env(policy, environments):
+    """examples/nemo_rl: its YAML merged over NeMo RL's grpo_math_1B.yaml as the launcher merges them, then
+    setup_data with NeMo RL's AllTaskProcessedDataset and create_env. (The launcher itself imports NeMo RL's
+    GRPO, which does not import on Python 3.11: MasterConfig needs 3.12's TypedDict.)"""
+    from pathlib import Path
+
+    import nemo_rl as nemo_rl_package
+    import ray
+    from nemo_rl.utils.config import load_config, register_omegaconf_resolvers
+    from omegaconf import OmegaConf
+
+    register_omegaconf_resolvers()
+    base = Path(nemo_rl_package.__file__).resolve().parent.parent / "examples" / "configs" / "grpo_math_1B.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "nemo_rl" / "grpo_codekiln_1B.yaml"
+    config = OmegaConf.to_container(OmegaConf.merge(load_config(str(base)), load_config(str(example))), resolve=True)
+    assert config["grpo"]["max_rollout_turns"] == config["env"]["codekiln"]["max_turns"] == 2
+    assert config["data"]["max_input_seq_length"] == config["policy"]["max_total_sequence_length"] == 2048
+    assert config["loss_fn"] and config["cluster"]  # the rest comes from NeMo RL's own defaults
+
+    config["data"]["codekiln"]["languages"] = ["python"]  # keep the test small
+    train, validation, task_to_env, val_task_to_env = nemo_rl.setup_data(policy.tokenizer, config["data"],
+                                                                         config["env"])
+    try:
+        assert task_to_env["codekiln"] is val_task_to_env["codekiln"]
+        assert len(train) > len(validation) > 0
+        datum = train[0]
+        assert datum["task_name"] == "codekiln" and datum["extra_env_info"]["dataset"] == "families"
+        reference = next(p for p in nemo_rl._Session.get().problems.get(
+            where="test", dataset="families", task_id=datum["extra_env_info"]["task_id"]).references.values())
+        log = [*datum["message_log"], {"role": "assistant", "content": f"```python\n{reference}```"}]
+        result = ray.get(task_to_env["codekiln"].step.remote([log], [datum["extra_env_info"]]))
+        assert result.rewards.tolist() == [1.0] and result.terminateds.tolist() == [True]
+    finally:
+        ray.get(task_to_env["codekiln"].shutdown.remote())
+        ray.kill(task_to_env["codekiln"])

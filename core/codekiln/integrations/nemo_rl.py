@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from ..verdict import Verdict
 
 __all__ = ["ACTOR_CLASS_FQN", "ENV_NAME", "FEEDBACK", "PROCESSOR_NAME", "CodekilnEnvironment", "EnvironmentReturn",
-           "codekiln_data_processor", "dataset_rows", "register"]
+           "codekiln_data_processor", "dataset_rows", "register", "setup_data"]
 
 ENV_NAME = "codekiln"
 PROCESSOR_NAME = "codekiln_data_processor"
@@ -399,6 +399,37 @@ def dataset_rows(dataset: str, languages: Sequence[str], *, split: str | None = 
         raise DataError(f"dataset '{dataset}': no problem in {', '.join(names)}"
                         + (f" in split '{split}'" if split else "") + f" with difficulty ≤ {max_difficulty}")
     return rows
+
+
+def setup_data(tokenizer: Any, data_config: Mapping[str, Any], env_configs: Mapping[str, Any]) -> tuple[
+        Any, Any, dict[str, Any], dict[str, Any]]:
+    """What NeMo RL's ``setup_response_data`` returns, for codekiln: the training and validation datasets
+    (NeMo RL's ``AllTaskProcessedDataset`` over :func:`dataset_rows`, processed by
+    :func:`codekiln_data_processor`) and the task-to-environment maps, one codekiln env actor (made by
+    ``create_env`` from ``env_configs["codekiln"]``) shared by both. ``data_config["codekiln"]`` holds
+    ``dataset``, ``languages``, ``train_split``, ``validation_split`` (None: no validation set),
+    ``max_difficulty`` and ``prompt_format``; ``data_config["max_input_seq_length"]`` bounds the prompts.
+    Call :func:`register` first."""
+    from nemo_rl.data.datasets import AllTaskProcessedDataset
+    from nemo_rl.data.interfaces import TaskDataSpec
+    from nemo_rl.environments.utils import create_env
+
+    settings = data_config["codekiln"]
+    task_spec = TaskDataSpec(task_name=ENV_NAME)
+    processors = {ENV_NAME: (task_spec, codekiln_data_processor)}
+
+    def processed(split: str | None) -> Any:
+        rows = dataset_rows(settings["dataset"], settings["languages"], split=split,
+                            max_difficulty=settings.get("max_difficulty", 5))
+        for row in rows:
+            row["prompt_format"] = settings.get("prompt_format", "auto")
+        return AllTaskProcessedDataset(rows, tokenizer, task_spec, processors,
+                                       max_seq_length=data_config["max_input_seq_length"])
+
+    train = processed(settings.get("train_split"))
+    validation = processed(settings["validation_split"]) if settings.get("validation_split") else None
+    env = create_env(ENV_NAME, dict(env_configs[ENV_NAME]))
+    return train, validation, {ENV_NAME: env}, {ENV_NAME: env}
 
 
 # -- registration --------------------------------------------------------------------------------------------------
