@@ -53,7 +53,13 @@ _CAPABILITY_VERSION_3 = 0x20080522
 MAX_FILES = 65536  # inodes of the work dir, as a cold run's (``_workdir``)
 SANDBOX_DIR = "/sandbox"
 
+# Looked up here, once: what a run's processes would first look up or build themselves (ctypes' function
+# objects and array types) would cost each run its own copy.
 _libc = ctypes.CDLL(None, use_errno=True)
+_mount, _prctl, _capset, _unshare = _libc.mount, _libc.prctl, _libc.capset, _libc.unshare
+_CapHeader, _CapData = ctypes.c_uint32 * 2, ctypes.c_uint32 * 6
+with open("/proc/sys/kernel/cap_last_cap", "rb") as _file:
+    LAST_CAP = int(_file.read())
 
 
 class SetupError(Exception):
@@ -66,7 +72,7 @@ def _check(status, what):
 
 
 def _mount_tmpfs(target, options):
-    _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
+    _check(_mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
            f"mount a tmpfs on {target}")
 
 
@@ -96,17 +102,15 @@ def _write_files(names, fds, uid):
 
 
 def _drop_privileges(uid):
-    with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as file:
-        last_cap = int(file.read())
-    for cap in range(last_cap + 1):
-        _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop the capability bounding set")
+    for cap in range(LAST_CAP + 1):
+        _check(_prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop the capability bounding set")
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # this clears the permitted and effective sets
-    header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (two words each): all empty
-    _check(_libc.capset(header, data), "clear the capabilities")
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no-new-privileges")
+    header = _CapHeader(_CAPABILITY_VERSION_3, 0)
+    data = _CapData()  # effective, permitted, inheritable (two words each): all empty
+    _check(_capset(header, data), "clear the capabilities")
+    _check(_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no-new-privileges")
 
 
 def _report(fd, row):
@@ -141,7 +145,7 @@ def _start_pid1(request, fds):
     """The run's pid 1: returns in the run's command, confined; else waits for it, reports and exits."""
     status = fds["status"][0]
     try:
-        _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+        _check(_mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
         command = os.fork()
         if command == 0:
             os.close(fds["kill"][0])
@@ -168,9 +172,9 @@ def _start_run(request, fds):
     run's command, confined."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; pid 1 must wait for the command
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS), "unshare")
+        _check(_unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS), "unshare")
         # Nothing mounted from here on may reach the zygote's mount namespace.
-        _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+        _check(_mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
         scratch = request["scratch_bytes"]
         _mount_tmpfs(SANDBOX_DIR, f"size={scratch},nr_inodes={MAX_FILES},mode=0755")
         _mount_tmpfs("/tmp", f"size={scratch},mode=1777")
