@@ -14,7 +14,7 @@ import pytest
 httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
 
-from .test_serve_verifier_cli import codekiln, free_port, group_alive  # noqa: E402
+from .test_serve_verifier_cli import codekiln, free_port, group_alive, wait_until_up  # noqa: E402
 
 
 @pytest.mark.parametrize(("args", "error"), [
@@ -56,14 +56,7 @@ def test_serves_the_default_model_and_stops_cleanly_on_sigterm(tmp_path, model_d
                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(url + "/healthz")
-                break
-            except httpx.ConnectError:
-                assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
+        wait_until_up(url, server, 120)
         body = {"language": "python", "problem_id": "all_unique", "max_tokens": 8, "tries": 1, "candidates": 1}
         assert httpx.post(url + "/v1/generate", json=body).status_code == 401
         answer = httpx.post(url + "/v1/generate", json=body, headers={"Authorization": "Bearer secret-2"},

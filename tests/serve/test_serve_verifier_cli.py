@@ -69,14 +69,7 @@ def test_serves_with_a_key_file_and_stops_cleanly_on_sigterm(tmp_path):
                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(url + "/healthz")
-                break
-            except httpx.ConnectError:
-                assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.1)
+        wait_until_up(url, server, 60)
         sample = {"dataset": "builtin", "task_id": "all_unique", "language": "python",
                   "completion": "def all_unique(values):\n    return len(set(values)) == len(values)\n"}
         assert httpx.post(url + "/v1/verify", json={"samples": [sample]}).status_code == 401
@@ -96,6 +89,18 @@ def test_serves_with_a_key_file_and_stops_cleanly_on_sigterm(tmp_path):
         assert time.monotonic() < deadline, subprocess.run(["ps", "-o", "pid,args", "-g", str(server.pid)],
                                                            capture_output=True, text=True).stdout
         time.sleep(0.1)
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float) -> None:
+    """Until the service at ``url`` answers; fails if its process ends or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(url + "/healthz")
+            return
+        except httpx.ConnectError:
+            assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
 
 
 def group_alive(pgid: int) -> bool:
