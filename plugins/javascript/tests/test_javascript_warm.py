@@ -5,7 +5,9 @@ solution and runs its tests; nothing of one sample reaches the next; a broken on
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 
 import pytest
@@ -15,7 +17,7 @@ from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Isolation, Limits, available_levels
 from codekiln.testing import CONFORMANCE_PROBLEM, descendant_processes
 from codekiln.verdict import VerdictStatus as S
-from codekiln.verifier import Verifier
+from codekiln.verifier import Sample, Verifier
 
 pytestmark = pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None,
                                 reason="the namespaces sandbox level is unavailable here")
@@ -111,3 +113,24 @@ def test_both_paths_give_the_same_verdict(warm, code, status, line):
     assert verdict.status is status and not verdict.warm_fallbacks, verdict
     if line is not None:
         assert verdict.diagnostics[0].line == line and verdict.diagnostics[0].message.startswith("SyntaxError"), verdict
+
+
+def test_a_closed_verifier_leaves_no_node_behind(monkeypatch):
+    # The workers' work dirs go to a private TMPDIR (read again by the pool's fresh processes), so that what a
+    # node started ahead leaves (its mounted work dir) is found there and nothing else is.
+    tmpdir = tempfile.mkdtemp(prefix="codekiln-warm-js-")
+    try:
+        os.chmod(tmpdir, 0o755)
+        monkeypatch.setenv("TMPDIR", tmpdir)
+        right = "function add(a, b) {\n  return a + b;\n}\n"
+        samples = [Sample(CONFORMANCE_PROBLEM, right + f"// {i}\n", "javascript") for i in range(4)]
+        with Verifier(make_plugins(), workers=2, cache=False) as verifier:
+            assert all(v.passed for v in verifier.verify_batch(samples))
+            assert descendant_processes("node", "kiln_harness.js", "warm"), "no node was started ahead"
+        # Closing the verifier stopped its idle workers, and each ended the node it kept ahead first.
+        assert not descendant_processes("node", "kiln_harness.js", "warm")
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            assert tmpdir not in handle.read()
+        assert not os.listdir(tmpdir)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
