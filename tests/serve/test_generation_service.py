@@ -294,3 +294,16 @@ def test_the_docs_examples_ask_and_print_what_the_page_says(live, capsys):
 
     config = serve_config(load_config(examples / "serve_config.yaml"))
     assert config.rewards == SERVE_REWARDS and config.reward_params == {"constraints": {"max_lines": 80}}
+
+
+def test_a_model_version_is_its_content_and_names_stay_apart(model_dirs, tmp_path):
+    import shutil
+
+    from codekiln.serve.models import model_names, model_version
+
+    copy = shutil.copytree(model_dirs["untrained"], tmp_path / "elsewhere" / "copy")
+    assert model_version(copy) == model_version(model_dirs["untrained"])
+    (copy / "config.json").write_text((copy / "config.json").read_text().replace("10000.0", "20000.0"))
+    assert model_version(copy) != model_version(model_dirs["untrained"])
+    assert model_names([str(tmp_path / "a" / "final"), str(tmp_path / "b" / "final"), str(tmp_path / "b" / "x")]) \
+        == ["a/final", "b/final", "x"]
