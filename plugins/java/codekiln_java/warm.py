@@ -10,8 +10,9 @@ warm-up) and ``java KilnMain``. The warm path:
   gets a compiler context of its own, so what one sample's source does to the compiler (symbols, errors,
   warnings) is gone for the next; only the JDK's and kiln.jar's classes, read-only, stay. Its answer is
   what ``javac`` prints (the same diagnostics, positions and counts) and the class files it writes. Its
-  wall time runs from each request: idle for :data:`SERVER_IDLE_S` it is ended by the sandbox. It is
-  replaced after :data:`MAX_COMPILES` compiles, and after anything unusual (a crash within javac, a
+  wall time runs from each request: idle for :data:`SERVER_IDLE_S` it is ended by the sandbox (one idle
+  for half that is replaced before it is used). It is replaced after :data:`MAX_COMPILES` compiles, and
+  after anything unusual (a crash within javac, a
   compile past javac's budget, a server found dead): that sample is compiled by a ``javac`` of its own,
   as on the cold path, and the fallback is recorded (:func:`codekiln.verifier.warm.note_fallback`).
 - **Run**: the sample's JVM is started, in a fresh sandbox of its own, when its compile begins
@@ -34,6 +35,7 @@ import json
 import os
 import struct
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -74,12 +76,14 @@ class _Server:
                 "kiln.jar", *JAVAC_OPTIONS]
         self.key = (jdk, runner.isolation)
         self.compiles = 0
+        self.used_at = time.monotonic()
         self._proc = attrs.evolve(runner, limits=_SERVER_LIMITS).spawn(
             ["/bin/sh", "-c", 'exec "$@" 1>&3 3>&-', "sh", *argv], files={"kiln.jar": jar}, ro_paths=jdk.ro_paths,
             ahead=True, helper=True)
 
     def compile(self, sources: Mapping[str, str], meanwhile: Callable[[], None]) -> JavacRun | str:
         self._proc.start_clock()  # each request starts the idle time anew
+        self.used_at = time.monotonic()
         sent = self._proc.send(_files_request({name: text.encode("utf-8") for name, text in sources.items()}))
         meanwhile()
         if not sent:
@@ -158,7 +162,8 @@ def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: Sandb
     warm = _warm()
     with warm.lock:
         server = warm.server
-        if server is not None and (server.key != (jdk, runner.isolation) or server.compiles >= MAX_COMPILES):
+        if server is not None and (server.key != (jdk, runner.isolation) or server.compiles >= MAX_COMPILES
+                                   or time.monotonic() - server.used_at > SERVER_IDLE_S / 2):
             server.close()
             server = warm.server = None
         if server is None:

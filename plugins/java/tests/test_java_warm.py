@@ -156,6 +156,18 @@ def test_the_compile_servers_end_with_the_verifier():
     assert not [pid for pid in servers if os.path.exists(f"/proc/{pid}")]
 
 
+def test_a_server_idle_long_is_replaced_before_use(monkeypatch):
+    monkeypatch.setattr("codekiln_java.warm.SERVER_IDLE_S", 0.6)  # replaced once idle for 0.3 s
+    with _verifier() as verifier:
+        assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
+        before = _our_processes(b"kiln.CompileServer")
+        time.sleep(0.5)
+        verdict = verifier.verify(CONFORMANCE_PROBLEM, WRONG, "java")
+        assert verdict.status is S.WRONG_ANSWER and not verdict.warm_fallbacks, verdict
+        after = _our_processes(b"kiln.CompileServer")
+    assert len(before) == len(after) == 1 and before != after
+
+
 def test_a_killed_compile_server_falls_back_to_javac():
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
