@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import abc
 import json
-import shutil
-import tempfile
 import time
 from typing import Any, NamedTuple
 
@@ -82,22 +80,7 @@ def by_name(task_id: str = "average", language: str = "python", *, chat: bool = 
             "feedback_template": f"\n{nemo_rl.FEEDBACK}\n```{language}\n"}
 
 
-# -- fixtures: one Ray instance and two environment actors for the module ------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Ray instance of 2 CPUs for this module; its own short temp dir (Ray's socket paths are long)."""
-    temp = tempfile.mkdtemp(prefix="ray")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAY_AUTH_MODE", "disabled")  # no token written to ~/.ray
-        ray.init(num_cpus=2, _temp_dir=temp, include_dashboard=False, log_to_driver=False,
-                 object_store_memory=80 * 1024 * 1024)
-        try:
-            yield
-        finally:
-            ray.shutdown()
-            shutil.rmtree(temp, ignore_errors=True)
+# -- fixtures: two environment actors on the module's Ray instance (ray_cluster: tests/integrations/conftest.py) --
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +89,7 @@ def problems():
 
 
 @pytest.fixture(scope="module")
-def env(cluster):
+def env(ray_cluster):
     """One answer per episode, the 1-D reward, and a plugin session that can crash its verifier on demand."""
     session = make_plugins()
     with registered(session, nemo_rl_support):
@@ -120,7 +103,7 @@ def env(cluster):
 
 
 @pytest.fixture(scope="module")
-def debugger(cluster):
+def debugger(ray_cluster):
     """Two answers per episode (multi-turn debugging) and NeMo RL main's dict rewards."""
     actor = nemo_rl.CodekilnEnvironmentActor.remote(
         {"rewards": REWARDS, "sandbox": SANDBOX, "verifier": {"workers": 2}, "max_turns": 2,

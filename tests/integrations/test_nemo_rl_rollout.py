@@ -14,7 +14,7 @@ from codekiln.feedback import render_feedback
 from codekiln.integrations import nemo_rl
 from codekiln.scoring import Scorer
 
-from .test_nemo_rl import REWARDS, SANDBOX, cluster  # noqa: F401 - the module's Ray instance
+from .test_nemo_rl import REWARDS, SANDBOX
 
 pytest.importorskip("nemo_rl", reason="NeMo RL is not importable: put its source tree (github NVIDIA-NeMo/RL) "
                                       "on PYTHONPATH")
@@ -110,7 +110,7 @@ def policy(tmp_path_factory, plugins):
 
 
 @pytest.fixture(scope="module")
-def environments(cluster):  # noqa: F811
+def environments(ray_cluster):
     nemo_rl.register()
     nemo_rl.register()  # twice is fine
     made = {}
@@ -128,6 +128,11 @@ def environments(cluster):  # noqa: F811
     for actor in made.values():
         ray.get(actor.shutdown.remote())
         ray.kill(actor)
+
+
+#: NeMo RL's two rollout loops: batched turns, and each sample on its own (asyncio).
+BOTH_ROLLOUTS = pytest.mark.parametrize("rollout", [run_multi_turn_rollout, run_async_multi_turn_rollout],
+                                        ids=["sync", "async"])
 
 
 def batch_of(tokenizer):
@@ -158,8 +163,7 @@ def expected_reward(scorer, info, text):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rollout", [run_multi_turn_rollout, run_async_multi_turn_rollout],
-                         ids=["sync", "async"])
+@BOTH_ROLLOUTS
 def test_one_turn_rollout(rollout, policy, environments, scorer):
     batch = batch_of(policy.tokenizer)
     final, metrics = rollout(policy, batch, policy.tokenizer, {"codekiln": environments(1, False)},
@@ -173,8 +177,7 @@ def test_one_turn_rollout(rollout, policy, environments, scorer):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rollout", [run_multi_turn_rollout, run_async_multi_turn_rollout],
-                         ids=["sync", "async"])
+@BOTH_ROLLOUTS
 def test_two_turn_rollout_debugs_from_feedback(rollout, policy, environments, scorer):
     batch = batch_of(policy.tokenizer)
     final, metrics = rollout(policy, batch, policy.tokenizer, {"codekiln": environments(2, DICT_REWARDS)},
@@ -201,6 +204,7 @@ def test_two_turn_rollout_debugs_from_feedback(rollout, policy, environments, sc
         assert torch.allclose(components, final["total_reward"])
 
 
+@pytest.mark.slow
 def test_the_example_config_over_nemo_rls_defaults_sets_up_data_and_env(policy, environments):
     """examples/nemo_rl: its YAML merged over NeMo RL's grpo_math_1B.yaml as the launcher merges them, then
     setup_data with NeMo RL's AllTaskProcessedDataset and create_env. (The launcher itself imports NeMo RL's
@@ -228,11 +232,11 @@ def test_the_example_config_over_nemo_rls_defaults_sets_up_data_and_env(policy, 
         assert len(train) > len(validation) > 0
         datum = train[0]
         assert datum["task_name"] == "codekiln" and datum["extra_env_info"]["dataset"] == "families"
-        reference = next(p for p in nemo_rl._Session.get().problems.get(
-            where="test", dataset="families", task_id=datum["extra_env_info"]["task_id"]).references.values())
-        log = [*datum["message_log"], {"role": "assistant", "content": f"```python\n{reference}```"}]
+        # A first answer that fails: the example's two turns give it feedback in the model's chat template.
+        log = [*datum["message_log"], {"role": "assistant", "content": "```python\ndef f(:\n```"}]
         result = ray.get(task_to_env["codekiln"].step.remote([log], [datum["extra_env_info"]]))
-        assert result.rewards.tolist() == [1.0] and result.terminateds.tolist() == [True]
+        assert result.terminateds.tolist() == [False] and result.rewards.tolist() == [0.0]
+        assert result.observations[0]["content"].startswith("<|im_start|>user\nYour Python code has a syntax error.")
     finally:
         ray.get(task_to_env["codekiln"].shutdown.remote())
         ray.kill(task_to_env["codekiln"])
