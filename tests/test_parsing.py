@@ -54,18 +54,12 @@ def test_text_that_is_not_unicode_is_refused_in_one_line():
         parse(PYTHON, "x = \ud800")
 
 
-def test_one_text_is_parsed_once_and_ordinary_code_pays_little():
+def test_one_text_is_parsed_once():
     code = Path(parsing.__file__).with_name("code_profile.py").read_text()  # 12 KB of real Python
-    start = time.perf_counter()
     tree = parse(PYTHON, code + "\n# fresh\n")
-    budgeted = time.perf_counter() - start
     assert parse(PYTHON, code + "\n# fresh\n") is tree
-    plain_parser = tree_sitter.Parser(PYTHON)
-    start = time.perf_counter()
-    plain_parser.parse((code + "\n# again\n").encode())
-    plain = time.perf_counter() - start
-    # The trial costs a fork and a second parse: tens of milliseconds at most, here or on a busy machine.
-    assert budgeted < plain * 2 + 0.1
+    assert not tree.root_node.has_error
+    assert parse(PYTHON, code + "\n# other\n") is not tree
 
 
 def test_the_code_rewards_abstain_on_an_answer_the_verifier_could_not_parse():

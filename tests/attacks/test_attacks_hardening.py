@@ -227,6 +227,25 @@ MASKING_PATHS = {
             "reached only through the raises listed here, or a worker dying twice: the code runs in the "
             "sandbox, and the one parse of it in a worker runs first in a forked, capped child (codekiln.parsing)",
     },
+    "core/codekiln/verifier/backends.py": {
+        "raise NotImplementedError": "the remote backends' base class: each backend implements it",
+        "verifier.http.url is not set": "the verifier's configuration, checked before any sample",
+        "cannot reach the verification service": "the service's health check, before any sample is sent",
+        "/healthz answered": "the service's health check, before any sample is sent",
+    },
+    "core/codekiln/verifier/ray_pool.py": {
+        "a verifier actor cannot start on its node": "an actor's start-up (plugins, toolchains), before any sample",
+        "but Ray is not installed": "the verifier's configuration",
+        "verifier actors did not start within": "the pool's start-up, before any sample",
+        "raise _user_error(exc) from None": "a CodekilnError of the actor's own set-up or a bug of ours, raised to "
+                                            "the caller, not masked; the sample's code runs in the actor's sandbox",
+        "a verifier actor died while starting": "the pool's start-up, before any sample",
+        "VerdictStatus.INFRA_ERROR, samples[index].language, masked=True":
+            "an actor dying twice on one sample: as with a local worker, the code runs in the actor's sandbox "
+            "(its own cgroup and limits), so it cannot end the actor",
+        "cannot start or join": "the cluster's address, before any sample",
+        "cannot reach the Ray cluster at": "the cluster's address, before any sample",
+    },
     "core/codekiln/verifier/pipeline.py": {
         "VerdictStatus.TOOLCHAIN_MISSING, masked=True": "the toolchain probe runs before the answer is read",
         "compile step failed: {compiled.infra_error}": "each backend's infra_error is listed with its backend",
