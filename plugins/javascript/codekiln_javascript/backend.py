@@ -62,6 +62,8 @@ from .warm import WarmNode
 __all__ = ["JavaScriptBackend", "camel_case"]
 
 HARNESS = (Path(__file__).parent / "harness.js").read_bytes()
+#: This process's nodes started ahead (the warm path), shared by every backend instance in it.
+_WARM = WarmNode(HARNESS)
 MIN_NODE = 18
 _INSTALL_HINT = "install Node.js 18 or newer (Debian/Ubuntu: apt-get install nodejs)"
 # Directories the sandbox always shows; a node installed elsewhere (nvm, a tarball) is added read-only.
@@ -129,9 +131,6 @@ class JavaScriptBackend(LanguageBackend):
     file_extension = ".js"
     fence_tags = ("javascript", "js", "node", "nodejs")
 
-    def __init__(self) -> None:
-        self._warm = WarmNode(HARNESS)
-
     def tree_sitter_language(self):
         import tree_sitter
         import tree_sitter_javascript
@@ -179,7 +178,7 @@ class JavaScriptBackend(LanguageBackend):
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         node = _toolchain()
         if runner.warm(self.name) and self.name not in problem.native and problem.signature and problem.tests:
-            compiled = self._warm.compile(source.text, _tests_request(problem), _node_runner(runner), node,
+            compiled = _WARM.compile(source.text, _tests_request(problem), _node_runner(runner), node,
                                           _syntax_error)
             if compiled is not None:
                 return compiled
@@ -196,7 +195,7 @@ class JavaScriptBackend(LanguageBackend):
     def run_signature_tests(
         self, source: Source, compiled: CompileResult, problem: Problem, runner: SandboxRunner
     ) -> SignatureRun:
-        result = self._warm.run(compiled, _node_runner(runner))
+        result = _WARM.run(compiled, _node_runner(runner))
         if result is not None:
             result = _memory_evident(result)
         else:

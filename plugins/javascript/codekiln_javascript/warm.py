@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -42,13 +43,18 @@ _END_GRACE_S = 10.0
 
 
 class WarmNode:
-    """The node started ahead of the next sample, and the one whose sample is between its compile and run
-    stages. One per backend instance, so one per verifier worker; ended with the process (``on_exit``)."""
+    """The node started ahead of the next sample, and those whose samples are between their compile and run
+    stages. One per process (so one per verifier worker), ended with it (``on_exit``).
+
+    A worker verifies one sample at a time, but a backend verifying in its caller's threads (a service's
+    single-sample requests) may verify several at once: each thread holds its own sample's node, and the lock
+    hands the node started ahead to one of them only."""
 
     def __init__(self, harness: bytes) -> None:
         self._harness = harness
+        self._lock = threading.Lock()
         self._ahead: tuple[Any, Any] | None = None  # (what it was started for, the process)
-        self._held: tuple[str, Any] | None = None  # (token, the process)
+        self._held: dict[int, tuple[str, Any]] = {}  # by thread: (token, the process)
         self._registered = False
 
     def compile(self, source: str, request: dict[str, Any], runner: SandboxRunner, node: Any,
@@ -56,7 +62,7 @@ class WarmNode:
         """Start the sample in a node started ahead: its compile result, or None when the warm path broke
         (then noted; the caller takes the cold path). ``syntax_error(text)`` reads node's report of a
         syntax error as the cold path reads ``node --check``'s."""
-        self._end_held()
+        self._end_held(threading.get_ident())
         try:
             proc = self._take(runner, node)
         except OSError as exc:  # out of descriptors, say: the cold path may still manage, or fail as itself
@@ -71,7 +77,8 @@ class WarmNode:
         row = parse_row(proc.channel.readline())
         if row == _COMPILED:
             token = uuid.uuid4().hex
-            self._held = (token, proc)
+            with self._lock:
+                self._held[threading.get_ident()] = (token, proc)
             return CompileResult(True, artifacts={HELD: token.encode()})
         result = _end(proc, runner.limits.wall_time_s)
         if row is not None and "syntax_error" in row:
@@ -86,7 +93,8 @@ class WarmNode:
         """The sandbox result of the node the compile stage left running the tests, once it has ended; None
         when the compile stage was cold."""
         token = compiled.artifacts.get(HELD)
-        held, self._held = self._held, None
+        with self._lock:
+            held = self._held.pop(threading.get_ident(), None)
         if token is None or held is None or held[0].encode() != token:
             if held is not None:
                 _discard(held[1])
@@ -96,11 +104,12 @@ class WarmNode:
         return _end(held[1], runner.limits.wall_time_s)
 
     def close(self) -> None:
-        """End both nodes (safe to call more than once)."""
-        self._end_held()
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            _discard(ahead[1])
+        """End every node kept (safe to call more than once)."""
+        with self._lock:
+            held, self._held = list(self._held.values()), {}
+            ahead, self._ahead = self._ahead, None
+        for _, proc in [*held, *([ahead] if ahead is not None else [])]:
+            _discard(proc)
 
     # -- internals ---------------------------------------------------------------------------------------
 
@@ -111,22 +120,28 @@ class WarmNode:
             on_exit(self.close)
             self._registered = True
         key = (runner.limits, runner.isolation)
-        ahead, self._ahead = self._ahead, None
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] != key:  # a problem of other limits: that node cannot serve it
             _discard(ahead[1])
             ahead = None
         proc = ahead[1] if ahead is not None else self._spawn(runner, node)
         with contextlib.suppress(SandboxError):  # this process is stopping: nothing more is started
-            self._ahead = (key, self._spawn(runner, node))
+            started = (key, self._spawn(runner, node))
+            with self._lock:
+                ahead, self._ahead = self._ahead, started
+            if ahead is not None:  # another thread started one meanwhile
+                _discard(ahead[1])
         return proc
 
     def _spawn(self, runner: SandboxRunner, node: Any) -> Any:
         return runner.spawn([node.path, "kiln_harness.js", "warm"], files={"kiln_harness.js": self._harness},
                             ro_paths=node.ro_paths, ahead=True)
 
-    def _end_held(self) -> None:
-        held, self._held = self._held, None
-        if held is not None:  # a sample whose run stage never came (its verification raised)
+    def _end_held(self, thread: int) -> None:
+        with self._lock:
+            held = self._held.pop(thread, None)
+        if held is not None:  # this thread's last sample never came to its run stage (its verification raised)
             _discard(held[1])
 
     @staticmethod

@@ -18,6 +18,7 @@ from codekiln.sandbox import Isolation, Limits, available_levels
 from codekiln.testing import CONFORMANCE_PROBLEM, descendant_processes
 from codekiln.verdict import VerdictStatus as S
 from codekiln.verifier import Sample, Verifier
+from codekiln.verifier.warm import close_all as close_warm
 
 pytestmark = pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None,
                                 reason="the namespaces sandbox level is unavailable here")
@@ -71,12 +72,21 @@ def test_switched_off_the_cold_path_runs_it():
         assert verifier.verify(cold_probe, _SEE_TRACES, "javascript").passed
 
 
+def _nodes_ahead() -> list[int]:
+    """The nodes started ahead by this process and its workers, once one has had time to start (its sandbox
+    may still be setting up when the sample before it is done)."""
+    deadline = time.monotonic() + 10.0
+    while not (found := descendant_processes("node", "kiln_harness.js", "warm")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_a_killed_node_falls_back_to_the_cold_path():
     right = "function add(a, b) {\n  return a + b;\n}\n"
     wrong = "function add(a, b) {\n  return a - b;\n}\n"
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, right, "javascript").passed  # leaves a node started ahead
-        ahead = descendant_processes("node", "kiln_harness.js", "warm")
+        ahead = _nodes_ahead()
         assert ahead, "no node was started ahead of the next sample"
         for pid in ahead:
             os.kill(pid, signal.SIGKILL)
@@ -118,6 +128,7 @@ def test_both_paths_give_the_same_verdict(warm, code, status, line):
 def test_a_closed_verifier_leaves_no_node_behind(monkeypatch):
     # The workers' work dirs go to a private TMPDIR (read again by the pool's fresh processes), so that what a
     # node started ahead leaves (its mounted work dir) is found there and nothing else is.
+    close_warm()  # the node this process keeps ahead since the tests before: not the pool's
     tmpdir = tempfile.mkdtemp(prefix="codekiln-warm-js-")
     try:
         os.chmod(tmpdir, 0o755)
@@ -126,7 +137,7 @@ def test_a_closed_verifier_leaves_no_node_behind(monkeypatch):
         samples = [Sample(CONFORMANCE_PROBLEM, right + f"// {i}\n", "javascript") for i in range(4)]
         with Verifier(make_plugins(), workers=2, cache=False) as verifier:
             assert all(v.passed for v in verifier.verify_batch(samples))
-            assert descendant_processes("node", "kiln_harness.js", "warm"), "no node was started ahead"
+            assert _nodes_ahead(), "no node was started ahead"
         # Closing the verifier stopped its idle workers, and each ended the node it kept ahead first.
         assert not descendant_processes("node", "kiln_harness.js", "warm")
         with open("/proc/self/mountinfo", encoding="utf-8") as handle:
