@@ -195,7 +195,7 @@ def link_libraries() -> tuple[str, ...]:
 @functools.cache
 def fast_linker(compiler: str) -> tuple[str, ...]:
     """``-fuse-ld=gold`` where the compiler can link with gold, else nothing (GNU ld's default, bfd). Linking a
-    test program with gold takes about a third of bfd's CPU time (see docs/languages/cpp.md); its messages are
+    test program with gold takes about a quarter of bfd's CPU time (see docs/languages/cpp.md); its messages are
     bfd's but for the quotes (:mod:`codekiln_cpp.diagnostics` reads both), which lld's and mold's are not."""
     if shutil.which("ld.gold") is None:
         return ()
