@@ -31,6 +31,24 @@ def verifier(plugins):
 
 
 @pytest.fixture(scope="session")
+def model_cache(tmp_path_factory):
+    """One cache directory for the embedded default model, built once for the whole test session: every test
+    that trains, generates or serves passes it as ``model.cache_dir`` (a build costs 10-20 s)."""
+    return tmp_path_factory.mktemp("codekiln-cache")
+
+
+@pytest.fixture(scope="session")
+def one_torch_thread():
+    """Generation on one torch thread: on a machine the verifier's workers (and other jobs) keep busy, more
+    threads contend and run these tiny models many times slower (15x measured on a loaded 2-core VM)."""
+    torch = pytest.importorskip("torch", reason="the train extra is not installed (pip install 'codekiln[train]')")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
 def builtin_problems():
     from codekiln.datasets import load_dataset
 

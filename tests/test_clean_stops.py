@@ -174,22 +174,30 @@ def test_a_long_batch_in_a_script_stops_cleanly(tmp_path, signum):
     run.assert_nothing_left()
 
 
-@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: s.name)
-def test_train_stops_cleanly_and_resumes(tmp_path, signum):
+def test_train_stops_cleanly_and_resumes(tmp_path, model_cache):
     run_dir = tmp_path / "run"
-    # A tiny run on the embedded model (as tests/train's), checkpointing after each GRPO step.
+    # A tiny run on the embedded model (as tests/train's), checkpointing after each GRPO step. One run takes
+    # both signals: SIGTERM after its first checkpoint, SIGINT after the resumed run's next one; then a second
+    # resume finishes it (each stop costs a whole start, so the two signals share one run). No evaluation:
+    # the signals land between GRPO steps either way.
     argv = [sys.executable, "-m", "codekiln", "train", "--no-progress", f"run_dir={run_dir}",
-            "data.languages=[python]", "data.max_difficulty=1", "data.validation_fraction=0.25",
-            "verifier.workers=2", "sft.epochs=1", "grpo.steps=3", "grpo.prompts_per_step=2", "grpo.group_size=2",
-            "grpo.checkpoint_every=1", "generation.max_new_tokens=24", "generation.backend=hf", "eval.samples=1"]
-    run = Run(argv, tmp_path)
+            f"model.cache_dir={model_cache}", "data.languages=[python]", "data.max_difficulty=1",
+            "data.validation_fraction=0.25", "verifier.workers=2", "sft.epochs=1", "grpo.steps=3",
+            "grpo.prompts_per_step=2", "grpo.group_size=2", "grpo.checkpoint_every=1",
+            "generation.max_new_tokens=24", "generation.backend=hf", "eval.enabled=false"]
     checkpoints = run_dir / "checkpoints"
-    run.wait_until(lambda: checkpoints.is_dir() and any(p.name.startswith("step-") for p in checkpoints.iterdir()),
-                   "first checkpoint")
-    returncode, stderr = run.stop(signum)
-    assert returncode == 128 + signum, stderr
-    run.assert_nothing_left()
-    assert [p.name for p in checkpoints.iterdir() if not p.name.startswith("step-")] == []  # no half checkpoint
+
+    def steps() -> set[str]:
+        return {p.name for p in checkpoints.iterdir() if p.name.startswith("step-")} if checkpoints.is_dir() else set()
+
+    for signum, resume in ((signal.SIGTERM, []), (signal.SIGINT, ["--resume"])):
+        before = steps()
+        run = Run([*argv, *resume], tmp_path)
+        run.wait_until(lambda before=before: bool(steps() - before), "a new checkpoint")
+        returncode, stderr = run.stop(signum)
+        assert returncode == 128 + signum, stderr
+        run.assert_nothing_left()
+        assert [p.name for p in checkpoints.iterdir() if not p.name.startswith("step-")] == []  # no half checkpoint
     resumed = subprocess.run([*argv, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert (run_dir / "final").is_dir()

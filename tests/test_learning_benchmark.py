@@ -35,8 +35,8 @@ def test_the_table_gives_each_splits_mean_spread_and_grpo_gain():
 
 
 @pytest.mark.slow
-def test_a_tiny_run_is_read_back_per_split(tmp_path, tmp_path_factory):
-    overrides = [f"model.cache_dir={tmp_path_factory.mktemp('model')}",
+def test_a_tiny_run_is_read_back_per_split(tmp_path, model_cache):
+    overrides = [f"model.cache_dir={model_cache}",
                  "data.dataset=families?per_family=3&rl=0.34&heldout=0.34", "data.languages=[python]",
                  "sft.epochs=1", "grpo.steps=1", "grpo.prompts_per_step=2", "grpo.group_size=2",
                  "generation.max_new_tokens=16", "generation.backend=hf", "verifier.workers=2"]

@@ -116,13 +116,14 @@ def test_check_does_not_load_a_blocked_plugin(site, tmp_path):
 
 
 @pytest.mark.slow
-def test_train_does_not_load_a_blocked_plugin_in_any_process(site, tmp_path):
-    # The evaluation before SFT verifies one completion per problem (distinct work: the worker pool runs it);
-    # one GRPO step then verifies a group. SFT is off: what counts is which processes import the plugin.
-    train = ("train", "--no-progress", f"run_dir={tmp_path / 'run'}", f"model.cache_dir={tmp_path / 'models'}",
-             "data.languages=[python]", "data.max_difficulty=1", "verifier.workers=2", "sft.enabled=false",
-             "grpo.steps=1", "grpo.prompts_per_step=2", "grpo.group_size=2", "generation.max_new_tokens=16",
-             "generation.backend=hf")
+def test_train_does_not_load_a_blocked_plugin_in_any_process(site, model_cache, tmp_path):
+    # The evaluation before SFT verifies one completion per validation problem (two: distinct work, so the
+    # worker pool runs it); one GRPO step then verifies a group. SFT is off: what counts is which processes
+    # import the plugin.
+    train = ("train", "--no-progress", f"run_dir={tmp_path / 'run'}", f"model.cache_dir={model_cache}",
+             "data.languages=[python]", "data.max_difficulty=1", "eval.split=validation", "verifier.workers=2",
+             "sft.enabled=false", "grpo.steps=1", "grpo.prompts_per_step=2", "grpo.group_size=2",
+             "generation.max_new_tokens=16", "generation.backend=hf")
     pid, imported = run_codekiln(site, tmp_path / "control", *train, timeout=600)
     assert pid in imported and imported - {pid}, "the control run's verifier workers did not load the plugin"
 

@@ -125,13 +125,13 @@ def test_trl_reward_functions_on_the_http_backend(live, plugins, problems, monke
 
 
 @pytest.mark.slow
-def test_the_trainer_takes_a_grpo_step_on_the_http_backend(live, service, plugins, tmp_path, monkeypatch):
+def test_the_trainer_takes_a_grpo_step_on_the_http_backend(live, service, plugins, model_cache, tmp_path, monkeypatch):
     from codekiln.train.trainer import train
 
     monkeypatch.setenv("CODEKILN_API_KEY", KEY)
     before = served(service)
     config = load_config(None, [
-        f"run_dir={tmp_path / 'run'}", f"model.cache_dir={tmp_path / 'cache'}", "data.languages=[python]",
+        f"run_dir={tmp_path / 'run'}", f"model.cache_dir={model_cache}", "data.languages=[python]",
         "data.max_difficulty=1", "sft.enabled=false", "eval.enabled=false", "grpo.steps=1",
         "grpo.prompts_per_step=2", "grpo.group_size=2", "generation.max_new_tokens=24", "generation.backend=hf",
         "verifier.backend=http", f"verifier.http.url={live.url}", "verifier.cache=false",

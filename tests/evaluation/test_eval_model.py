@@ -14,14 +14,14 @@ from .test_eval_cli import CONFIG, DOUBLE, NEG, write_jsonl
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, plugins):
+def run_dir(tmp_path_factory, plugins, model_cache):
     """A run directory as `codekiln train` leaves it: final/ (the untrained default, saved in the completion
     format) and config.yaml (short answers)."""
     import torch
 
     from codekiln.train.policy import default_model_dir, load_policy, save_policy
 
-    default = default_model_dir(ModelConfig().cache_dir, plugins)
+    default = default_model_dir(model_cache, plugins)
     run = tmp_path_factory.mktemp("run")
     save_policy(load_policy(ModelConfig(path=str(default)), device=torch.device("cpu")), run / "final",
                 prompt_format="completion")

@@ -90,7 +90,7 @@ def test_bad_rows_fail_with_one_line_naming_the_sample(rewards, columns, message
     assert "\n" not in str(caught.value)
 
 
-def test_the_documented_trainer_takes_one_grpo_step_on_cpu(plugins, problems, tmp_path_factory):
+def test_the_documented_trainer_takes_one_grpo_step_on_cpu(plugins, problems, model_cache, tmp_path_factory):
     import torch
     import transformers
 
@@ -98,7 +98,7 @@ def test_the_documented_trainer_takes_one_grpo_step_on_cpu(plugins, problems, tm
     from codekiln.train.prompts import problem_prompt, render_prompt
     from tests.test_docs import load_example
 
-    model_dir = default_model_dir(tmp_path_factory.mktemp("model"), plugins)
+    model_dir = default_model_dir(model_cache, plugins)
     tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
     backend = plugins.languages().get("python")
     chosen = ["average", "reverse_words", "is_palindrome", "celsius_to_fahrenheit"]

@@ -81,7 +81,7 @@ def live(service):
 
 
 @pytest.fixture(scope="session")
-def model_dirs(plugins, tmp_path_factory, one_torch_thread):
+def model_dirs(plugins, model_cache, tmp_path_factory, one_torch_thread):
     """The generation service's test models (tests/serve/generation_support.py): ``untrained`` (the embedded
     default), ``taught`` (writes the reference of ``all_unique``), ``insecure`` (answers it through os.system)
     and ``broken`` (raises at generation)."""
@@ -91,18 +91,7 @@ def model_dirs(plugins, tmp_path_factory, one_torch_thread):
     from .generation_support import INSECURE, broken_model, taught_model
 
     root = tmp_path_factory.mktemp("models")
-    untrained = default_model_dir(root / "cache", plugins)
+    untrained = default_model_dir(model_cache, plugins)
     return {"untrained": untrained, "taught": taught_model(untrained, plugins, root / "taught"),
             "insecure": taught_model(untrained, plugins, root / "insecure", answer=INSECURE),
             "broken": broken_model(untrained, root / "broken")}
-
-
-@pytest.fixture(scope="session")
-def one_torch_thread():
-    """Generation on one torch thread: on a machine the verifier's workers (and other jobs) keep busy, more
-    threads contend and run these tiny models many times slower."""
-    torch = pytest.importorskip("torch", reason="the train extra is not installed (pip install 'codekiln[train]')")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

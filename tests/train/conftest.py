@@ -1,14 +1,9 @@
-"""Shared settings for the trainer's end-to-end tests: a tiny run on the embedded default model."""
+"""Shared settings for the trainer's end-to-end tests: a tiny run on the embedded default model (built once,
+in tests/conftest.py's ``model_cache``)."""
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory):
-    """One cache directory for the embedded default model, built once for the whole test session."""
-    return tmp_path_factory.mktemp("codekiln-cache")
 
 
 @pytest.fixture

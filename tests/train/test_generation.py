@@ -23,7 +23,7 @@ GREEDY = {**SAMPLING, "temperature": 0.0}
 
 
 @pytest.fixture(scope="module")
-def policy(model_cache, plugins):
+def policy(model_cache, plugins, one_torch_thread):
     return load_policy(ModelConfig(cache_dir=str(model_cache)), device=torch.device("cpu"), plugins=plugins)
 
 
