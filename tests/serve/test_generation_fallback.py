@@ -83,3 +83,30 @@ def test_a_model_past_its_time_limit_without_a_fallback_fails_in_one_line(served
     assert metric(live, "codekiln_model_failures_total", model="taught", kind="timeout") == 1
     assert metric(live, "codekiln_generations_total", model="taught", language="python", arm="",
                   outcome="error") == 1
+
+
+def test_openai_answers_are_security_scanned_when_the_request_names_the_language(served):
+    """codekiln's extension field ``language`` scans each answer's code; under the refusing policy an answer
+    with a high-severity finding is withheld (OpenAI's finish reason ``content_filter``), stored without code."""
+    openai = pytest.importorskip("openai", reason="the dev extra is not installed")
+    live = served["failing"]
+    generated = httpx.post(live.url + "/v1/generate", timeout=120, json={
+        "language": "python", "problem_id": TAUGHT, "tries": 1, "candidates": 1, "temperature": 0,
+        "max_tokens": 64}).json()
+    prompt = httpx.get(f"{live.url}/v1/generations/{generated['id']}").json()["prompt"]
+    client = openai.OpenAI(base_url=live.url + "/v1", api_key="unused", max_retries=0, timeout=120)
+
+    completion = client.completions.create(model="broken", prompt=prompt, max_tokens=64, temperature=0,
+                                           extra_body={"language": "python"})
+    choice = completion.choices[0]
+    assert choice.finish_reason == "content_filter" and choice.text == ""
+    scan = choice.model_extra["codekiln"]
+    assert scan["refused"] and {"name": "B605", "severity": "high", "line": 5} in scan["security"]
+    stored = httpx.get(f"{live.url}/v1/generations/{completion.model_extra['codekiln']['generation_ids'][0]}").json()
+    assert (stored["code"], stored["language"]) == ("", "python")
+    assert {"name": "B605", "severity": "high", "line": 5} in stored["security"]
+
+    plain = client.completions.create(model="broken", prompt=prompt, max_tokens=64, temperature=0)
+    assert "codekiln" not in (plain.choices[0].model_extra or {}) and "os.system" in plain.choices[0].text
+    with pytest.raises(openai.BadRequestError, match="language: unknown language 'cobol'"):
+        client.completions.create(model="broken", prompt="x", max_tokens=1, extra_body={"language": "cobol"})

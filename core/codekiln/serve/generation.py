@@ -169,15 +169,30 @@ class Candidate:
                 self.quality or 0.0, components.get("security") or 0.0)
 
 
+#: The problem an OpenAI-style answer's code is extracted against: it has none of its own.
+_UNVERIFIED = Problem(id="request", description="")
+
+
+@attrs.frozen
+class Choice:
+    """One OpenAI-style completion: the id it is stored under, and, when the request named a language, the
+    security findings in its code and whether the policy withheld it."""
+
+    generation_id: str
+    completion: Completion
+    security: list[dict[str, Any]] | None = None
+    refused: bool = False
+
+
 @attrs.frozen
 class Completed:
     """The answer to an OpenAI-style request: who answered (and why the fallback did), and per prompt its
-    completions, each with the id it is stored under."""
+    completions."""
 
     model: ServedModel
     arm: str | None
     fallback: dict[str, str] | None
-    choices: list[list[tuple[str, Completion]]]
+    choices: list[list[Choice]]
 
 
 def serve_config(config: Any) -> Any:
@@ -423,11 +438,17 @@ class GenerationService:
     # -- OpenAI-compatible completions ------------------------------------------------------------------------
 
     async def complete(self, model_name: str, prompts: Sequence[str] | None, messages: Sequence[dict[str, str]] | None,
-                       params: SamplingParams, *, key: str, client: str,
-                       request: Mapping[str, Any]) -> Completed:
+                       params: SamplingParams, *, key: str, client: str, request: Mapping[str, Any],
+                       language: str | None = None) -> Completed:
         """Plain generation, not verified: ``n`` completions of each prompt (or of the chat ``messages``), each
-        stored."""
+        stored. With ``language``, the code in each completion is scanned by the ``security`` reward (and
+        withheld under ``refuse_insecure`` when a finding is high-severity)."""
         self.check_sampling(params)
+        if language is not None:
+            try:
+                language = self.scorer.language(language)
+            except RegistryError as exc:
+                raise RequestError(400, f"language: {exc}") from None
         start = time.perf_counter()
         primary, arm = self.choose(model_name, client)
 
@@ -443,16 +464,26 @@ class GenerationService:
         latency = time.perf_counter() - start
         answered = []
         for text, group in zip(texts, groups):
-            pairs = []
+            choices = []
             for completion in group:
+                security = None if language is None else await asyncio.to_thread(self._scan, completion.text, language)
+                refused = self.refuse_insecure and any(f["severity"] == "high" for f in security or ())
                 stored = Generation(model=model.name, model_version=model.version, arm=arm,
-                                    client=ApiKeys.client_id(key), prompt=text, request=dict(request), language="",
-                                    code=completion.text, latency_s=latency, tokens=len(completion.token_ids))
+                                    client=ApiKeys.client_id(key), prompt=text, request=dict(request),
+                                    language=language or "", code="" if refused else completion.text,
+                                    security=security or [], latency_s=latency, tokens=len(completion.token_ids))
                 await asyncio.to_thread(self.store.add, stored)
-                pairs.append((stored.id, completion))
-            answered.append(pairs)
-        self._count(model.name, "none", arm, "unverified", latency)
+                choices.append(Choice(stored.id, completion, security, refused))
+            answered.append(choices)
+        self._count(model.name, language or "none", arm, "unverified", latency)
         return Completed(model, arm, fallback, answered)
+
+    def _scan(self, text: str, language: str) -> list[dict[str, Any]]:
+        """The security findings in the code of an unverified answer (none where the scan abstains)."""
+        code = self.scorer.languages.get(language).extract(text, _UNVERIFIED)
+        with self._scoring:
+            findings = self.scorer.rewards.rewards["security"].scan(code, language) if code.strip() else None
+        return [attrs.asdict(f) for f in findings or ()]
 
     # -- metrics ----------------------------------------------------------------------------------------------
 

@@ -101,6 +101,8 @@ class _OpenAIIn(BaseModel):
     seed: int | None = None
     stream: Literal[False] = Field(default=False, description="Streaming is not supported.")
     user: str | None = None
+    language: str | None = Field(default=None, description="codekiln's extension: the code's language; each "
+                                 "answer's code is then security-scanned (choices[i].codekiln.security).")
 
 
 class CompletionIn(_OpenAIIn):
@@ -163,21 +165,26 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
             params = SamplingParams(n=body.n, max_new_tokens=max_tokens, temperature=body.temperature,
                                     top_p=body.top_p, stop=_stops(body.stop), seed=body.seed)
             done = await service.complete(body.model, prompts, messages, params, key=key, client=who,
-                                          request=body.model_dump(exclude_unset=True))
+                                          request=body.model_dump(exclude_unset=True), language=body.language)
         choices, completion_tokens = [], 0
-        for pairs in done.choices:
-            for _, completion in pairs:
-                finish = "length" if completion.truncated else "stop"
-                choices.append({"index": len(choices), **shape(completion.text, finish)})
+        for group in done.choices:
+            for choice in group:
+                completion = choice.completion
+                # OpenAI's own value for an answer its policy withheld.
+                finish = "content_filter" if choice.refused else "length" if completion.truncated else "stop"
+                shaped = shape("" if choice.refused else completion.text, finish)
+                if choice.security is not None:
+                    shaped["codekiln"] = {"security": choice.security, "refused": choice.refused}
+                choices.append({"index": len(choices), **shaped})
                 completion_tokens += len(completion.token_ids)
         texts = prompts if prompts is not None else [done.model.chat_prompt(messages or [])]
         prompt_tokens = sum(done.model.count_tokens(text) for text in texts)
-        return {"id": f"{kind}-{done.choices[0][0][0]}", "object": kind, "created": int(time.time()),
+        return {"id": f"{kind}-{done.choices[0][0].generation_id}", "object": kind, "created": int(time.time()),
                 "model": done.model.name, "system_fingerprint": done.model.version, "choices": choices,
                 "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                           "total_tokens": prompt_tokens + completion_tokens},
                 "codekiln": {"arm": done.arm, "fallback": done.fallback,
-                             "generation_ids": [gid for pairs in done.choices for gid, _ in pairs]}}
+                             "generation_ids": [c.generation_id for group in done.choices for c in group]}}
 
     @app.post("/v1/completions", summary="OpenAI-compatible text completion (not verified)")
     async def completions(body: CompletionIn, request: Request, key: str = Depends(require_api_key)) -> dict:

@@ -73,8 +73,7 @@ class SecurityReward(CodeReward):
         self.last_details: list[dict[str, float]] = []
         self.last_findings: list[list[Finding]] = []
         for sample in self.samples(completions, columns):
-            analyzer = None if sample.program is None else self.analyzer(sample.language)
-            findings = None if analyzer is None else self._findings(analyzer, sample.program)
+            findings = None if sample.program is None else self.scan(sample.program, sample.language)
             self.last_findings.append(findings or [])
             if findings is None:
                 values.append(None)
@@ -87,6 +86,12 @@ class SecurityReward(CodeReward):
                 details[f"security/{finding.name}"] = details.get(f"security/{finding.name}", 0.0) + 1.0
             self.last_details.append(details)
         return values
+
+    def scan(self, program: str, language: str) -> list[Finding] | None:
+        """The findings in ``program``, or None where the reward abstains (no profile for the language, or
+        code that does not parse). The generation service scans its unverified OpenAI-style answers with it."""
+        analyzer = self.analyzer(language)
+        return None if analyzer is None else self._findings(analyzer, program)
 
     def _findings(self, analyzer: CodeAnalyzer, program: str) -> list[Finding] | None:
         if analyzer.profile.security_scanner != "bandit":
