@@ -115,8 +115,8 @@ class CodekilnEnvironment:
         if isinstance(plugins, PluginsSpec):  # a session described, to rebuild in a Ray actor
             plugins = plugins.build()
         self.plugins = plugins or make_plugins(block=config.plugins.block)
+        self.languages = tuple(self._installed(name) for name in cfg.get("languages") or ())  # before any worker
         self.scorer = Scorer(config, self.plugins)
-        self.languages = tuple(self._installed(name) for name in cfg.get("languages") or ())
         self._tally: Counter[str] = Counter()
 
     # -- NeMo RL's interface -------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ class CodekilnEnvironment:
             self._tally["masked_fraction"] += answer.masked
 
     def _installed(self, name: str) -> str:
-        backend = self.scorer.languages.get(name)  # an unknown language fails here, naming what to install
+        backend = self.plugins.languages().get(name)  # an unknown language fails here, naming what to install
         availability = backend.available()
         if not availability.ok:
             raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
