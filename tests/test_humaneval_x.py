@@ -172,7 +172,7 @@ NODE_MODULES = PROJECT / ".node-deps" / "node_modules"
 #: Canonical solutions that are wrong: their own tests fail them (see ../shared/data/README.md).
 WRONG_CANONICAL = {"javascript": {"JavaScript/112", "JavaScript/155"}}
 _FILES = {"python": "humaneval_python.jsonl.gz", "java": "humaneval_java.jsonl.gz",
-          "javascript": "humaneval_js.jsonl.gz"}
+          "javascript": "humaneval_js.jsonl.gz", "cpp": "humaneval_cpp.jsonl.gz"}
 #: Fixed-return answers go to every 8th task (21 per language): enough to show wrong answers fail, at an
 #: eighth of the cost of the canonical run.
 FIXED_EVERY = 8
@@ -186,6 +186,8 @@ def _fixed_return(language: str, declaration: str, entry: str) -> str:
         return "    return 12345\n"
     if language == "javascript":
         return "  return 12345\n}\n"
+    if language == "cpp":  # a value-initialised return (CPP/23, not among these, would pass it: strlen)
+        return "    return {};\n}\n"
     returns = re.search(rf"(\S+)\s+{entry}\s*\(", declaration).group(1)
     return f"        return {_JAVA_FIXED.get(returns, 'null')};\n    }}\n}}\n"
 
