@@ -126,6 +126,18 @@ class LanguageRegistry(Registry[Any]):
                 "codekiln.languages.LanguageBackend"
             )
 
+    def installed(self, name: str) -> str:
+        """The canonical name of language ``name`` (an alias resolves), checked runnable here: an unknown
+        language raises RegistryError, one whose toolchain is missing ToolchainMissing naming what to install
+        (the trainer, evaluation and the NeMo RL env check their languages this way before any work)."""
+        from .errors import ToolchainMissing
+
+        backend = self.get(name)
+        availability = backend.available()
+        if not availability.ok:
+            raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
+        return backend.name
+
 
 class RewardRegistry(Registry[Any]):
     """Reward classes; :meth:`create` instantiates one with its parameters from the config."""

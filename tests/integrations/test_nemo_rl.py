@@ -262,6 +262,15 @@ def test_a_bad_env_config_fails_in_one_clear_line(cfg, error):
     assert issubclass(ConfigError, CodekilnError)
 
 
+def test_a_served_language_without_its_toolchain_fails_at_start():
+    from ..serve import offline_language
+
+    session = make_plugins()
+    with registered(session, offline_language), pytest.raises(
+            ToolchainMissing, match=r"^language 'offline': offline: its toolchain is not installed on this machine$"):
+        nemo_rl.CodekilnEnvironment({"languages": ["python", "offline"]}, plugins=session)
+
+
 def test_register_without_nemo_rl_says_how_to_get_it():
     try:
         import nemo_rl as _  # noqa: F401

@@ -20,7 +20,7 @@ import attrs
 
 from ..config import Config, ModelConfig, load_config
 from ..curricula import Task
-from ..errors import ConfigError, DataError, ToolchainMissing
+from ..errors import ConfigError, DataError
 from ..problem import Problem
 from ..samples import read_sample_rows
 from ..scoring import Scorer, reward_verdicts
@@ -70,13 +70,7 @@ def select_tasks(problems: Sequence[Problem], languages: Sequence[str], plugins:
     """Every problem in every language that can pose it; a language whose toolchain is missing fails first,
     naming what to install, rather than masking every sample."""
     registry = plugins.languages()
-    names = []
-    for name in languages:
-        backend = registry.get(name)
-        availability = backend.available()
-        if not availability.ok:
-            raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
-        names.append(backend.name)
+    names = [registry.installed(name) for name in languages]
     tasks = [Task(p, language) for p in problems for language in dict.fromkeys(names)
              if p.signature is not None or language in p.native]
     if not tasks:

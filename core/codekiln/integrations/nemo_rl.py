@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..config import config_from_dict
-from ..errors import CodekilnError, ConfigError, DataError, RegistryError, ToolchainMissing
+from ..errors import CodekilnError, ConfigError, DataError, RegistryError
 from ..feedback import render_feedback
 from ..scoring import Problems, Scored, Scorer, reward_verdicts
 from ..verifier import Sample
@@ -115,7 +115,7 @@ class CodekilnEnvironment:
         if isinstance(plugins, PluginsSpec):  # a session described, to rebuild in a Ray actor
             plugins = plugins.build()
         self.plugins = plugins or make_plugins(block=config.plugins.block)
-        self.languages = tuple(self._installed(name) for name in cfg.get("languages") or ())  # before any worker
+        self.languages = tuple(map(self.plugins.languages().installed, cfg.get("languages") or ()))  # before workers
         self.scorer = Scorer(config, self.plugins)
         self._tally: Counter[str] = Counter()
 
@@ -233,13 +233,6 @@ class CodekilnEnvironment:
             self._tally[f"status/{answer.verdict.status.value}"] += 1
             self._tally["pass_rate"] += answer.verdict.passed and not answer.masked
             self._tally["masked_fraction"] += answer.masked
-
-    def _installed(self, name: str) -> str:
-        backend = self.plugins.languages().get(name)  # an unknown language fails here, naming what to install
-        availability = backend.available()
-        if not availability.ok:
-            raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
-        return backend.name
 
 
 class _ActorEnvironment(CodekilnEnvironment):

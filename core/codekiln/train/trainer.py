@@ -21,7 +21,7 @@ import attrs
 from ..config import Config, ModelConfig, config_to_yaml
 from ..curricula import Task
 from ..datasets import load_dataset
-from ..errors import ConfigError, DataError, ToolchainMissing
+from ..errors import ConfigError, DataError
 from ..problem import Problem
 from ..rewards import RewardSet
 from ..verifier import Verifier
@@ -132,11 +132,7 @@ class _Run:
         return TaskSplits(sft=train, rl=train, named={"train": train, "validation": validation})
 
     def _language(self, name: str) -> str:
-        backend = self.plugins.languages().get(name)  # a missing plugin fails here, naming what to install
-        availability = backend.available()
-        if not availability.ok:
-            raise ToolchainMissing(f"language '{backend.name}': {availability.hint}")
-        return backend.name
+        return self.plugins.languages().installed(name)  # a missing plugin or toolchain fails here, named
 
     def _load_policy(self) -> Any:
         from .policy import default_model_dir, load_policy
