@@ -143,6 +143,14 @@ def batch_of(tokenizer):
                           for i, row in enumerate(rows)])
 
 
+def roll(rollout, policy, env, *, turns):
+    """One rollout of :func:`batch_of` by NeMo RL's ``rollout`` loop: the batch, NeMo RL's result and metrics."""
+    batch = batch_of(policy.tokenizer)
+    final, metrics = rollout(policy, batch, policy.tokenizer, {"codekiln": env}, max_seq_len=1024,
+                             max_rollout_turns=turns)
+    return batch, final, metrics
+
+
 @pytest.fixture(scope="module")
 def scorer(plugins):
     scorer = Scorer(config_from_dict({"rewards": REWARDS, "sandbox": SANDBOX, "verifier": {"workers": 2}}), plugins)
@@ -165,9 +173,7 @@ def expected_reward(scorer, info, text):
 @pytest.mark.slow
 @BOTH_ROLLOUTS
 def test_one_turn_rollout(rollout, policy, environments, scorer):
-    batch = batch_of(policy.tokenizer)
-    final, metrics = rollout(policy, batch, policy.tokenizer, {"codekiln": environments(1, False)},
-                             max_seq_len=1024, max_rollout_turns=1)
+    batch, final, metrics = roll(rollout, policy, environments(1, False), turns=1)
     assert metrics["avg_turns_per_sample"] == 1
     assert final["total_reward"].shape == (4,)
     for log, info, reward in zip(final["message_log"], batch["extra_env_info"], final["total_reward"].tolist()):
@@ -179,9 +185,7 @@ def test_one_turn_rollout(rollout, policy, environments, scorer):
 @pytest.mark.slow
 @BOTH_ROLLOUTS
 def test_two_turn_rollout_debugs_from_feedback(rollout, policy, environments, scorer):
-    batch = batch_of(policy.tokenizer)
-    final, metrics = rollout(policy, batch, policy.tokenizer, {"codekiln": environments(2, DICT_REWARDS)},
-                             max_seq_len=1024, max_rollout_turns=2)
+    batch, final, metrics = roll(rollout, policy, environments(2, DICT_REWARDS), turns=2)
     feedback_turns = 0
     for i, (log, info) in enumerate(zip(final["message_log"], batch["extra_env_info"])):
         first = expected_reward(scorer, info, answers(log)[0])
