@@ -82,24 +82,31 @@ reward_params:
 """
 
 
-@pytest.fixture
-def installed_plugin(tmp_path, monkeypatch):
-    """The plugin pip-installed into a directory of its own, on sys.path for this test only."""
-    with pytest.raises(importlib.metadata.PackageNotFoundError):
-        importlib.metadata.distribution(DISTRIBUTION)  # not in the shared environment, before or after
-    source = tmp_path / DISTRIBUTION
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The plugin pip-installed into a directory of its own (once for this module: an install costs seconds)."""
+    root = tmp_path_factory.mktemp("third-party")
+    source = root / DISTRIBUTION
     (source / MODULE).mkdir(parents=True)
     (source / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     (source / MODULE / "__init__.py").write_text(PLUGIN, encoding="utf-8")
-    target = tmp_path / "site"
+    target = root / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-compile",
          "--target", str(target), str(source)],
         capture_output=True, text=True, timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
-    monkeypatch.syspath_prepend(str(target))
-    yield target
+    return target
+
+
+@pytest.fixture
+def installed_plugin(site, monkeypatch):
+    """The installed plugin, on sys.path for this test only."""
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        importlib.metadata.distribution(DISTRIBUTION)  # not in the shared environment, before or after
+    monkeypatch.syspath_prepend(str(site))
+    yield site
     sys.modules.pop(MODULE, None)
 
 
