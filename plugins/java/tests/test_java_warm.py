@@ -15,7 +15,7 @@ import pytest
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.sandbox import Isolation, Limits, available_levels
-from codekiln.testing import CONFORMANCE_PROBLEM
+from codekiln.testing import CONFORMANCE_PROBLEM, descendant_processes
 from codekiln.verdict import VerdictStatus as S
 from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.runner import SandboxRunner
@@ -97,27 +97,6 @@ def _verifier(warm: bool = True, **limits) -> Verifier:
                     limits=Limits(**limits) if limits else None)
 
 
-def _our_processes(marker: bytes) -> list[int]:
-    """Pids of this process's descendants with ``marker`` in their command line."""
-    procs = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                procs[int(entry)] = (parent, handle.read().split(b"\0"))
-        except (OSError, IndexError, ValueError):
-            continue
-    found = []
-    for pid, (parent, cmdline) in procs.items():
-        if os.path.basename(cmdline[0]) == b"java" and marker in cmdline:
-            while parent > 1 and parent != os.getpid():
-                parent = procs.get(parent, (0,))[0]
-            if parent == os.getpid():
-                found.append(pid)
-    return found
-
-
 def _kill_all(pids: list[int]) -> None:
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
@@ -131,7 +110,7 @@ def test_a_sample_changes_nothing_the_next_one_sees():
         first = verifier.verify(PROBE, _LEAVE_TRACES, "java")
         second = verifier.verify(PROBE, _SEE_TRACES, "java")
         third = verifier.verify(PROBE, _USE_LEFT_CLASS, "java")
-        assert len(_our_processes(b"kiln.CompileServer")) == 1  # all three compiled by the one server
+        assert len(descendant_processes("java", "kiln.CompileServer")) == 1  # all three compiled by the one server
     assert first.passed and not first.warm_fallbacks, first
     # "" (the expected value): the second sample saw none of the first's changes.
     assert second.passed and not second.warm_fallbacks, second
@@ -143,14 +122,15 @@ def test_switched_off_nothing_warm_runs():
     close_all()  # what earlier tests kept warm in this process
     with _verifier(warm=False) as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
-        assert _our_processes(b"kiln.CompileServer") == []
+        assert descendant_processes("java", "kiln.CompileServer") == []
 
 
 def test_the_compile_servers_end_with_the_verifier():
+    close_all()  # the server earlier tests kept in this process: only the workers' are looked at
     samples = [Sample(CONFORMANCE_PROBLEM, RIGHT.replace("a + b", f"a + b + {i} - {i}"), "java") for i in range(4)]
     with Verifier(make_plugins(), workers=2, cache=False) as verifier:
         assert all(v.passed for v in verifier.verify_batch(samples))
-        servers = _our_processes(b"kiln.CompileServer")  # in the workers
+        servers = descendant_processes("java", "kiln.CompileServer")  # in the workers
         assert servers
     # The workers, told to stop, ended their servers (and the servers' sandboxes) before exiting.
     assert not [pid for pid in servers if os.path.exists(f"/proc/{pid}")]
@@ -160,18 +140,18 @@ def test_a_server_idle_long_is_replaced_before_use(monkeypatch):
     monkeypatch.setattr("codekiln_java.warm.SERVER_IDLE_S", 0.6)  # replaced once idle for 0.3 s
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
-        before = _our_processes(b"kiln.CompileServer")
+        before = descendant_processes("java", "kiln.CompileServer")
         time.sleep(0.5)
         verdict = verifier.verify(CONFORMANCE_PROBLEM, WRONG, "java")
         assert verdict.status is S.WRONG_ANSWER and not verdict.warm_fallbacks, verdict
-        after = _our_processes(b"kiln.CompileServer")
+        after = descendant_processes("java", "kiln.CompileServer")
     assert len(before) == len(after) == 1 and before != after
 
 
 def test_a_killed_compile_server_falls_back_to_javac():
     with _verifier() as verifier:
         assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
-        servers = _our_processes(b"kiln.CompileServer")
+        servers = descendant_processes("java", "kiln.CompileServer")
         assert len(servers) == 1
         _kill_all(servers)
         broken = verifier.verify(CONFORMANCE_PROBLEM, WRONG, "java")
@@ -188,7 +168,7 @@ def test_a_compile_past_the_budget_falls_back_to_javac(monkeypatch):
         verdict = verifier.verify(CONFORMANCE_PROBLEM, WRONG, "java")
         assert verdict.status is S.WRONG_ANSWER, verdict
         assert "compile server ended without an answer" in " ".join(verdict.warm_fallbacks), verdict.warm_fallbacks
-        assert _our_processes(b"kiln.CompileServer") == []  # it ended itself, and was not kept
+        assert descendant_processes("java", "kiln.CompileServer") == []  # it ended itself, and was not kept
     close_all()
 
 
@@ -197,7 +177,7 @@ def test_a_killed_jvm_started_ahead_falls_back_to_a_cold_run():
     source = backend.assemble(RIGHT, CONFORMANCE_PROBLEM)
     compiled = backend.compile(source, CONFORMANCE_PROBLEM, runner)
     assert compiled.ok, compiled
-    ahead = _our_processes(b"kiln.Launch")
+    ahead = descendant_processes("java", "kiln.Launch")
     assert len(ahead) == 1, "no JVM was started while the sample compiled"
     _kill_all(ahead)
     take_fallbacks()
@@ -210,13 +190,20 @@ def test_a_jvm_is_not_kept_for_a_sample_that_does_not_compile():
     with _verifier() as verifier:
         verdict = verifier.verify(CONFORMANCE_PROBLEM, RIGHT.replace("a + b", "a + c"), "java")
         assert verdict.status is S.COMPILE_ERROR, verdict
-        assert _our_processes(b"kiln.Launch") == []
+        assert descendant_processes("java", "kiln.Launch") == []
 
 
 def test_the_wall_time_starts_with_the_sample():
-    # The JVM waits for the compile; a 1 s wall time still lets a quick answer pass, and stops a slow one.
-    with _verifier(wall_time_s=1.0, cpu_time_s=1.0, memory_mb=256) as verifier:
-        assert verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java").passed
+    # The JVM started while the sample compiled waits past its wall time, and still runs the sample in full.
+    backend, runner = JavaBackend(), SandboxRunner(Limits(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=256))
+    source = backend.assemble(RIGHT, CONFORMANCE_PROBLEM)
+    compiled = backend.compile(source, CONFORMANCE_PROBLEM, runner)
+    time.sleep(2.5)
+    take_fallbacks()
+    run = backend.run_signature_tests(source, compiled, CONFORMANCE_PROBLEM, runner)
+    assert [row["value"] for row in run.rows] == [test.expected for test in CONFORMANCE_PROBLEM.tests]
+    assert run.sandbox.limit_hit is None and not take_fallbacks()
+    with _verifier(wall_time_s=2.0, cpu_time_s=2.0, memory_mb=256) as verifier:  # and then it binds
         slow = RIGHT.replace("return a + b;", "while (true) { }")
         assert verifier.verify(CONFORMANCE_PROBLEM, slow, "java").status is S.TIMEOUT
 
