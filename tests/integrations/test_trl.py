@@ -90,7 +90,8 @@ def test_bad_rows_fail_with_one_line_naming_the_sample(rewards, columns, message
     assert "\n" not in str(caught.value)
 
 
-def test_the_documented_trainer_takes_one_grpo_step_on_cpu(plugins, problems, model_cache, tmp_path_factory):
+def test_the_documented_trainer_takes_one_grpo_step_on_cpu(plugins, problems, model_cache, tmp_path_factory,
+                                                           one_torch_thread):
     import torch
     import transformers
 
