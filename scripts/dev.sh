@@ -94,7 +94,7 @@ plugins_alone() {
         venv=".venv-alone/$name"
         echo "dev.sh: $name's tests with only the core and $name installed"
         [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-        VENV=$venv quiet_pip -e ".[dev]" -e "$plugin"
+        VENV=$venv quiet_pip -e . "pytest>=8" -e "$plugin"   # the core, its test runner and one plugin
         "$venv/bin/python" -m pytest -q "$plugin"
     done
 }
