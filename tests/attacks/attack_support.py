@@ -184,9 +184,19 @@ def _descends_from_us(pid: int) -> bool:
     return False
 
 
+#: What the JavaScript warm path starts ahead for a verifier worker's next sample (and the ``timeout`` and
+#: ``bash`` that launch it in its sandbox): it waits for a sample that has not come yet, in a sandbox of its own,
+#: so it belongs to no run before it. The check allows at most one per worker, only with exactly this command
+#: line, and never one carrying a run's marker.
+WAITING_AHEAD = b"kiln_harness.js warm"
+#: The verifier workers the attack suites run with: each keeps at most one node waiting.
+WORKERS = 2
+
+
 def leftover_processes(marker: str) -> list[str]:
-    """Live processes carrying ``marker`` (name or argv), or of a sandbox uid below this process."""
-    found = []
+    """Live processes carrying ``marker`` (name or argv), or of a sandbox uid below this process, but for the
+    nodes waiting ahead (:data:`WAITING_AHEAD`), unless there are more of them than workers."""
+    found, waiting, nodes = [], [], 0
     needle = marker.encode()
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -196,11 +206,17 @@ def leftover_processes(marker: str) -> list[str]:
             continue  # gone, or dead and only waiting to be reaped
         cmdline = _read(f"/proc/{name}/cmdline")
         uid = int(_field(status, b"Uid").split()[0] or -1)
-        if needle in _read(f"/proc/{name}/comm") or needle in cmdline or (
-                uid in SANDBOX_UIDS and _descends_from_us(int(name))):
-            argv = cmdline.replace(b"\0", b" ")[:120]
-            found.append(f"pid {name} uid {uid}: {argv!r}")
-    return found
+        argv = cmdline.replace(b"\0", b" ").strip()
+        entry = f"pid {name} uid {uid}: {argv[:120]!r}"
+        if needle in _read(f"/proc/{name}/comm") or needle in cmdline:
+            found.append(entry)
+        elif uid in SANDBOX_UIDS and _descends_from_us(int(name)):
+            if argv.endswith(WAITING_AHEAD):
+                waiting.append(entry)
+                nodes += os.path.basename(cmdline.split(b"\0")[0]) == b"node"  # not its timeout or bash
+            else:
+                found.append(entry)
+    return found + (waiting if nodes > WORKERS else [])
 
 
 def assert_no_leftovers(marker: str, grace_s: float = 1.0) -> None:
