@@ -121,7 +121,8 @@ def test_the_pools_verdicts_are_the_local_verifiers(pool, verifier, problems):
 def test_asyncio_keeps_the_loop_free(pool, problems):
     problem = problems["average"]
     batch = [Sample(problem, problem.references["python"] + "# async\n", "python"),
-             Sample(problem, "def average(values):\n    return 0\n", "python")]
+             # Half a second of work at least, however fast verification gets: time for the loop to tick.
+             Sample(problem, "import time\ntime.sleep(0.5)\ndef average(values):\n    return 0\n", "python")]
 
     async def main():
         ticks = 0
