@@ -44,7 +44,7 @@ def live(plugins, verifier, model_dirs, tmp_path_factory, one_torch_thread):
     service = GenerationService(plugins, Scorer(serve_config(load_config(None)), plugins, verifier=verifier), store,
                                 arms, limits=limits)
     server = LiveServer(create_app(service, KEYS))
-    server.store = store
+    server.store, server.service = store, service
     yield server
     server.stop()
     service.close()
@@ -207,7 +207,11 @@ def test_waiting_requests_share_a_batch_and_a_full_queue_answers_503(live):
             assert time.monotonic() < deadline, "the requests were never admitted"
             time.sleep(0.01)
 
-    slow = threading.Thread(target=send, args=(190, 128))  # the model is busy with this one ...
+    # The model's one generation thread is held busy until every request is in: however fast the machine
+    # generates, the queue fills and the requests wait together.
+    busy = threading.Event()
+    live.service.arms.named("untrained")._thread.submit(busy.wait, 120)
+    slow = threading.Thread(target=send, args=(190, 128))  # the model takes this one first ...
     slow.start()
     wait_for_depth(1)
     waiting = [threading.Thread(target=send, args=(key, 4)) for key in (191, 192, 193)]  # ... while these wait
@@ -215,6 +219,7 @@ def test_waiting_requests_share_a_batch_and_a_full_queue_answers_503(live):
         thread.start()
     wait_for_depth(QUEUE)
     refused = post(live, "/v1/completions", {"model": "untrained", "prompt": "x", "max_tokens": 1}, key=194)
+    busy.set()
     for thread in (slow, *waiting):
         thread.join()
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
