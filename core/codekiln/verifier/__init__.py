@@ -28,6 +28,7 @@ import hashlib
 import json
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -88,6 +89,9 @@ def _end_with_the_verifier() -> None:
     The forkserver, our parent, cannot be relied on for that: it lives as long as any worker does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    # A worker handed the executor's shutdown sentinel before our SIGTERM arrives exits normally, past the
+    # handler (and past atexit): multiprocessing's exit finalizers are its way out.
+    multiprocessing.util.Finalize(None, _close_warm_on_exit, exitpriority=10)
     # For a forkserver child, parent_process() is the process that asked for it, and its sentinel becomes
     # readable when that process has exited.
     owner = multiprocessing.parent_process()
@@ -97,6 +101,11 @@ def _end_with_the_verifier() -> None:
 def _stop_when_gone(sentinel: int) -> None:
     multiprocessing.connection.wait([sentinel])
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _close_warm_on_exit() -> None:
+    _worker["stopping"] = _worker["busy"] = True  # a SIGTERM now lets this clean-up finish, not cut it short
+    close_warm()
 
 
 def _stop_worker(signum: int, frame: Any) -> None:
