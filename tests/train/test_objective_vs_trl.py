@@ -1,7 +1,7 @@
 """codekiln's GRPO objective against TRL's ``GRPOTrainer``, through the whole step.
 
-One batch (two prompts of different lengths, four completions each, fixed token ids and rewards) goes through
-both frameworks on two copies of one tiny random Qwen2:
+One batch (three prompts of different lengths, four completions each, fixed token ids and rewards, one group
+with all rewards equal) goes through both frameworks on two copies of one tiny random Qwen2:
 
 - codekiln: :meth:`GRPOStep._update`, the step's own update (its rows, padding and masks, group advantages,
   log-probabilities at the sampling temperature, micro-batches, the loss), with a zero learning rate so the
@@ -36,7 +36,8 @@ transformers = pytest.importorskip("transformers", reason="transformers comes wi
 GROUP = 4
 #: Not 1, so that a side which forgot to divide the logits by the sampling temperature would disagree.
 TEMPERATURE = 0.7
-PROMPTS = ["Write add(a, b).\n```python\n", "Return the longest word of a sentence, the first on ties.\n```python\n"]
+PROMPTS = ["Write add(a, b).\n```python\n", "Return the longest word of a sentence, the first on ties.\n```python\n",
+           "Return x squared.\n```python\n"]
 COMPLETIONS = [
     "def add(a, b):\n    return a + b\n```",
     "def add(a, b):\n    return a - b\n```",
@@ -46,8 +47,14 @@ COMPLETIONS = [
     "def longest(s):\n    return s\n```",
     "def longest(s):\n    words = s.split()\n    return sorted(words, key=len)[-1]\n```",
     "pass\n```",
+    "def square(x):\n    return x * x\n```",
+    "def square(x):\n    return x ** 2\n```",
+    "def square(x): return x*x\n```",
+    "square = lambda x: x * x\n```",
 ]
-REWARDS = [1.0, 0.0, 0.1, 1.0, 0.9, 0.0, 0.4, 0.0]
+#: The third group's rewards are all equal: advantage 0, so codekiln skips its rows' passes (no KL term), and
+#: the gradient must still be TRL's, whose normalisers count those rows.
+REWARDS = [1.0, 0.0, 0.1, 1.0, 0.9, 0.0, 0.4, 0.0, 1.0, 1.0, 1.0, 1.0]
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +133,7 @@ def trl_loss(tokenizer, weights, tmp_path, *, loss_type: str, scale_rewards: str
                           num_generations=GROUP, temperature=TEMPERATURE, beta=0.0, epsilon=0.2, epsilon_high=0.28,
                           loss_type=loss_type, scale_rewards=scale_rewards, max_completion_length=64)
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[given], args=args, processing_class=tokenizer,
-                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS, "reward": [0.0, 0.0]}),
+                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS, "reward": [0.0] * len(PROMPTS)}),
                               rollout_func=rollout)
     trainer.model.train()
     inputs = trainer._generate_and_score_completions(
@@ -174,3 +181,4 @@ def test_micro_batches_add_up_to_the_whole_batch(tokenizer, weights, tmp_path, a
                                   scale_rewards="group")
     _assert_same_gradients(grads, trl_grads)
     assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)  # the logged loss is the step's, too
+    assert stats["trained_fraction"] == pytest.approx(8 / 12)  # the equal-reward group was not run

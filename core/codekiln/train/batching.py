@@ -27,6 +27,21 @@ class TokenRows:
     def to(self, device: torch.device) -> TokenRows:
         return TokenRows(self.input_ids.to(device), self.attention_mask.to(device), self.loss_mask.to(device))
 
+    def select(self, index: torch.Tensor | slice) -> TokenRows:
+        """The rows ``index`` picks (a slice, or a tensor of row numbers), in that order."""
+        return TokenRows(self.input_ids[index], self.attention_mask[index], self.loss_mask[index])
+
+    @property
+    def width(self) -> int:
+        """The longest row's length: the columns after it are padding in every row."""
+        return int(self.attention_mask.sum(dim=1).max()) if len(self.input_ids) else 0
+
+    def trimmed(self) -> TokenRows:
+        """The rows without the padding columns that no row uses: right padding never changes the logits
+        of the tokens before it, so a micro-batch of short rows costs what its rows need."""
+        width = self.width
+        return TokenRows(self.input_ids[:, :width], self.attention_mask[:, :width], self.loss_mask[:, : width - 1])
+
     @property
     def labels(self) -> torch.Tensor:
         """Hugging Face style labels: the input ids with -100 where the loss does not count."""

@@ -148,21 +148,24 @@ class GRPOStep:
     def _update(self, groups: list[ScoredGroup]) -> dict[str, float]:
         grpo = self.config.grpo
         rows, advantages = self._rows(groups)
-        old_logprobs = ref_logprobs = None
         if rows is not None:
             rows = rows.to(self.device)
             advantages = advantages.to(self.device)
-            if grpo.updates_per_batch > 1:
-                old_logprobs = self._logprobs(self.policy_model, rows)
-            if self.reference_model is not None:
-                ref_logprobs = self._logprobs(self.reference_model, rows)
         # Normalisers over the whole batch on every rank, so micro-batch losses add up to the batch loss and
         # DDP's gradient average equals the single-process gradient.
         local_tokens = float(rows.loss_mask.sum()) if rows is not None else 0.0
         local_rows = float((rows.loss_mask.sum(dim=1) > 0).sum()) if rows is not None else 0.0
         total_tokens = max(1.0, self.world.sum(local_tokens))
         total_sequences = max(1.0, self.world.sum(local_rows))
+        old_logprobs = ref_logprobs = None
+        if rows is not None:
+            rows, advantages = self._rows_to_train(rows, advantages)
+            if grpo.updates_per_batch > 1:
+                old_logprobs = self._logprobs(self.policy_model, rows)
+            if self.reference_model is not None:
+                ref_logprobs = self._logprobs(self.reference_model, rows)
         stats: dict[str, list[float]] = defaultdict(list)
+        stats["trained_fraction"].append(len(advantages) / local_rows if local_rows else 0.0)
         self.model.train()
         for _ in range(grpo.updates_per_batch):
             self.optimizer.zero_grad(set_to_none=True)
@@ -178,6 +181,19 @@ class GRPOStep:
             self.scheduler.step()
         self.generator.sync_weights(self.policy_model)
         return {key: mean(values) for key, values in stats.items()}
+
+    def _rows_to_train(self, rows: TokenRows, advantages: torch.Tensor) -> tuple[TokenRows, torch.Tensor]:
+        """The rows whose gradient can be non-zero, longest first. Without a KL term a row of advantage 0 adds
+        exactly nothing to the loss or to its gradient (its tokens still count in the normalisers, taken
+        before), so its forward and backward passes are skipped: on a hard set most groups are all-fail. The
+        order by length keeps each micro-batch's padding short (:meth:`TokenRows.trimmed`)."""
+        keep = rows.loss_mask.sum(dim=1) > 0
+        if self.config.grpo.kl_coef == 0:
+            keep &= advantages != 0
+        index = torch.nonzero(keep).squeeze(1)
+        lengths = rows.attention_mask.sum(dim=1)[index]
+        index = index[torch.argsort(lengths, descending=True, stable=True)]
+        return rows.select(index), advantages[index]
 
     def _micro_batches(self, rows: TokenRows | None) -> list[slice]:
         # A rank without rows still joins every collective: it runs one empty backward.
@@ -196,11 +212,12 @@ class GRPOStep:
             # Zero loss through every parameter keeps DDP's gradient all-reduce in step with the other ranks.
             (sum(p.sum() for p in self.model.parameters()) * 0.0).backward()
             return 0.0
-        part = TokenRows(rows.input_ids[piece], rows.attention_mask[piece], rows.loss_mask[piece])
+        part = rows.select(piece).trimmed()
+        labels = part.loss_mask.shape[1]
         logits = self.model(input_ids=part.input_ids, attention_mask=part.attention_mask).logits[:, :-1]
         logprobs = objectives.token_logprobs(logits, part.input_ids[:, 1:], temperature=self._temperature())
-        old = old_logprobs[piece] if old_logprobs is not None else logprobs.detach()
-        ref = ref_logprobs[piece] if ref_logprobs is not None else None
+        old = old_logprobs[piece, :labels] if old_logprobs is not None else logprobs.detach()
+        ref = ref_logprobs[piece, :labels] if ref_logprobs is not None else None
         loss, step_stats = objectives.policy_loss(
             logprobs, old, advantages[piece], part.loss_mask, epsilon_low=grpo.epsilon_low,
             epsilon_high=grpo.epsilon_high, aggregation=grpo.loss_aggregation, ref_logprobs=ref,
