@@ -43,7 +43,10 @@ What differs, or might seem to (printed under the table too):
   with the same stop strings. The token counts are each side's own.
 - codekiln verifies the first half of a step's groups while it generates the second half (verification runs
   in separate processes); TRL generates the whole batch, then calls the reward function.
-- a group whose rewards are all equal has zero advantages; neither side skips its forward and backward passes.
+- a group whose rewards are all equal has zero advantages: codekiln skips those rows' forward and backward
+  passes (without a KL term they add nothing to the gradient) and cuts each micro-batch to its longest row;
+  TRL runs every row at the batch's full padded length. The gradients are the same
+  (``tests/train/test_objective_vs_trl.py``).
 - the bookkeeping around the step: TRL's ``Trainer`` loop, accelerate and its metrics; codekiln's metrics,
   curriculum and logger plugins.
 
@@ -100,6 +103,7 @@ from codekiln.config import Config, load_config
 from codekiln.jsonio import to_json
 from codekiln.problem import Problem
 from codekiln.rewards import RewardSet
+from codekiln.train.completions import build_completion
 from codekiln.verifier import Sample, Verifier
 
 LANGUAGE = "python"
@@ -244,10 +248,11 @@ class CodekilnReward:
 
     __name__ = "codekiln"
 
-    def __init__(self, problems: Sequence[Problem], verifier: Verifier, rewards: RewardSet, *,
-                 max_new_tokens: int, eos_ids: Sequence[int]) -> None:
+    def __init__(self, problems: Sequence[Problem], verifier: Verifier, rewards: RewardSet, *, tokenizer: Any,
+                 stop: Sequence[str], max_new_tokens: int, eos_ids: Sequence[int]) -> None:
         self.problems = {p.id: p for p in problems}
         self.verifier, self.rewards = verifier, rewards
+        self.tokenizer, self.stop = tokenizer, list(stop)
         self.max_new_tokens, self.eos_ids = max_new_tokens, set(eos_ids)
         self.samples = self.tokens = 0
         self.seconds = 0.0
@@ -256,6 +261,10 @@ class CodekilnReward:
                  **ignored: Any) -> list[float | None]:
         started = time.perf_counter()
         problems = [self.problems[i] for i in problem_id]
+        # TRL's text runs through the closing fence; codekiln's trainer judges the text before it (the answer
+        # itself), cut the same way here: with the fence left in, every answer read as a syntax error.
+        completions = [build_completion(self.tokenizer, ids, stop=self.stop, eos_ids=frozenset(self.eos_ids)).text
+                       for ids in completion_ids]
         verdicts = self.verifier.verify_batch([Sample(p, text, LANGUAGE) for p, text in zip(problems, completions)])
         backend = self.verifier.languages.get(LANGUAGE)
         lengths = [len(ids) for ids in completion_ids]
@@ -323,7 +332,8 @@ def run_trl(setup: Setup, args: argparse.Namespace, out_dir: Path) -> dict[str, 
     plugins = codekiln.plugins.make_plugins(block=config.plugins.block)
     with Verifier.from_config(plugins, config) as verifier:
         rewards = RewardSet.from_config(config, plugins)
-        reward = CodekilnReward(setup.problems, verifier, rewards, max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
+        reward = CodekilnReward(setup.problems, verifier, rewards, tokenizer=tokenizer, stop=setup.stop,
+                                max_new_tokens=args.max_new_tokens, eos_ids=eos_ids)
         trainer = TimedGRPOTrainer(model=model, reward_funcs=[reward], args=grpo_config, train_dataset=dataset,
                                    processing_class=tokenizer, callbacks=[StepClock()])
         trainer.remove_callback(transformers.PrinterCallback)  # its per-step dicts would fill stdout
@@ -383,7 +393,8 @@ DIFFERENCES = (
     "reads as the end-of-sequence).",
     "Overlap: codekiln verifies the first half of a step's groups while it generates the second half; TRL "
     "generates the whole batch, then rewards it.",
-    "Rewards: a group with equal rewards has zero advantages; neither side skips its forward and backward passes.",
+    "Rewards: a group with equal rewards has zero advantages; codekiln skips those rows' forward and backward passes "
+    "(the same gradient), TRL does not.",
     "loop s = the training steps only (codekiln: sum of step_seconds; TRL: on_step_begin..on_step_end). "
     "call s = the whole call, with model loading and set-up (and codekiln's final checkpoint and summary).",
 )
