@@ -133,7 +133,8 @@ def trl_loss(tokenizer, weights, tmp_path, *, loss_type: str, scale_rewards: str
                           num_generations=GROUP, temperature=TEMPERATURE, beta=0.0, epsilon=0.2, epsilon_high=0.28,
                           loss_type=loss_type, scale_rewards=scale_rewards, max_completion_length=64)
     trainer = trl.GRPOTrainer(model=model, reward_funcs=[given], args=args, processing_class=tokenizer,
-                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS, "reward": [0.0] * len(PROMPTS)}),
+                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS,
+                                                                        "reward": [0.0] * len(PROMPTS)}),
                               rollout_func=rollout)
     trainer.model.train()
     inputs = trainer._generate_and_score_completions(
