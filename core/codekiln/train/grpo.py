@@ -158,14 +158,15 @@ class GRPOStep:
         total_tokens = max(1.0, self.world.sum(local_tokens))
         total_sequences = max(1.0, self.world.sum(local_rows))
         old_logprobs = ref_logprobs = None
+        trained = 0
         if rows is not None:
-            rows, advantages = self._rows_to_train(rows, advantages)
+            rows, advantages, trained = self._rows_to_train(rows, advantages)
             if grpo.updates_per_batch > 1:
                 old_logprobs = self._logprobs(self.policy_model, rows)
             if self.reference_model is not None:
                 ref_logprobs = self._logprobs(self.reference_model, rows)
         stats: dict[str, list[float]] = defaultdict(list)
-        stats["trained_fraction"].append(len(advantages) / local_rows if local_rows else 0.0)
+        stats["trained_fraction"].append(trained / local_rows if local_rows else 0.0)
         self.model.train()
         for _ in range(grpo.updates_per_batch):
             self.optimizer.zero_grad(set_to_none=True)
@@ -182,18 +183,22 @@ class GRPOStep:
         self.generator.sync_weights(self.policy_model)
         return {key: mean(values) for key, values in stats.items()}
 
-    def _rows_to_train(self, rows: TokenRows, advantages: torch.Tensor) -> tuple[TokenRows, torch.Tensor]:
+    def _rows_to_train(self, rows: TokenRows, advantages: torch.Tensor) -> tuple[TokenRows, torch.Tensor, int]:
         """The rows whose gradient can be non-zero, longest first. Without a KL term a row of advantage 0 adds
         exactly nothing to the loss or to its gradient (its tokens still count in the normalisers, taken
         before), so its forward and backward passes are skipped: on a hard set most groups are all-fail. The
-        order by length keeps each micro-batch's padding short (:meth:`TokenRows.trimmed`)."""
-        keep = rows.loss_mask.sum(dim=1) > 0
-        if self.config.grpo.kl_coef == 0:
-            keep &= advantages != 0
+        order by length keeps each micro-batch's padding short (:meth:`TokenRows.trimmed`). Also returns how
+        many rows carry a signal. A step without any still runs one micro-batch (its gradient is 0), so that
+        every step logs its entropy and clip fractions."""
+        counted = rows.loss_mask.sum(dim=1) > 0
+        keep = counted & (advantages != 0) if self.config.grpo.kl_coef == 0 else counted
         index = torch.nonzero(keep).squeeze(1)
+        trained = len(index)
+        if trained == 0:
+            index = torch.nonzero(counted).squeeze(1)[: self.config.grpo.micro_batch_size]
         lengths = rows.attention_mask.sum(dim=1)[index]
         index = index[torch.argsort(lengths, descending=True, stable=True)]
-        return rows.select(index), advantages[index]
+        return rows.select(index), advantages[index], trained
 
     def _micro_batches(self, rows: TokenRows | None) -> list[slice]:
         # A rank without rows still joins every collective: it runs one empty backward.
