@@ -137,6 +137,11 @@ def test_wandb_logs_an_offline_run(tmp_path, monkeypatch):
     run_training(make_plugins(autoload=False, block=["builtin.tensorboard"], warn=fail_on_warning), run_dir)
 
     assert wandb_logger._runs == {}  # finished
+    # run.finish() returns before W&B's service has flushed and closed the run's log (CI once read it empty
+    # under load); tearing the service down waits for that.
+    import wandb
+
+    wandb.teardown()
     [log] = (run_dir / "wandb").glob("offline-run-*/run-*.wandb")  # no WANDB_DIR: under the run directory
     records = wandb_records(log)
     [run] = [r.run for r in records if r.WhichOneof("record_type") == "run"]
