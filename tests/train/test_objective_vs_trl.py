@@ -99,16 +99,17 @@ def _groups(tokenizer) -> list[ScoredGroup]:
     return groups
 
 
-def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_batch: int):
+def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_batch: int, overrides=(),
+                    reference=None):
     """The loss, the advantages and every parameter's gradient from codekiln's GRPO update."""
     model = _model(tokenizer, weights)
     config = load_config(None, [f"grpo.group_size={GROUP}", f"grpo.loss_aggregation={aggregation}",
                                 f"grpo.scale_rewards={str(scale).lower()}", f"grpo.micro_batch_size={micro_batch}",
-                                "grpo.max_grad_norm=1e12", f"generation.temperature={TEMPERATURE}"])
+                                "grpo.max_grad_norm=1e12", f"generation.temperature={TEMPERATURE}", *overrides])
     step = GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
                     generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
                     curriculum=None, optimizer=torch.optim.SGD(model.parameters(), lr=0.0), scheduler=None,
-                    device=torch.device("cpu"), world=World(), prompt_for=None)
+                    device=torch.device("cpu"), world=World(), prompt_for=None, reference_model=reference)
     groups = _groups(tokenizer)
     stats = step._update(groups)
     _, advantages = step._rows(groups)
@@ -183,3 +184,23 @@ def test_micro_batches_add_up_to_the_whole_batch(tokenizer, weights, tmp_path, a
     _assert_same_gradients(grads, trl_grads)
     assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)  # the logged loss is the step's, too
     assert stats["trained_fraction"] == pytest.approx(8 / 12)  # the equal-reward group was not run
+
+
+@pytest.mark.parametrize("setting", ["old-logprobs", "reference"])
+def test_old_and_reference_logprobs_line_up_with_trimmed_micro_batches(tokenizer, weights, tmp_path, setting):
+    # Several updates per batch take the ratio against log-probabilities computed before the first update; a KL
+    # term takes them from the reference model. Both are computed over the whole, untrimmed rows, in the order
+    # the update runs them, and each micro-batch slices its part. With the learning rate 0 the old model is the
+    # model and a reference with the same weights has KL 0 with gradient 0, so the gradient must still be TRL's
+    # (beta 0): a row or a column out of line would change the ratio or the KL term.
+    if setting == "old-logprobs":
+        overrides, reference = ["grpo.updates_per_batch=2"], None
+    else:
+        overrides, reference = ["grpo.kl_coef=0.05"], _model(tokenizer, weights)
+    stats, _, grads = codekiln_update(tokenizer, weights, aggregation="token", scale=True, micro_batch=3,
+                                      overrides=overrides, reference=reference)
+    loss, _, trl_grads = trl_loss(tokenizer, weights, tmp_path, loss_type="dapo", scale_rewards="group")
+    _assert_same_gradients(grads, trl_grads)
+    assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)
+    # With a KL term no row is skipped: the equal-reward group's rows are pulled towards the reference too.
+    assert stats["trained_fraction"] == pytest.approx(8 / 12 if reference is None else 1.0)
