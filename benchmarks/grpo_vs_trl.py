@@ -253,7 +253,7 @@ class CodekilnReward:
         self.problems = {p.id: p for p in problems}
         self.verifier, self.rewards = verifier, rewards
         self.tokenizer, self.stop = tokenizer, list(stop)
-        self.max_new_tokens, self.eos_ids = max_new_tokens, set(eos_ids)
+        self.max_new_tokens, self.eos_ids = max_new_tokens, frozenset(eos_ids)
         self.samples = self.tokens = 0
         self.seconds = 0.0
 
@@ -263,7 +263,7 @@ class CodekilnReward:
         problems = [self.problems[i] for i in problem_id]
         # TRL's text runs through the closing fence; codekiln's trainer judges the text before it (the answer
         # itself), cut the same way here: with the fence left in, every answer read as a syntax error.
-        completions = [build_completion(self.tokenizer, ids, stop=self.stop, eos_ids=frozenset(self.eos_ids)).text
+        completions = [build_completion(self.tokenizer, ids, stop=self.stop, eos_ids=self.eos_ids).text
                        for ids in completion_ids]
         verdicts = self.verifier.verify_batch([Sample(p, text, LANGUAGE) for p, text in zip(problems, completions)])
         backend = self.verifier.languages.get(LANGUAGE)
