@@ -131,8 +131,9 @@ def test_the_trainer_takes_a_grpo_step_on_the_http_backend(live, service, plugin
     monkeypatch.setenv("CODEKILN_API_KEY", KEY)
     before = served(service)
     config = load_config(None, [
-        f"run_dir={tmp_path / 'run'}", f"model.cache_dir={model_cache}", "data.languages=[python]",
-        "data.max_difficulty=1", "sft.enabled=false", "eval.enabled=false", "grpo.steps=1",
+        f"run_dir={tmp_path / 'run'}", f"model.cache_dir={model_cache}", "data.dataset=builtin",
+        "data.languages=[python]", "data.max_difficulty=1", "sft.enabled=false", "eval.enabled=false", "grpo.steps=1",
+        "grpo.filter_equal_groups=false",  # no refills: exactly one round of samples reaches the service
         "grpo.prompts_per_step=2", "grpo.group_size=2", "generation.max_new_tokens=24", "generation.backend=hf",
         "verifier.backend=http", f"verifier.http.url={live.url}", "verifier.cache=false",
     ])

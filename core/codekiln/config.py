@@ -64,8 +64,8 @@ class ModelConfig:
 
 @attrs.frozen
 class DataConfig:
-    #: ``NAME`` (``builtin``, ``humaneval``) or ``FORMAT:PATH`` (``jsonl:problems.jsonl``).
-    dataset: str = "builtin"
+    #: ``NAME`` (``families``, ``builtin``, ``humaneval``) or ``FORMAT:PATH`` (``jsonl:problems.jsonl``).
+    dataset: str = "families"
     languages: list[str] = attrs.field(factory=lambda: ["python"])
     max_difficulty: int = attrs.field(default=5, validator=[attrs.validators.ge(1), attrs.validators.le(5)])
     validation_fraction: float = attrs.field(default=0.2, validator=_fraction)
@@ -123,9 +123,9 @@ class GenerationConfig:
     #: "chat" applies the tokenizer's chat template; "completion" sends the prompt as plain text.
     prompt_format: Literal["auto", "chat", "completion"] = "auto"
     max_new_tokens: int = attrs.field(default=256, validator=_positive)
-    #: Sampling temperature of GRPO's completions. The default suits the embedded model, which has memorised
-    #: its references after SFT (at 1.0 nearly every sample strays); 0.7-1.0 is usual for pretrained models.
-    temperature: float = attrs.field(default=0.4, validator=_non_negative)
+    #: Sampling temperature of GRPO's completions (and of log-probabilities in its loss). 1.0 learned best for
+    #: the default run (README, "How the defaults were chosen"); 0.7-1.0 is usual for pretrained models.
+    temperature: float = attrs.field(default=1.0, validator=_non_negative)
     top_p: float = attrs.field(default=1.0, validator=_fraction)
     top_k: int = attrs.field(default=0, validator=_non_negative)
     stop: list[str] = attrs.field(factory=list)
@@ -139,7 +139,7 @@ class SFTConfig:
     minutes on a laptop CPU. For a pretrained model, lower ``learning_rate`` (1e-5) and ``epochs`` (1-3)."""
 
     enabled: bool = True
-    epochs: int = attrs.field(default=40, validator=_non_negative)
+    epochs: int = attrs.field(default=20, validator=_non_negative)
     batch_size: int = attrs.field(default=4, validator=_positive)
     learning_rate: float = attrs.field(default=3e-3, validator=_positive)
     lr_schedule: Literal["constant", "linear", "cosine"] = "cosine"
@@ -154,13 +154,14 @@ class SFTConfig:
 
 @attrs.frozen
 class GRPOConfig:
-    """The defaults are sized for the embedded default model on a 2-core CPU (about 5 minutes of GRPO)."""
+    """The defaults are sized for the embedded default model on the task families, on a 2-core CPU (about 6
+    minutes of GRPO); README, "How the defaults were chosen" has the runs they were chosen from."""
 
     enabled: bool = True
-    steps: int = attrs.field(default=20, validator=_non_negative)
+    steps: int = attrs.field(default=60, validator=_non_negative)
     prompts_per_step: int = attrs.field(default=16, validator=_positive)
     group_size: int = attrs.field(default=8, validator=_positive)
-    learning_rate: float = attrs.field(default=1e-4, validator=_positive)
+    learning_rate: float = attrs.field(default=2e-4, validator=_positive)
     epsilon_low: float = attrs.field(default=0.2, validator=_non_negative)
     epsilon_high: float = attrs.field(default=0.28, validator=_non_negative)
     kl_coef: float = attrs.field(default=0.0, validator=_non_negative)
@@ -171,7 +172,7 @@ class GRPOConfig:
     updates_per_batch: int = attrs.field(default=1, validator=_positive)
     max_grad_norm: float = attrs.field(default=1.0, validator=_positive)
     #: Drop groups whose rewards are all equal and draw new prompts (dynamic sampling).
-    filter_equal_groups: bool = False
+    filter_equal_groups: bool = True
     #: How many extra rounds of prompts dynamic sampling may draw to refill a step.
     max_refill_rounds: int = attrs.field(default=2, validator=_non_negative)
     #: Leave completions cut off at max_new_tokens out of the loss.

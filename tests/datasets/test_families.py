@@ -36,7 +36,7 @@ def datasets():
 
 @pytest.fixture(scope="module")
 def generated():
-    return FamiliesDataset().generated()
+    return FamiliesDataset(per_family=20).generated()  # the counts below are for 20 per family
 
 
 def one_per_family(generated):
@@ -67,6 +67,7 @@ def test_every_family_generates_graded_distinct_problems(generated):
         assert from_json(Problem, to_json(problem), where=problem.id) == problem  # travels to workers as JSON
     per_family = Counter(item.family for item in generated)
     assert max(per_family.values()) == 20
+    assert FamiliesDataset().per_family == 40  # the default run's size (README, "How the defaults were chosen")
 
 
 def test_splits_are_disjoint_and_only_sft_shows_references(generated):

@@ -8,12 +8,14 @@ import pytest
 
 @pytest.fixture
 def tiny_run(model_cache, tmp_path):
-    """Dotted overrides for a run of a couple of minutes at most: easy Python problems, short completions."""
+    """Dotted overrides for a run of a couple of minutes at most: easy built-in Python problems, short
+    completions, and the sampling the built-in problems were tuned with (no refills, cooler sampling)."""
 
     def overrides(*extra: str, run_dir=None) -> list[str]:
         return [
             f"run_dir={run_dir or tmp_path / 'run'}",
             f"model.cache_dir={model_cache}",
+            "data.dataset=builtin",
             "data.languages=[python]",
             "data.max_difficulty=1",
             "data.validation_fraction=0.25",
@@ -25,6 +27,8 @@ def tiny_run(model_cache, tmp_path):
             "grpo.checkpoint_every=1",
             "generation.max_new_tokens=24",
             "generation.backend=hf",
+            "generation.temperature=0.4",
+            "grpo.filter_equal_groups=false",
             *extra,
         ]
 

@@ -1,6 +1,6 @@
 """``families``: problems generated from parameterised task families, with declared splits.
 
-Named ``families`` or ``families?seed=0&per_family=20&rl=0.4&heldout=0.2&heldout_families=a,b&splits=sft,rl``.
+Named ``families`` or ``families?seed=0&per_family=40&rl=0.4&heldout=0.2&heldout_families=a,b&splits=sft,rl``.
 Each family (:mod:`.pipeline`: filters, maps, folds and counts over lists and strings, and their
 compositions; :mod:`.arithmetic`) draws parameter combinations; :func:`.family.generate` makes each a
 problem with tests computed by its Python reference and references in Python, JavaScript, Java and C++.
@@ -50,7 +50,7 @@ DEFAULT_HELDOUT_FAMILIES = ("list_filter_map_fold", "str_map_filter_count")
 
 class FamiliesDataset(DatasetLoader):
     """Problems generated from task families (lists, strings, arithmetic), split into sft, rl, heldout and
-    heldout_families; options: ``families?seed=0&per_family=20``.
+    heldout_families; options: ``families?seed=0&per_family=40``.
 
     A subclass with its own ``name`` and ``families`` adds families (docs/datasets.md).
 
@@ -70,7 +70,7 @@ class FamiliesDataset(DatasetLoader):
     families: ClassVar[Sequence[Family]] = BUILTIN_FAMILIES
     default_heldout_families: ClassVar[Sequence[str]] = DEFAULT_HELDOUT_FAMILIES
 
-    def __init__(self, seed: Any = 0, per_family: Any = 20, rl: Any = 0.4, heldout: Any = 0.2,
+    def __init__(self, seed: Any = 0, per_family: Any = 40, rl: Any = 0.4, heldout: Any = 0.2,
                  heldout_families: Any = None, splits: Any = None) -> None:
         super().__init__()
         names = [family.name for family in self.families]
