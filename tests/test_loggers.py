@@ -128,7 +128,7 @@ def wandb_records(path: Path) -> list:
 
 
 def test_wandb_logs_an_offline_run(tmp_path, monkeypatch):
-    pytest.importorskip("wandb")
+    wandb = pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_PROJECT", "codekiln-test")
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
@@ -139,8 +139,6 @@ def test_wandb_logs_an_offline_run(tmp_path, monkeypatch):
     assert wandb_logger._runs == {}  # finished
     # run.finish() returns before W&B's service has flushed and closed the run's log (CI once read it empty
     # under load); tearing the service down waits for that.
-    import wandb
-
     wandb.teardown()
     [log] = (run_dir / "wandb").glob("offline-run-*/run-*.wandb")  # no WANDB_DIR: under the run directory
     records = wandb_records(log)
