@@ -476,15 +476,14 @@ def serve_command(ctx: click.Context, model_path: str, model_b: str | None, spli
 
 def _set_cpu_threads(config: Any) -> None:
     """torch's threads for generating on CPU: ``config.threads``, or half the cores (the verifier's workers
-    take the rest), as the trainer does."""
-    import os
-
+    take the rest), as the trainer's rollouts do."""
     import torch
 
     from .train.policy import resolve_device
+    from .train.threads import beside_verifier
 
     if resolve_device(config.device).type == "cpu":
-        torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 2) // 2))
+        torch.set_num_threads(beside_verifier(config.threads))
 
 
 class Stopped(BaseException):

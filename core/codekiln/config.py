@@ -139,7 +139,7 @@ class SFTConfig:
     minutes on a laptop CPU. For a pretrained model, lower ``learning_rate`` (1e-5) and ``epochs`` (1-3)."""
 
     enabled: bool = True
-    epochs: int = attrs.field(default=20, validator=_non_negative)
+    epochs: int = attrs.field(default=30, validator=_non_negative)
     batch_size: int = attrs.field(default=4, validator=_positive)
     learning_rate: float = attrs.field(default=3e-3, validator=_positive)
     lr_schedule: Literal["constant", "linear", "cosine"] = "cosine"
@@ -212,8 +212,8 @@ class Config:
     run_dir: str = "runs/latest"
     #: "auto" picks CUDA when available.
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    #: torch threads when training on CPU; 0 takes half the cores and leaves the rest to the verifier's
-    #: workers (two busy parties on the same cores slow torch down many times over).
+    #: torch threads on CPU; 0: every core for SFT and GRPO's update, half of them while the verifier's workers
+    #: run too (rollouts, evaluations), since two busy parties on the same cores slow torch down many times over.
     threads: int = attrs.field(default=0, validator=_non_negative)
     model: ModelConfig = attrs.field(factory=ModelConfig)
     data: DataConfig = attrs.field(factory=DataConfig)

@@ -21,7 +21,7 @@ from ..curricula import Curriculum, Outcome, Task
 from ..rewards import RewardSet
 from ..verdict import RewardBreakdown
 from ..verifier import Verifier
-from . import objectives
+from . import objectives, threads
 from .batching import TokenRows, pad_rows
 from .completions import Generator
 from .distributed import World
@@ -65,7 +65,8 @@ class GRPOStep:
     def run(self, step: int) -> dict[str, float]:
         grpo = self.config.grpo
         started = time.perf_counter()
-        kept, seen, timings = self._collect(step)
+        with threads.sharing_cores(self.config.threads, self.device):  # the verifier runs while it samples
+            kept, seen, timings = self._collect(step)
         self._update_curriculum(seen)
         train_started = time.perf_counter()
         train_stats = self._update(kept) if self.world.sum(len(kept)) > 0 else {}

@@ -8,7 +8,6 @@ plot and a markdown summary. Every rank of a ``torchrun`` job runs this same fun
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shutil
 import sys
@@ -25,6 +24,7 @@ from ..errors import ConfigError, DataError
 from ..problem import Problem
 from ..rewards import RewardSet
 from ..verifier import Verifier
+from . import threads
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .distributed import init_world
 
@@ -68,7 +68,7 @@ class _Run:
             torch.cuda.set_device(device)
         self.device = device
         if device.type == "cpu":
-            torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 2) // 2))
+            torch.set_num_threads(threads.alone(config.threads))  # SFT and the update; see threads.py
         self.run_dir = Path(config.run_dir)
         self._check_config()
         self.checkpoint = self._prepare_run_dir(resume, overwrite)
@@ -216,7 +216,7 @@ class _Run:
             return
         tasks = self.world.shard(self._eval_tasks())
         prompts = [self._prompt(t) for t in tasks]
-        with self._precision():
+        with self._precision(), threads.sharing_cores(self.config.threads, self.device):
             metrics, groups = evaluate(tasks, [p for p, _ in prompts], [s for _, s in prompts],
                                        generator=self.generator, verifier=self.verifier,
                                        samples=self.config.eval.samples, temperature=self.config.eval.temperature,
