@@ -35,8 +35,11 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM]
 _SLOW = "import time\ndef running_max(values):\n    time.sleep(0.4)  # {}\n    return values\n"
 
 # A long batch in a script of a user's, who wrote no signal handling: SIGINT arrives as KeyboardInterrupt
-# and leaves the ``with`` block; SIGTERM kills the script outright, and the workers end themselves.
+# and leaves the ``with`` block; SIGTERM kills the script outright, and the workers end themselves. SIGUSR1
+# prints its threads' stacks: what :meth:`Run.stop` shows of a stop that hangs.
 _BATCH = textwrap.dedent("""
+    import faulthandler, signal
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     from codekiln.datasets import load_dataset
     from codekiln.plugins import make_plugins
     from codekiln.verifier import Sample, Verifier
@@ -94,7 +97,14 @@ class Run:
     def stop(self, signum: int) -> tuple[int, str]:
         self.tree = _descendants(self.proc.pid)
         self.proc.send_signal(signum)
-        _, stderr = self.proc.communicate(timeout=60)
+        try:
+            _, stderr = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGUSR1)  # a script that registered faulthandler prints its stacks
+            time.sleep(2)
+            self.proc.kill()
+            _, stderr = self.proc.communicate()
+            pytest.fail(f"still running 60 s after {signal.Signals(signum).name}; its stderr ends:\n{stderr[-6000:]}")
         return self.proc.returncode, stderr
 
     def assert_nothing_left(self) -> None:
