@@ -60,7 +60,7 @@ class Run:
         os.chmod(self.tmpdir, 0o755)  # the sandbox's uids reach their work dirs through it
         env = {**os.environ, "TMPDIR": self.tmpdir, "CODEKILN_STOP_TEST": self.marker}
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, preexec_fn=_as_a_terminal_starts_it)
 
     def processes(self) -> list[tuple[int, str]]:
         """The run's live processes (pid, command line), itself included."""
@@ -117,6 +117,13 @@ class Run:
             assert self.tmpdir not in file.read()
         assert os.listdir(self.tmpdir) == []
         os.rmdir(self.tmpdir)
+
+
+def _as_a_terminal_starts_it() -> None:
+    """SIGINT at its default, as for a command typed at a terminal. A shell without job control starts its
+    background jobs with SIGINT ignored (POSIX), and so would every command here when the tests themselves
+    run as one (``.ci/run &``); Python then never turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _stat(pid: int) -> list[bytes] | None:
