@@ -165,6 +165,11 @@ class GRPOConfig:
     epsilon_low: float = attrs.field(default=0.2, validator=_non_negative)
     epsilon_high: float = attrs.field(default=0.28, validator=_non_negative)
     kl_coef: float = attrs.field(default=0.0, validator=_non_negative)
+    #: Weight of an SFT loss on the ``sft`` split's reference solutions, added to every GRPO update (InstructGPT's
+    #: "PPO-ptx"), so that RL does not wear away what SFT taught. 0 turns it off.
+    sft_coef: float = attrs.field(default=0.0, validator=_non_negative)
+    #: Reference solutions drawn for that loss in each update.
+    sft_batch_size: int = attrs.field(default=8, validator=_positive)
     #: Divide advantages by the group's standard deviation (off is Dr. GRPO).
     scale_rewards: bool = True
     leave_one_out: bool = False

@@ -22,6 +22,7 @@ from codekiln.train.generation import HFGenerator
 from codekiln.train.grpo import GRPOStep, ScoredGroup
 from codekiln.train.policy import Policy, load_policy
 from codekiln.train.rollout import Rollout
+from codekiln.train.sft import example_rows, sft_loss, tokenize_examples
 from codekiln.train.trainer import train
 from codekiln.verdict import RewardBreakdown, Verdict, VerdictStatus
 
@@ -47,27 +48,57 @@ def _sequence_logprobs(model, rows) -> torch.Tensor:
     return (logprobs * rows.loss_mask).sum(dim=1)
 
 
-def test_one_update_raises_positive_and_lowers_negative_advantage_completions(tokenizer):
+def _tiny_step(tokenizer, *overrides: str, sft_examples=()) -> tuple[GRPOStep, object]:
+    """A GRPO step on a small random model (seeded), and the model."""
     torch.manual_seed(0)
     config = transformers.Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
                                       num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2)
     model = transformers.Qwen2ForCausalLM(config)
-    step = GRPOStep(config=load_config(None, ["grpo.group_size=4", f"generation.temperature={TEMPERATURE}"]),
+    step = GRPOStep(config=load_config(None, ["grpo.group_size=4", *overrides]),
                     model=model, policy_model=model, tokenizer=tokenizer,
                     generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
                     curriculum=None, optimizer=torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0),
-                    scheduler=None, device=torch.device("cpu"), world=World(), prompt_for=None)
+                    scheduler=None, device=torch.device("cpu"), world=World(), prompt_for=None,
+                    sft_examples=sft_examples)
+    return step, model
+
+
+def _group(tokenizer, completions: Sequence[str], rewards: Sequence[float]) -> ScoredGroup:
     task = Task(Problem(id="add", description="add"), "python")
-    group = ScoredGroup(
+    return ScoredGroup(
         [Rollout(task, PROMPT, Completion(text, tuple(tokenizer(text, add_special_tokens=False)["input_ids"]), False),
-                 text, Verdict(VerdictStatus.WRONG_ANSWER, "python")) for text in COMPLETIONS],
-        [RewardBreakdown(components={"given": r}, weights={"given": 1.0}, total=r) for r in REWARDS])
+                 text, Verdict(VerdictStatus.WRONG_ANSWER, "python")) for text in completions],
+        [RewardBreakdown(components={"given": r}, weights={"given": 1.0}, total=r) for r in rewards])
+
+
+def test_one_update_raises_positive_and_lowers_negative_advantage_completions(tokenizer):
+    step, model = _tiny_step(tokenizer, f"generation.temperature={TEMPERATURE}")
+    group = _group(tokenizer, COMPLETIONS, REWARDS)
     rows, advantages = step._rows([group])
     before = _sequence_logprobs(model, rows)
-    step._update([group])
+    step._update([group], step=1)
     change = _sequence_logprobs(model, rows) - before
     assert (advantages > 0).tolist() == [True, False, False, True]
     assert (change[advantages > 0] > 0).all() and (change[advantages < 0] < 0).all(), change.tolist()
+
+
+@pytest.mark.parametrize("sft_coef", [0.0, 1.0])
+def test_the_sft_term_pulls_towards_the_references_and_only_it(tokenizer, sft_coef):
+    # Equal rewards: every advantage is 0, so the policy term moves nothing and any change is the SFT term's.
+    references, _ = tokenize_examples([(PROMPT, COMPLETIONS[0]), (PROMPT, COMPLETIONS[3])], tokenizer, 512)
+    step, model = _tiny_step(tokenizer, f"grpo.sft_coef={sft_coef}", sft_examples=references)
+    group = _group(tokenizer, COMPLETIONS[1:3] * 2, [0.0] * 4)
+    rows = example_rows(references, tokenizer.pad_token_id)
+    with torch.no_grad():
+        before = float(sft_loss(model, rows))
+    stats = step._update([group], step=1)
+    with torch.no_grad():
+        after = float(sft_loss(model, rows))
+    if sft_coef:
+        assert stats["sft_loss"] == pytest.approx(before, rel=1e-4)  # both references drawn (batch 8 > 2)
+        assert after < before - 0.01
+    else:
+        assert "sft_loss" not in stats and after == pytest.approx(before, abs=1e-6)
 
 
 # -- learning an easy reward, through the whole trainer ------------------------------------------------------

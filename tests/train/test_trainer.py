@@ -79,7 +79,8 @@ def _comparable(rows: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize(("steps", "phase", "counter", "at"), [
-    (["grpo.steps=4", "grpo.checkpoint_every=2", "eval.enabled=false"], "grpo", "grpo_step", 2),
+    # With the SFT term on: its references are drawn per step, so a resumed run draws the same ones.
+    (["grpo.steps=4", "grpo.checkpoint_every=2", "eval.enabled=false", "grpo.sft_coef=0.5"], "grpo", "grpo_step", 2),
     (["sft.epochs=8", "sft.checkpoint_every=2", "grpo.steps=1", "eval.enabled=false"], "sft", "sft_epoch", 2),
 ], ids=["during-grpo", "during-sft"])
 def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_path, steps, phase, counter, at):
@@ -102,6 +103,8 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_metrics(tiny_run, tmp_pat
 
     _run(tiny_run(*steps, run_dir=killed_dir), resume=True)
     assert _comparable(_rows(killed_dir)) == _comparable(_rows(uninterrupted))
+    grpo_rows = [row for row in _rows(killed_dir) if "reward/total" in row]
+    assert all(("sft_loss" in row) == (phase == "grpo") for row in grpo_rows)
     assert (killed_dir / "final" / "config.json").exists()
 
 

@@ -27,6 +27,7 @@ from .completions import Generator
 from .distributed import World
 from .metrics import mean, verdict_rates
 from .rollout import Rollout, SamplingSettings, generate_and_verify
+from .sft import SFTExample, example_rows, sft_loss
 
 __all__ = ["GRPOStep", "ScoredGroup"]
 
@@ -59,6 +60,8 @@ class GRPOStep:
     world: World
     prompt_for: Callable[[Task], tuple[str, list[str]]]  # task -> (prompt text, stop strings)
     reference_model: Any = None
+    #: The reference solutions of ``grpo.sft_coef``'s loss (none when it is off).
+    sft_examples: Sequence[SFTExample] = ()
     #: The task keys the curriculum chose in the last step (every rank's), for the run's log.
     last_choices: list[str] = attrs.field(factory=list)
 
@@ -69,7 +72,7 @@ class GRPOStep:
             kept, seen, timings = self._collect(step)
         self._update_curriculum(seen)
         train_started = time.perf_counter()
-        train_stats = self._update(kept) if self.world.sum(len(kept)) > 0 else {}
+        train_stats = self._update(kept, step) if self.world.sum(len(kept)) > 0 else {}
         train_s = time.perf_counter() - train_started
         metrics = self._metrics(seen, kept, timings, train_stats)
         metrics.update({"time/train": train_s, "step_seconds": time.perf_counter() - started,
@@ -146,7 +149,7 @@ class GRPOStep:
 
     # -- the update -----------------------------------------------------------------------------------------------
 
-    def _update(self, groups: list[ScoredGroup]) -> dict[str, float]:
+    def _update(self, groups: list[ScoredGroup], step: int) -> dict[str, float]:
         grpo = self.config.grpo
         rows, advantages = self._rows(groups)
         if rows is not None:
@@ -175,6 +178,8 @@ class GRPOStep:
             for piece in self._micro_batches(rows):
                 loss += self._backward(piece, rows, advantages, old_logprobs, ref_logprobs, total_tokens,
                                        total_sequences, stats)
+            if grpo.sft_coef > 0:
+                loss += self._sft_backward(step, stats)
             stats["loss"].append(loss)  # each micro-batch's loss is its share of the step's: they add up
             grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), grpo.max_grad_norm)
             stats["grad_norm"].append(float(grad_norm))
@@ -236,6 +241,18 @@ class GRPOStep:
         for key, value in step_stats.items():
             stats[key].append(value)
         return loss_share
+
+    def _sft_backward(self, step: int, stats: dict[str, list[float]]) -> float:
+        """Backward pass of ``sft_coef`` × the SFT loss of a few reference solutions drawn for this step (each
+        rank its own); returns that share of the step's loss."""
+        grpo = self.config.grpo
+        draw = torch.Generator().manual_seed(self._seed(step, 0))
+        picks = torch.randperm(len(self.sft_examples), generator=draw)[: grpo.sft_batch_size].tolist()
+        rows = example_rows([self.sft_examples[i] for i in picks], self.tokenizer.pad_token_id).to(self.device)
+        loss = sft_loss(self.model, rows)
+        (grpo.sft_coef * loss).backward()  # DDP averages the ranks' gradients: the mean over their draws
+        stats["sft_loss"].append(float(loss.detach()))
+        return grpo.sft_coef * float(loss.detach())
 
     def _temperature(self) -> float:
         return self.config.generation.temperature or 1.0

@@ -17,7 +17,7 @@ from ..config import SFTConfig
 from .batching import TokenRows, pack_rows, pad_rows
 from .distributed import World
 
-__all__ = ["SFTExample", "sft_epoch", "tokenize_examples", "validation_loss"]
+__all__ = ["SFTExample", "example_rows", "sft_epoch", "sft_loss", "tokenize_examples", "validation_loss"]
 
 
 @attrs.frozen
@@ -45,17 +45,24 @@ def tokenize_examples(pairs: Sequence[tuple[str, str]], tokenizer: Any,
     return examples, cut
 
 
+def example_rows(examples: Sequence[SFTExample], pad_id: int) -> TokenRows:
+    """The examples as padded rows whose loss counts the target's tokens."""
+    return pad_rows([(example.prompt_ids, example.target_ids) for example in examples], pad_id=pad_id)
+
+
 def _batches(examples: Sequence[SFTExample], config: SFTConfig, pad_id: int, order: list[int]) -> list[TokenRows]:
+    if not config.packing:
+        return [example_rows([examples[i] for i in order[start : start + config.batch_size]], pad_id)
+                for start in range(0, len(order), config.batch_size)]
     pairs = [(examples[i].prompt_ids, examples[i].target_ids) for i in order]
-    if config.packing:
-        packed = pack_rows(pairs, length=config.max_length, pad_id=pad_id)
-        rows = range(0, packed.input_ids.shape[0], config.batch_size)
-        return [TokenRows(packed.input_ids[r : r + config.batch_size], packed.attention_mask[r : r + config.batch_size],
-                          packed.loss_mask[r : r + config.batch_size]) for r in rows]
-    return [pad_rows(pairs[i : i + config.batch_size], pad_id=pad_id) for i in range(0, len(pairs), config.batch_size)]
+    packed = pack_rows(pairs, length=config.max_length, pad_id=pad_id)
+    rows = range(0, packed.input_ids.shape[0], config.batch_size)
+    return [TokenRows(packed.input_ids[r : r + config.batch_size], packed.attention_mask[r : r + config.batch_size],
+                      packed.loss_mask[r : r + config.batch_size]) for r in rows]
 
 
-def _loss(model: Any, rows: TokenRows) -> torch.Tensor:
+def sft_loss(model: Any, rows: TokenRows) -> torch.Tensor:
+    """Mean token loss of the rows' targets."""
     return model(input_ids=rows.input_ids, attention_mask=rows.attention_mask, labels=rows.labels).loss
 
 
@@ -71,7 +78,7 @@ def sft_epoch(model: Any, examples: Sequence[SFTExample], *, config: SFTConfig, 
     for rows in world.shard(batches):
         started = time.perf_counter()
         rows = rows.to(device)
-        loss = _loss(model, rows)
+        loss = sft_loss(model, rows)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -95,7 +102,7 @@ def validation_loss(model: Any, examples: Sequence[SFTExample], *, config: SFTCo
     for rows in _batches(examples, config, pad_id, list(range(len(examples)))):
         rows = rows.to(device)
         count = float(rows.loss_mask.sum())
-        total += float(_loss(model, rows)) * count
+        total += float(sft_loss(model, rows)) * count
         tokens += count
     model.train()
     return total / tokens if tokens else None

@@ -252,14 +252,11 @@ class _Run:
         from tqdm import tqdm
 
         from . import objectives
-        from .prompts import sft_example
-        from .sft import sft_epoch, tokenize_examples, validation_loss
+        from .sft import sft_epoch, validation_loss
 
         sft = self.config.sft
-        examples, cut = tokenize_examples(self._sft_pairs(self.splits.sft, sft_example), self.policy.tokenizer,
-                                          sft.max_length)
-        validation, _ = tokenize_examples(self._sft_pairs(self.splits.held_out, sft_example),
-                                          self.policy.tokenizer, sft.max_length)
+        examples, cut = self._sft_examples(self.splits.sft)
+        validation, _ = self._sft_examples(self.splits.held_out)
         if not examples:
             raise DataError("SFT has no examples: none of the problems it trains on has a reference solution in "
                             f"{', '.join(self.config.data.languages)} (set sft.enabled=false to skip SFT)")
@@ -298,14 +295,18 @@ class _Run:
                     self._checkpoint(optimizer, scheduler)
         self.generator.sync_weights(self.policy.model)
 
-    def _sft_pairs(self, tasks: list[Task], sft_example: Any) -> list[tuple[str, str]]:
+    def _sft_examples(self, tasks: list[Task]) -> tuple[list[Any], int]:
+        """The tasks' (prompt, reference) examples, tokenized, and how many were cut to ``sft.max_length``."""
+        from .prompts import sft_example
+        from .sft import tokenize_examples
+
         pairs = []
         for task in tasks:
             backend = self.plugins.languages().get(task.language)
             pair = sft_example(task.problem, task.language, backend, self.policy.tokenizer, self._format())
             if pair is not None:
                 pairs.append(pair)
-        return pairs
+        return tokenize_examples(pairs, self.policy.tokenizer, self.config.sft.max_length)
 
     # -- GRPO -------------------------------------------------------------------------------------------------
 
@@ -331,7 +332,8 @@ class _Run:
             config=self.config, model=self._trainable(self.policy.model), policy_model=self.policy.model,
             tokenizer=self.policy.tokenizer, generator=self.generator, verifier=self.verifier,
             rewards=self.rewards, curriculum=curriculum, optimizer=optimizer, scheduler=scheduler,
-            device=self.device, world=self.world, prompt_for=self._prompt, reference_model=self._reference())
+            device=self.device, world=self.world, prompt_for=self._prompt, reference_model=self._reference(),
+            sft_examples=self._grpo_sft_examples())
         start = self.state["grpo_step"]
         bar = tqdm(total=grpo.steps, initial=start, desc="GRPO", unit="step", disable=not self._bar(),
                    file=sys.stderr)
@@ -348,6 +350,16 @@ class _Run:
                 if step == grpo.steps or (grpo.checkpoint_every and step % grpo.checkpoint_every == 0):
                     self.state["curriculum"] = curriculum.state_dict()
                     self._checkpoint(optimizer, scheduler)
+
+    def _grpo_sft_examples(self) -> list[Any]:
+        """The references of ``grpo.sft_coef``'s loss: the SFT split's, tokenized once."""
+        if self.config.grpo.sft_coef == 0:
+            return []
+        examples, _ = self._sft_examples(self.splits.sft)
+        if not examples:
+            raise DataError("grpo.sft_coef needs reference solutions, but none of the problems of the sft split has "
+                            f"one in {', '.join(self.config.data.languages)} (set grpo.sft_coef=0)")
+        return examples
 
     def _reference(self) -> Any:
         """A frozen copy of the model after SFT, only when the KL term is on (no copy costs memory otherwise)."""
