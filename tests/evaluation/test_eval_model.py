@@ -7,7 +7,7 @@ import json
 import pytest
 
 from codekiln.config import ModelConfig, config_to_yaml, load_config
-from codekiln.evaluation.commands import Source, ab_command
+from codekiln.evaluation.commands import Source, ab_command, eval_command
 
 from ..test_cli import codekiln
 from .test_eval_cli import CONFIG, DOUBLE, NEG, write_jsonl
@@ -47,7 +47,7 @@ def test_eval_model_from_a_run_directory(run_dir, dataset, tmp_path):
     overall = summary["overall"]
     assert (overall["problems"], overall["samples"]) == (2, 4)
     assert 0 <= overall["pass@1"] <= 1 and overall["masked_fraction"] == 0.0
-    # The run's config.yaml holds the budget: at most 8 tokens per sample; each task's call was timed.
+    # The run's config.yaml holds the budget: at most 8 tokens per sample; each task has its batch's share of time.
     assert 0 < overall["mean_tokens"] <= 8 and overall["mean_latency_s"] > 0
     assert set(summary["difficulties"]) == {"1", "3"}
     rows = [json.loads(line) for line in (out / "outcomes.jsonl").read_text().splitlines()]
@@ -75,3 +75,29 @@ def test_ab_of_one_model_with_itself_is_paired_and_even(plugins, run_dir, datase
     tokens_a, tokens_b = comparison.side_by_side["mean_tokens"]
     assert tokens_a == tokens_b and 0 < tokens_a <= 8
     assert comparison.sentence.startswith("No significant difference between ")
+
+
+def test_eval_decodes_in_the_batches_of_a_runs_evaluation(plugins, run_dir, tmp_path, monkeypatch):
+    # Greedy decoding is not bit-exact across batch shapes (the default run's final/ counted 2 of 83 held-out
+    # tasks differently one prompt at a time), so eval decodes the batches the run's evaluation does: the
+    # tasks in two halves (codekiln.train.evaluate's default), not one call per task.
+    import codekiln.train.generation as generation
+
+    batches: list[int] = []
+    real = generation.make_generator
+
+    def counting(*args, **kwargs):
+        generator = real(*args, **kwargs)
+        decode = generator.generate
+        generator.generate = lambda prompts, **settings: batches.append(len(prompts)) or decode(prompts, **settings)
+        return generator
+
+    monkeypatch.setattr(generation, "make_generator", counting)
+    rows = [dict(row, id=f"{row['id']}{i}") for i in range(3) for row in (NEG, DOUBLE)]
+    problems = write_jsonl(tmp_path / "p.jsonl", rows)
+    summary = eval_command(plugins, Source(model=str(run_dir)), dataset=f"jsonl:{problems}", languages=["python"],
+                           samples=1, ks=None, temperature=None, seed=0, config_path=str(run_dir / "config.yaml"),
+                           overrides=[], out=None)
+    assert summary["overall"]["problems"] == 6
+    assert batches == [3, 3]
+    assert summary["overall"]["mean_latency_s"] > 0

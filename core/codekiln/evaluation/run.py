@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,8 +81,9 @@ def select_tasks(problems: Sequence[Problem], languages: Sequence[str], plugins:
 def generate_outcomes(config: Config, scorer: Scorer, model_dir: Path, tasks: Sequence[Task], *, samples: int,
                       temperature: float) -> list[Outcome]:
     """``samples`` completions per task from the model in ``model_dir`` at ``temperature``, seeded with
-    ``config.seed`` (task i with seed + i, so two models compared on the same tasks draw with the same seeds),
-    verified and scored. Latency is the wall time of the call that generated a task's samples."""
+    ``config.seed``, verified and scored. The tasks are decoded in the batches of a training run's evaluation,
+    so a run's saved model scores here exactly what the run measured (vLLM's greedy choices can differ across
+    batch shapes). A task's latency is its share of the batch's wall time."""
     import torch
 
     from ..train.evaluate import evaluate, rollout_outcomes
@@ -101,10 +102,9 @@ def generate_outcomes(config: Config, scorer: Scorer, model_dir: Path, tasks: Se
     generator = _TimedGenerator(make_generator(config.generation.backend, policy, seed=config.seed,
                                                gpu_memory_utilization=config.generation.gpu_memory_utilization))
     try:
-        # One chunk per task: each generate call serves one prompt, so its wall time is that prompt's latency.
         _, groups = evaluate(tasks, [p for p, _ in prompts], [s for _, s in prompts], generator=generator,
                              verifier=scorer.verifier, samples=samples, temperature=temperature,
-                             max_new_tokens=config.generation.max_new_tokens, seed=config.seed, chunks=len(tasks))
+                             max_new_tokens=config.generation.max_new_tokens, seed=config.seed)
     finally:
         generator.close()
     rollouts = [(i, j, r) for i, group in enumerate(groups) for j, r in enumerate(group)]
@@ -115,21 +115,25 @@ def generate_outcomes(config: Config, scorer: Scorer, model_dir: Path, tasks: Se
                              truncated=[r.completion.truncated for _, _, r in rollouts],
                              max_new_tokens=config.generation.max_new_tokens)
     breakdowns = {(i, j): s.breakdown for (i, j, _), s in zip(rollouts, scored)}
-    return rollout_outcomes(groups, breakdowns=breakdowns, latencies=generator.seconds)
+    return rollout_outcomes(groups, breakdowns=breakdowns,
+                            latencies=[generator.shares[prompt].pop(0) for prompt, _ in prompts])
 
 
 class _TimedGenerator:
-    """A generator that records the wall time of each ``generate`` call."""
+    """A generator that shares the wall time of each ``generate`` call equally among the prompts it decoded:
+    ``shares[prompt]`` lists them in call order."""
 
     def __init__(self, generator: Generator) -> None:
         self.generator = generator
         self.name = generator.name
-        self.seconds: list[float] = []
+        self.shares: defaultdict[str, list[float]] = defaultdict(list)
 
     def generate(self, prompts: Sequence[str], **settings: Any) -> list[list[Completion]]:
         started = time.perf_counter()
         completions = self.generator.generate(prompts, **settings)
-        self.seconds.append(time.perf_counter() - started)
+        share = (time.perf_counter() - started) / max(1, len(prompts))
+        for prompt in prompts:
+            self.shares[prompt].append(share)
         return completions
 
     def sync_weights(self, model: Any) -> None:
