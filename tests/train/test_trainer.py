@@ -190,6 +190,16 @@ def test_a_dataset_declaring_splits_for_some_problems_only_is_refused(tiny_run, 
         _run(tiny_run(f"data.dataset=jsonl:{problems}"))
 
 
+def test_an_sft_term_without_references_is_refused_before_any_work(tiny_run, tmp_path):
+    problems = tmp_path / "no_references.jsonl"
+    rows = [_tagged_problem("sft_a", "sft", False), _tagged_problem("rl_a", "rl", False)]
+    problems.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with pytest.raises(DataError, match=r"grpo.sft_coef is 0.5, but no problem .* has a reference solution in "
+                                        r"python \(set grpo.sft_coef=0\)"):
+        _run(tiny_run(f"data.dataset=jsonl:{problems}", "sft.enabled=false", "grpo.sft_coef=0.5"))
+    assert not (tmp_path / "run").exists()
+
+
 def test_the_cli_prints_one_line_for_a_missing_model(tiny_run):
     process = subprocess.run([sys.executable, "-m", "codekiln", "train", *tiny_run("model.path=/no/such/model")],
                              capture_output=True, text=True)

@@ -75,6 +75,7 @@ class _Run:
         random.seed(config.seed)
         torch.manual_seed(config.seed)
         self.splits = self._tasks()
+        self._check_references()
         self.verifier = Verifier.from_config(plugins, config)
         self.rewards = RewardSet.from_config(config, plugins)
         self.state: dict[str, Any] = {"phase": "start", "global_step": 0, "grpo_step": 0, "evaluations": {}}
@@ -92,6 +93,13 @@ class _Run:
         if grpo.enabled and grpo.prompts_per_step < self.world.size:
             raise ConfigError(f"grpo.prompts_per_step ({grpo.prompts_per_step}) is less than the number of "
                               f"processes ({self.world.size}): every process needs at least one group per step")
+
+    def _check_references(self) -> None:
+        """Before any model is loaded: ``grpo.sft_coef`` needs the reference solutions of the sft split."""
+        grpo = self.config.grpo
+        if grpo.enabled and grpo.sft_coef > 0 and not any(t.language in t.problem.references for t in self.splits.sft):
+            raise DataError(f"grpo.sft_coef is {grpo.sft_coef}, but no problem GRPO's SFT term would learn from has a "
+                            f"reference solution in {', '.join(self.config.data.languages)} (set grpo.sft_coef=0)")
 
     def _prepare_run_dir(self, resume: bool, overwrite: bool) -> Path | None:
         checkpoint = latest_checkpoint(self.run_dir)
@@ -353,13 +361,7 @@ class _Run:
 
     def _grpo_sft_examples(self) -> list[Any]:
         """The references of ``grpo.sft_coef``'s loss: the SFT split's, tokenized once."""
-        if self.config.grpo.sft_coef == 0:
-            return []
-        examples, _ = self._sft_examples(self.splits.sft)
-        if not examples:
-            raise DataError("grpo.sft_coef needs reference solutions, but none of the problems of the sft split has "
-                            f"one in {', '.join(self.config.data.languages)} (set grpo.sft_coef=0)")
-        return examples
+        return self._sft_examples(self.splits.sft)[0] if self.config.grpo.sft_coef > 0 else []
 
     def _reference(self) -> Any:
         """A frozen copy of the model after SFT, only when the KL term is on (no copy costs memory otherwise)."""
