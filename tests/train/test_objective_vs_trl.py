@@ -111,7 +111,7 @@ def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_
                     curriculum=None, optimizer=torch.optim.SGD(model.parameters(), lr=0.0), scheduler=None,
                     device=torch.device("cpu"), world=World(), prompt_for=None, reference_model=reference)
     groups = _groups(tokenizer)
-    stats = step._update(groups)
+    stats = step._update(groups, step=1)
     _, advantages = step._rows(groups)
     return stats, advantages, {name: p.grad for name, p in model.named_parameters()}
 
