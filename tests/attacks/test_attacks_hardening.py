@@ -225,7 +225,7 @@ MASKING_PATHS = {
     "core/codekiln/verifier/__init__.py": {
         "VerdictStatus.INFRA_ERROR, sample.language, masked=True":
             "reached only through the raises listed here, or a worker dying twice: the code runs in the "
-            "sandbox, and the one parse of it in a worker runs first in a forked, capped child (codekiln.parsing)",
+            "sandbox, and the one parse of it in a worker runs first in a capped child process (codekiln.parsing)",
     },
     "core/codekiln/verifier/backends.py": {
         "raise NotImplementedError": "the remote backends' base class: each backend implements it",

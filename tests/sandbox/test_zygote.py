@@ -164,3 +164,13 @@ def test_a_program_that_does_not_load_is_not_tried_again():
                 broken.run(["prog.py"], files={}, limits=LIMITS, env={})
     finally:
         broken.close()
+
+
+def test_preloaded_modules_are_loaded_before_a_run_and_a_missing_one_is_skipped():
+    program = b"import sys\ndef main():\n    print(sorted(set(sys.modules) & {'fractions', 'no_such_module'}))\n"
+    warm = Zygote(REAL_PYTHON, "prog.py", {"prog.py": program}, preload=("fractions", "no_such_module"))
+    try:
+        result = warm.run(["prog.py"], files={}, limits=LIMITS, env={})
+    finally:
+        warm.close()
+    assert result.exit_code == 0 and result.stdout == b"['fractions']\n"

@@ -123,15 +123,19 @@ class Zygote:
 
     ``files`` are the zygote's own (the program and what it imports from its directory), ``ro_paths`` what
     it needs read-only besides the system directories (the interpreter's installation is added, as for a
-    cold run). Safe to share between threads; a zygote inherited through ``fork`` is not used by the child,
-    which starts its own.
+    cold run). ``preload`` names modules the zygote imports besides (those the programs it runs often import:
+    each run then finds them loaded instead of paying for the import; one that fails to import is skipped).
+    Safe to share between threads; a zygote inherited through ``fork`` is not used by the child, which starts
+    its own.
     """
 
-    def __init__(self, python: str, program: str, files: Mapping[str, bytes], ro_paths: Sequence[str] = ()) -> None:
+    def __init__(self, python: str, program: str, files: Mapping[str, bytes], ro_paths: Sequence[str] = (),
+                 preload: Sequence[str] = ()) -> None:
         from . import _ro_paths  # the package's own rule for what a command needs bound in
 
         self.python = python
         self.program = program
+        self.preload = tuple(preload)
         self._files = dict(files)
         self._ro_paths = _ro_paths([python], ro_paths, Isolation.NAMESPACES)
         self._lock = threading.Lock()
@@ -222,7 +226,7 @@ class Zygote:
             status_fd, status_child = os.pipe()
             stderr_fd, stderr_child = os.pipe()
             command = [*_bwrap.args(workdir, self._ro_paths, Limits(), status_child, zygote_caps=CAPS),
-                       self.python, "-I", "-S", "-B", _SERVER, str(child_fd), self.program]
+                       self.python, "-I", "-S", "-B", _SERVER, str(child_fd), self.program, *self.preload]
             try:
                 popen = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=stderr_child, stderr=stderr_child, cwd=workdir,

@@ -1,8 +1,9 @@
 """The warm process of a :class:`codekiln.sandbox.Zygote`: it runs inside the sandbox and forks one run per request.
 
 It is copied into the sandbox compiled, as ``kiln_zygote.pyc``, and run by the sandbox's interpreter as
-``python -I -S -B kiln_zygote.pyc SOCKET_FD PROGRAM``, so it imports the standard library only. It loads
-``PROGRAM`` (a module whose ``main()`` does one run, reading ``sys.argv``), says ``ready`` on its socket, and
+``python -I -S -B kiln_zygote.pyc SOCKET_FD PROGRAM [MODULE ...]``, so it imports the standard library only. It
+loads ``PROGRAM`` (a module whose ``main()`` does one run, reading ``sys.argv``) and imports each ``MODULE``
+(those the runs often import; one that fails is skipped), says ``ready`` on its socket, and
 then waits for requests. It runs as root inside bubblewrap's namespaces, with the capabilities a run's set-up
 needs (see ``_zygote.CAPS``), and never runs a sample's code itself.
 
@@ -225,6 +226,9 @@ def serve(sock, program):
 def main():
     sock = socket.socket(fileno=int(sys.argv[1]))
     program = _load(sys.argv[2])
+    for name in sys.argv[3:]:
+        with contextlib.suppress(Exception):  # a run that needs it will say why it is missing
+            __import__(name)
     os.chdir("/")
     # What the zygote holds stays out of the collector's way: a run's collections then leave its pages shared.
     gc.freeze()

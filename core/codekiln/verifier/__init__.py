@@ -40,6 +40,7 @@ import attrs
 
 from ..errors import CodekilnError
 from ..jsonio import to_json
+from ..parsing import keep_trial_parsers
 from ..problem import Problem
 from ..sandbox import Isolation, Limits
 from ..sandbox import stop_all as stop_all_runs
@@ -121,6 +122,7 @@ def _stop_worker(signum: int, frame: Any) -> None:
 
 def _init_worker(plugins: PluginsSpec, runner: SandboxRunner) -> None:
     _end_with_the_verifier()
+    keep_trial_parsers()  # a worker holds little: one kept trial parser per language beats a fork per sample
     _worker["languages"] = plugins.build().languages()
     _worker["runner"] = runner
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CodekilnError
+from ..parsing import keep_trial_parsers
 from ..sandbox import Isolation, Limits
 from ..verdict import Verdict, VerdictStatus
 from . import Sample, Verifier
@@ -40,6 +41,7 @@ class _VerifierActor:
     """What runs in each Ray actor: the driver's plugin session rebuilt, and a verifier in this process."""
 
     def __init__(self, spec: PluginsSpec, isolation: str, limits: Limits, warm: Mapping[str, bool]) -> None:
+        keep_trial_parsers()  # an actor holds little: see codekiln.parsing
         try:
             self.plugins = spec.build()
             self.verifier = Verifier(self.plugins, isolation=isolation, limits=limits, workers=1, cache=False,

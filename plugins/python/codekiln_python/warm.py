@@ -52,7 +52,13 @@ HARNESS_FILES = {
     "kiln_wire.pyc": _bytecode(Path(value_codec.__file__)),
 }
 
-_zygote = Zygote(PYTHON, HARNESS, HARNESS_FILES, ro_paths=_RO_PATHS)
+#: Standard modules that solutions and benchmark tests often import (HumanEval: typing in 21 of 164 prompts,
+#: then math, random, copy, string): loaded in the zygote, they cost a run nothing (``typing`` and what it
+#: pulls in take 14 ms to import in a fresh interpreter).
+PRELOAD = ("bisect", "collections", "copy", "functools", "heapq", "itertools", "math", "random", "re", "string",
+           "typing")
+
+_zygote = Zygote(PYTHON, HARNESS, HARNESS_FILES, ro_paths=_RO_PATHS, preload=PRELOAD)
 on_exit(_zygote.close)
 
 
