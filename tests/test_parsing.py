@@ -123,6 +123,16 @@ def test_a_kept_trial_parser_serves_many_texts_and_is_replaced_after_a_bomb(kept
     assert _kept_child(PYTHON) not in (0, child)
 
 
+def test_a_kept_trial_parser_killed_from_outside_costs_no_text(kept):
+    parse(PYTHON, _fresh("a = 1"))
+    child = _kept_child(PYTHON)
+    os.kill(child, signal.SIGKILL)
+    while _alive(child):
+        time.sleep(0.01)
+    assert not parse(PYTHON, _fresh("b = 2")).root_node.has_error  # not "the parser failed"
+    assert _kept_child(PYTHON) not in (0, child)
+
+
 def test_a_fork_starts_its_own_kept_trial_parser(kept):
     parse(PYTHON, _fresh("a = 1"))
     parent_child = _kept_child(PYTHON)

@@ -146,7 +146,11 @@ def _kept_trial_parser(language: tree_sitter.Language, budget: ParseBudget) -> _
 
 class _TrialParser:
     """A child process that parses each text it is sent under the budget, and answers when it has
-    (:meth:`trial`). Safe to share between threads: one text at a time. A context manager for one text."""
+    (:meth:`trial`). Safe to share between threads: one text at a time. A context manager for one text.
+
+    A child, because the expensive part of a hostile parse (error recovery at the end of the input) runs in
+    one C call that tree-sitter's progress callback cannot interrupt, and may crash: only a process of its own
+    can be stopped, capped and lost."""
 
     def __init__(self, parser: tree_sitter.Parser, budget: ParseBudget) -> None:
         self.budget = budget
@@ -167,20 +171,25 @@ class _TrialParser:
         """Parse ``data`` in the child; None when it finished within the budget, else why not."""
         request = len(data).to_bytes(8, "little") + data
         with self._lock:
-            if self._pid == 0:
-                self._start()
-            try:
-                _write_all(self._requests, request)
-            except BrokenPipeError:  # the child died before this text (killed from outside): a new one takes it
-                self._stop(ended=True)
-                self._start()
-                _write_all(self._requests, request)
-            answered = bool(select.select([self._answers], [], [], self.budget.time_s)[0])
-            if answered and os.read(self._answers, 1):
-                return None
-            status = self._stop(ended=answered)  # answered without an answer: the child died
-            if status is None:
-                return f"it took longer than {self.budget.time_s:g} s"
+            for attempt in range(2):
+                if self._pid == 0:
+                    self._start()
+                try:
+                    _write_all(self._requests, request)
+                except BrokenPipeError:  # the child died before this text (killed from outside): a new one takes it
+                    self._stop(ended=True)
+                    self._start()
+                    _write_all(self._requests, request)
+                answered = bool(select.select([self._answers], [], [], self.budget.time_s)[0])
+                if answered and os.read(self._answers, 1):
+                    return None
+                status = self._stop(ended=answered)  # answered without an answer: the child died
+                if status is None:
+                    return f"it took longer than {self.budget.time_s:g} s"
+                # A parse fails within its budget by an abort or a segfault; a SIGKILL came from outside (the
+                # thread that forked the child ended, the kernel's OOM killer): once, the text gets a new child.
+                if not (attempt == 0 and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL):
+                    break
             return f"the parser failed within {self.budget.memory_mb} MB of memory ({_describe(status)})"
 
     def _start(self) -> None:
