@@ -188,8 +188,9 @@ def _descends_from_us(pid: int) -> bool:
 #: What the JavaScript warm path starts ahead for a verifier worker's next sample (and the ``timeout`` and
 #: ``bash`` that launch it in its sandbox): it waits for a sample that has not come yet, in a sandbox of its own,
 #: so it belongs to no run before it. The check allows at most one per worker, only with exactly this command
-#: line, and never one carrying a run's marker.
+#: line (or the node zygote's, of which it is a fork), and never one carrying a run's marker.
 WAITING_AHEAD = b"kiln_harness.js warm"
+FORKED_AHEAD = b"kiln_zygote.js"
 #: The verifier workers the attack suites run with: each keeps at most one node waiting.
 WORKERS = 2
 
@@ -212,7 +213,7 @@ def leftover_processes(marker: str) -> list[str]:
         if needle in _read(f"/proc/{name}/comm") or needle in cmdline:
             found.append(entry)
         elif uid in SANDBOX_UIDS and _descends_from_us(int(name)):
-            if argv.endswith(WAITING_AHEAD):
+            if argv.endswith(WAITING_AHEAD) or FORKED_AHEAD in argv:
                 waiting.append(entry)
                 nodes += os.path.basename(cmdline.split(b"\0")[0]) == b"node"  # not its timeout or bash
             else:

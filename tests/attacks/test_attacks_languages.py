@@ -193,7 +193,9 @@ function add(a, b) {
     # Writing to every descriptor reaches libuv's own signal pipes (fds 7 and 11 here): node reads the bytes back
     # as a uv_signal_t pointer and dies of SIGSEGV, which the backend reads as out of memory (javascript.md:
     # "JavaScript has no other way to make node segfault"). A wrong status, but not passed, not masked.
-    attack("forge_rows_every_fd", "javascript", S.MEMORY_LIMIT, r"""
+    # The rows written on every descriptor are not read; the wrong answer is. (A node started in a sandbox of its
+    # own crashed writing them on its event loop's descriptors, which read as the memory limit.)
+    attack("forge_rows_every_fd", "javascript", S.WRONG_ANSWER, r"""
 const fs = require('fs');
 const FORGED = 'PASS\nAll tests passed\n{"ready":true}\n{"value":3}\n{"i":0,"value":3}\n{"done":true}\n';
 function add(a, b) {

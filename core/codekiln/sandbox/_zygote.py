@@ -125,19 +125,23 @@ class Zygote:
     it needs read-only besides the system directories (the interpreter's installation is added, as for a
     cold run). ``preload`` names modules the zygote imports besides (those the programs it runs often import:
     each run then finds them loaded instead of paying for the import; one that fails to import is skipped).
+    ``server`` replaces codekiln's Python server (``_zygote_server``) with another runtime's, which must answer
+    the same requests on the same socket: the command line before ``SOCKET_FD PROGRAM``, its first word the
+    interpreter, its files among ``files`` (codekiln_javascript's node zygote is one).
     Safe to share between threads; a zygote inherited through ``fork`` is not used by the child, which starts
     its own.
     """
 
     def __init__(self, python: str, program: str, files: Mapping[str, bytes], ro_paths: Sequence[str] = (),
-                 preload: Sequence[str] = ()) -> None:
+                 preload: Sequence[str] = (), server: Sequence[str] = ()) -> None:
         from . import _ro_paths  # the package's own rule for what a command needs bound in
 
         self.python = python
         self.program = program
         self.preload = tuple(preload)
+        self._server = tuple(server)
         self._files = dict(files)
-        self._ro_paths = _ro_paths([python], ro_paths, Isolation.NAMESPACES)
+        self._ro_paths = _ro_paths([server[0] if server else python], ro_paths, Isolation.NAMESPACES)
         self._lock = threading.Lock()
         self._started: _Started | None = None
         self._failed: str | None = None
@@ -164,12 +168,14 @@ class Zygote:
             sandbox.close()
 
     def spawn(self, argv: Sequence[str], *, files: Mapping[str, bytes | str], limits: Limits,
-              env: Mapping[str, str]) -> Any:
-        """Start ``program`` to talk to, as :func:`codekiln.sandbox.spawn` does: a ``SandboxProcess``."""
+              env: Mapping[str, str], ahead: bool = False) -> Any:
+        """Start ``program`` to talk to, as :func:`codekiln.sandbox.spawn` does (``ahead`` too): a
+        ``SandboxProcess``."""
         from . import SandboxProcess
 
-        return SandboxProcess(_WarmRun(self, argv, files=files, stdin=None, limits=limits, env=env, channel=True),
-                              ())
+        sandbox = _WarmRun(self, argv, files=files, stdin=None, limits=limits, env=env, channel=True)
+        sandbox.clock_running = not ahead
+        return SandboxProcess(sandbox, ())
 
     def close(self) -> None:
         """End the zygote (and any run still in it); the next run starts a new one. Safe to call again."""
@@ -217,7 +223,11 @@ class Zygote:
             raise SandboxError("sandbox: this process is stopping and starts no new runs")
         # A tmpfs of its own, as a run's work dir: the host's mount of it goes once the zygote is ready, and the
         # zygote's stays, a directory like any other (nothing could be mounted on a removed one).
-        workdir = _workdir.create({**self._files, _SERVER: _server_bytecode()}, 0, _ZYGOTE_DIR_BYTES)
+        if self._server:
+            server, files = self._server, self._files
+        else:
+            server, files = (self.python, "-I", "-S", "-B", _SERVER), {**self._files, _SERVER: _server_bytecode()}
+        workdir = _workdir.create(files, 0, _ZYGOTE_DIR_BYTES)
         try:
             host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             # A number of 10 or more: bwrap and the interpreter leave it alone.
@@ -226,7 +236,7 @@ class Zygote:
             status_fd, status_child = os.pipe()
             stderr_fd, stderr_child = os.pipe()
             command = [*_bwrap.args(workdir, self._ro_paths, Limits(), status_child, zygote_caps=CAPS),
-                       self.python, "-I", "-S", "-B", _SERVER, str(child_fd), self.program, *self.preload]
+                       *server, str(child_fd), self.program, *self.preload]
             try:
                 popen = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=stderr_child, stderr=stderr_child, cwd=workdir,

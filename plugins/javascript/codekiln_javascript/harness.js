@@ -445,14 +445,18 @@ function warm() {
   runTests(request, wrapper);
 }
 
-function main() {
+/** Runs the mode of process.argv, then ends the process through `exit` (kiln_zygote.js passes its own: a forked
+ * node must not end through node's teardown). */
+function main(exit = exitNow) {
   const [mode, entryPoint] = process.argv.slice(2);
   if (mode === 'tests') runTests();
   else if (mode === 'warm') warm();
   else if (mode === 'serve') serve(entryPoint);
   else if (mode === 'check') check(entryPoint);
   else throw new Error(`unknown mode ${mode}`);
-  exitNow(0); // not process.exit: the solution may have replaced it, or left timers and handlers behind
+  exit(0); // not process.exit: the solution may have replaced it, or left timers and handlers behind
 }
 
-main();
+// Run by node (the cold path, a node started ahead), or loaded by the zygote, which calls main() in each run.
+if (require.main === module) main();
+else module.exports = { main };

@@ -4,10 +4,11 @@ The cold path starts node twice per sample: ``node --check`` (the compile stage)
 run). The warm path starts it once, and before the sample arrives:
 
 - One node per sample, each in a sandbox of its own (its own uid, namespaces, limits, work dir), started
-  ahead with ``spawn(ahead=True)`` while the previous sample is verified: ``kiln_harness.js warm`` loads the
-  harness, writes its ready row and waits on stdin. Its wall time starts when its sample is sent. Nothing
-  of a sample reaches the next one: the next node was started before this sample's code ran, in another
-  sandbox, and each is used once.
+  ahead while the previous sample is verified: forked from the node zygote (:mod:`.zygote`: node with the
+  harness loaded, a few ms instead of node's start-up), or, where there is none, ``node kiln_harness.js
+  warm`` started with ``spawn(ahead=True)``. Either way it writes its ready row and waits on stdin. Its
+  wall time starts when its sample is sent. Nothing of a sample reaches the next one: the next node was
+  started before this sample's code ran, in another sandbox, and each is used once.
 - The compile stage sends the sample (the solution's source and the tests request) and reads whether V8
   compiled the solution, parsed but not run, as node loads a CommonJS module: a syntax error tree-sitter
   missed is reported as ``node --check`` reports it, from the same process. The run stage then reads the
@@ -21,15 +22,19 @@ Only signature tests take it; a benchmark's native tests (the relay's two sandbo
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import logging
 import threading
 import uuid
 from typing import Any
 
 from codekiln.languages import READY_ROW, CompileResult, parse_row
-from codekiln.sandbox import SandboxError
+from codekiln.sandbox import Isolation, SandboxError
 from codekiln.verifier.runner import SandboxRunner
 from codekiln.verifier.warm import note_fallback, on_exit
+
+from .zygote import zygote
 
 __all__ = ["WarmNode"]
 
@@ -135,6 +140,16 @@ class WarmNode:
         return proc
 
     def _spawn(self, runner: SandboxRunner, node: Any) -> Any:
+        if runner.isolation is Isolation.NAMESPACES:
+            warm = zygote(node.path, node.version, self._harness, node.ro_paths)
+            if isinstance(warm, str):
+                _warn_no_zygote(warm)
+            else:
+                try:
+                    return warm.spawn(["kiln_harness.js", "warm"], files={}, limits=runner.limits, env={}, ahead=True)
+                except SandboxError as exc:
+                    note_fallback("javascript", f"{str(exc).removeprefix('sandbox: ')}: this sample's node "
+                                                "started in a sandbox of its own")
         return runner.spawn([node.path, "kiln_harness.js", "warm"], files={"kiln_harness.js": self._harness},
                             ro_paths=node.ro_paths, ahead=True)
 
@@ -149,6 +164,12 @@ class WarmNode:
         _discard(proc)
         note_fallback("javascript", why)
         return None
+
+
+@functools.cache
+def _warn_no_zygote(why: str) -> None:
+    logging.getLogger(__name__).warning("codekiln: no node zygote (%s); each JavaScript sample's node starts in "
+                                        "a sandbox of its own, which is slower", why)
 
 
 def _end(proc: Any, wall_time_s: float) -> Any:
