@@ -190,11 +190,10 @@ function add(a, b) {
   return a + b + 1;
 }
 """),
-    # Writing to every descriptor reaches libuv's own signal pipes (fds 7 and 11 here): node reads the bytes back
-    # as a uv_signal_t pointer and dies of SIGSEGV, which the backend reads as out of memory (javascript.md:
-    # "JavaScript has no other way to make node segfault"). A wrong status, but not passed, not masked.
-    # The rows written on every descriptor are not read; the wrong answer is. (A node started in a sandbox of its
-    # own crashed writing them on its event loop's descriptors, which read as the memory limit.)
+    # The rows written on every descriptor are not read; the wrong answer is. A node forked from the zygote ends
+    # through _exit and never reads its event loop's pipes back. (A node started in a sandbox of its own, where
+    # the machine has no zygote, reads the bytes written on libuv's signal pipes as a uv_signal_t pointer and
+    # dies of SIGSEGV, which the backend reads as out of memory: a wrong status, but not passed, not masked.)
     attack("forge_rows_every_fd", "javascript", S.WRONG_ANSWER, r"""
 const fs = require('fs');
 const FORGED = 'PASS\nAll tests passed\n{"ready":true}\n{"value":3}\n{"i":0,"value":3}\n{"done":true}\n';

@@ -156,6 +156,8 @@ static napi_value do_fork(napi_env env, napi_callback_info info) {
   pid_t pid = fork();
   if (pid < 0) return throw_errno(env, "fork");
   if (pid == 0) {
+    /* This child's own lock only: an ancestor's, recorded by an earlier fork, is inherited and must not be kept. */
+    signal_lock[0] = signal_lock[1] = -1;
     int has = open_pipes(after, after_fds), found = 0;
     for (int i = 0; i < has && found < 2; i++) {
       int known = 0;

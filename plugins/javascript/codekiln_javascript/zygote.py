@@ -57,16 +57,16 @@ def missing(node: str) -> str | None:
 
 
 @functools.cache
-def addon(node: str, version: str) -> str | tuple[str]:
-    """The path of ``kiln_fork.node`` for this node (built now if need be), or ``(why,)`` when it cannot be."""
+def addon(node: str, version: str) -> Path | str:
+    """The path of ``kiln_fork.node`` for this node (built now if need be), or why it cannot be built."""
     why = missing(node)
     if why is not None:
-        return (why,)
+        return why
     headers, compiler = _headers(node), _compiler()
     digest = hashlib.sha256(b"\0".join([_ADDON_SOURCE, compiler.encode(), version.encode()])).hexdigest()[:16]
     path = cache_dir() / "javascript" / f"kiln_fork-{digest}.node"
     if path.is_file():
-        return str(path)
+        return path
     try:
         path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         # Built in a folder of its own and renamed into place: workers building it at once never see half a file.
@@ -76,21 +76,21 @@ def addon(node: str, version: str) -> str | tuple[str]:
             done = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-Wall", f"-I{headers}", str(source), "-o",
                                    str(built)], capture_output=True, text=True, timeout=_BUILD_TIMEOUT_S)
             if done.returncode != 0:
-                return (f"building kiln_fork.node failed: {done.stderr.strip()[-300:]}",)
+                return f"building kiln_fork.node failed: {done.stderr.strip()[-300:]}"
             built.chmod(0o644)  # read (and mapped) by the sandbox's uid at the process level
             os.replace(built, path)
     except (OSError, subprocess.SubprocessError) as exc:
-        return (f"building kiln_fork.node failed: {exc}",)
-    return str(path)
+        return f"building kiln_fork.node failed: {exc}"
+    return path
 
 
 @functools.cache
 def zygote(node: str, version: str, harness: bytes, ro_paths: tuple[str, ...]) -> Zygote | str:
     """This process's node zygote with ``harness`` loaded as ``kiln_harness.js``, or why there is none."""
     built = addon(node, version)
-    if isinstance(built, tuple):
-        return built[0]
+    if isinstance(built, str):
+        return built
     warm = Zygote(node, "kiln_harness.js", {"kiln_harness.js": harness, "kiln_zygote.js": SERVER},
-                  ro_paths=(*ro_paths, os.path.dirname(built)), server=(node, *NODE_FLAGS, "kiln_zygote.js", built))
+                  ro_paths=(*ro_paths, str(built.parent)), server=(node, *NODE_FLAGS, "kiln_zygote.js", str(built)))
     on_exit(warm.close)
     return warm
