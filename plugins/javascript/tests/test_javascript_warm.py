@@ -21,6 +21,7 @@ from codekiln.verdict import VerdictStatus as S
 from codekiln.verifier import Sample, Verifier
 from codekiln.verifier.warm import close_all as close_warm
 from codekiln_javascript import warm as warm_module
+from codekiln_javascript import zygote as zygote_module
 from codekiln_javascript.backend import HARNESS, _node
 from codekiln_javascript.zygote import zygote
 
@@ -107,6 +108,15 @@ def test_samples_fork_from_the_node_zygote():
             verdict = verifier.verify(CONFORMANCE_PROBLEM, "function add(a, b) {\n  return a + b;\n}\n", "javascript")
             assert verdict.passed and not verdict.warm_fallbacks, verdict
     assert warm.runs >= before + 3  # each sample forked (and the one after the last, ahead)
+
+
+def test_an_addon_that_does_not_build_says_why_and_leaves_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODEKILN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(zygote_module, "_ADDON_SOURCE", b"this is not C\n")
+    node = _node()
+    why = zygote_module.addon.__wrapped__(node.path, node.version)  # past the cache of the real build
+    assert isinstance(why, str) and why.startswith("building kiln_fork.node failed:"), why
+    assert not any(path.is_file() for path in tmp_path.rglob("*")), list(tmp_path.rglob("*"))
 
 
 def test_without_a_zygote_each_node_starts_in_a_sandbox_of_its_own(monkeypatch):
