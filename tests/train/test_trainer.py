@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import codekiln
 from codekiln.config import load_config
 from codekiln.errors import CodekilnError, ConfigError, DataError
 from codekiln.plugins import make_plugins
@@ -59,6 +60,11 @@ def test_two_grpo_steps_write_a_complete_run_directory(tiny_run, tmp_path):
     summary = (run_dir / "summary.md").read_text()
     for name in ("before_sft", "after_sft", "after_grpo"):
         assert name in summary
+    import torch
+    import transformers
+
+    assert f"| packages | codekiln {codekiln.__version__}, torch {torch.__version__}, " \
+           f"transformers {transformers.__version__}" in summary
     evaluations = [json.loads(line)["name"] for line in (run_dir / "evaluations.jsonl").read_text().splitlines()]
     assert evaluations == ["before_sft", "after_sft", "after_grpo"]
     choices = [json.loads(line) for line in (run_dir / "curriculum.jsonl").read_text().splitlines()]

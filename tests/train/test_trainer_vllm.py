@@ -25,4 +25,8 @@ def test_grpo_steps_with_vllm_generation(tiny_run):
     grpo = [r for r in rows if "reward/total" in r]
     assert [r["grpo/step"] for r in grpo] == [1.0, 2.0]
     assert all(r["completion_length/mean"] > 0 for r in grpo)
-    assert "| generation | vllm |" in (result.run_dir / "summary.md").read_text()
+    summary = (result.run_dir / "summary.md").read_text()
+    assert "| generation | vllm |" in summary
+    import vllm
+
+    assert f", vllm {vllm.__version__} |" in summary  # the version that generated, recorded with the run
