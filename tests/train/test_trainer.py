@@ -63,8 +63,9 @@ def test_two_grpo_steps_write_a_complete_run_directory(tiny_run, tmp_path):
     import torch
     import transformers
 
+    # The versions the run computed with; vLLM only where it generated (here the HF backend did).
     assert f"| packages | codekiln {codekiln.__version__}, torch {torch.__version__}, " \
-           f"transformers {transformers.__version__}" in summary
+           f"transformers {transformers.__version__} |" in summary
     evaluations = [json.loads(line)["name"] for line in (run_dir / "evaluations.jsonl").read_text().splitlines()]
     assert evaluations == ["before_sft", "after_sft", "after_grpo"]
     choices = [json.loads(line) for line in (run_dir / "curriculum.jsonl").read_text().splitlines()]

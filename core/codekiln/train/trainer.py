@@ -454,13 +454,14 @@ class _Run:
         save_policy(self.policy, final, prompt_format=self._format())
         rows = _metric_rows(self.run_dir / "metrics.jsonl")
         write_plot([r for r in rows if "reward/total" in r], self.run_dir / "plot.png")
+        computed_with = ("torch", "transformers") + (("vllm",) if self.generator.name == "vllm" else ())
         facts = {"model": self.config.model.path or "embedded default", "dataset": self.config.data.dataset,
                  "languages": ", ".join(self.config.data.languages),
                  **{f"{name} tasks": len(tasks) for name, tasks in self.splits.named.items()},
                  "GRPO steps": self.state["grpo_step"],
                  "generation": self.generator.name, "device": str(self.device), "processes": self.world.size,
                  "wall time (s, this session)": round(time.perf_counter() - self.started, 1),
-                 "packages": _package_versions()}
+                 "packages": _package_versions(computed_with)}
         summary = write_summary(self.run_dir / "summary.md", evaluations=self.state["evaluations"],
                                 metrics_rows=[r for r in rows if "reward/total" in r], facts=facts)
         self._notify("codekiln_training_finished", metrics=self.state["evaluations"].get("after_grpo", {}))
@@ -536,20 +537,16 @@ def _supports(problem: Problem, language: str) -> bool:
     return problem.signature is not None or language in problem.native
 
 
-#: The packages whose versions decide a run's numbers, recorded so that a run can be reproduced.
-_RECORDED_PACKAGES = ("torch", "transformers", "vllm")
+def _package_versions(packages: tuple[str, ...]) -> str:
+    """``codekiln 0.1.0, torch 2.13.0+cpu, ...``: codekiln's version and those of ``packages``, the ones the run
+    computed with, so that it can be reproduced (a different transformers can change an SFT's weights bit by bit)."""
+    import importlib
 
-
-def _package_versions() -> str:
-    """``codekiln 0.1.0, torch 2.13.0+cpu, ...``: codekiln's version and those of the recorded packages this run
-    imported (vLLM only where it generated): a different transformers can change an SFT's weights bit by bit."""
     from .. import __version__
 
     versions = [f"codekiln {__version__}"]
-    for name in _RECORDED_PACKAGES:
-        module = sys.modules.get(name)
-        if module is not None:
-            versions.append(f"{name} {getattr(module, '__version__', 'unknown')}")
+    for name in packages:  # imported by now: importing again only looks them up
+        versions.append(f"{name} {getattr(importlib.import_module(name), '__version__', 'unknown')}")
     return ", ".join(versions)
 
 
