@@ -12,6 +12,7 @@ held-out combinations (``heldout``), GRPO's mean gain is at least ``--goal`` poi
     .venv/bin/python benchmarks/learning.py --seeds 3                        # the default run, 3 seeds
     .venv/bin/python benchmarks/learning.py --seeds 3 data.languages=[python,cpp] grpo.steps=40
     .venv/bin/python benchmarks/learning.py --seeds 1 --json                  # every run's figures
+    .venv/bin/python benchmarks/learning.py --seeds 3 --out runs/learning --read  # report runs made apart
 
 A seed whose run fails stops the script with its last lines of output; runs already done stay in ``--out``.
 """
@@ -32,6 +33,8 @@ EVALUATIONS = ("before_sft", "after_sft", "after_grpo")
 SPLIT = "pass_rate/split/"
 #: The splits GRPO must lift, and by how many points on average (issue 12).
 GOAL_SPLITS = ("rl", "heldout")
+#: Written into a run's directory by this script: the run's wall time.
+TIMING_FILE = "learning.json"
 
 
 def run_seed(seed: int, out: Path, overrides: list[str]) -> dict[str, Any]:
@@ -46,8 +49,26 @@ def run_seed(seed: int, out: Path, overrides: list[str]) -> dict[str, Any]:
     if process.returncode != 0:
         tail = "\n".join(process.stderr.strip().splitlines()[-5:])
         raise SystemExit(f"learning.py: seed {seed} failed (exit {process.returncode}):\n{tail}")
-    rows = [json.loads(line) for line in (run_dir / "evaluations.jsonl").read_text().splitlines() if line.strip()]
-    return {"seed": seed, "seconds": seconds, "evaluations": {row["name"]: row for row in rows}}
+    (run_dir / TIMING_FILE).write_text(json.dumps({"seconds": seconds}) + "\n")
+    return read_seed(seed, out)
+
+
+def read_seed(seed: int, out: Path) -> dict[str, Any]:
+    """The finished run of ``seed`` in ``out``: its evaluations by name, and its wall time where this script
+    ran it (None for a run started otherwise, such as ``codekiln train seed=S run_dir=OUT/seed-S``)."""
+    run_dir = out / f"seed-{seed}"
+    try:
+        lines = (run_dir / "evaluations.jsonl").read_text().splitlines()
+    except OSError:
+        raise SystemExit(f"learning.py: no run of seed {seed} in {out} ({run_dir}/evaluations.jsonl is missing)") \
+            from None
+    evaluations = {row["name"]: row for row in (json.loads(line) for line in lines if line.strip())}
+    if "after_grpo" not in evaluations:
+        raise SystemExit(f"learning.py: the run of seed {seed} in {run_dir} has not finished "
+                         "(no after_grpo evaluation)")
+    timing = run_dir / TIMING_FILE
+    seconds = json.loads(timing.read_text())["seconds"] if timing.is_file() else None
+    return {"seed": seed, "seconds": seconds, "evaluations": evaluations}
 
 
 def split_table(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -77,7 +98,7 @@ def _cell(entry: dict[str, Any] | None) -> str:
 
 def print_report(runs: list[dict[str, Any]], table: dict[str, dict[str, Any]], goal: float) -> None:
     seeds = ", ".join(str(run["seed"]) for run in runs)
-    times = ", ".join(f"{run['seconds']:.0f} s" for run in runs)
+    times = ", ".join("not timed" if run["seconds"] is None else f"{run['seconds']:.0f} s" for run in runs)
     print(f"Seeds: {seeds}; wall time per run: {times}")
     print()
     print("| split | before SFT | after SFT | after GRPO | GRPO gain (min .. max) |")
@@ -105,12 +126,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="where the runs go (default: a new temporary directory)")
     parser.add_argument("--goal", type=float, default=10.0, help="GRPO's required mean gain in points (default 10)")
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON")
+    parser.add_argument("--read", action="store_true",
+                        help="read the finished runs in --out (seed-S) instead of running them: seeds run apart, "
+                             "such as in several processes at once, reported together")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
+    if args.read and (args.out is None or args.overrides):
+        parser.error("--read needs --out, the folder of the runs, and takes no overrides (the runs were made)")
     out = args.out or Path(tempfile.mkdtemp(prefix="codekiln-learning-"))
-    runs = [run_seed(seed, out, args.overrides) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    runs = [read_seed(seed, out) if args.read else run_seed(seed, out, args.overrides) for seed in seeds]
     table = split_table(runs)
     if args.json:
         print(json.dumps({"runs": runs, "splits": table, "overrides": args.overrides}, indent=2))

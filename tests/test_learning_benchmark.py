@@ -50,6 +50,12 @@ def test_a_tiny_run_is_read_back_per_split(tmp_path, model_cache):
         assert set(entry) == {"before_sft", "after_sft", "after_grpo", "gain"}
         assert entry["gain"]["values"] == [pytest.approx(entry["after_grpo"]["mean"] - entry["after_sft"]["mean"])]
     assert (tmp_path / "seed-3" / "summary.md").is_file()
+    # Read back without running: the same figures and the wall time this script measured.
+    again = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "1", "--first-seed", "3", "--json", "--read",
+                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr[-2000:]
+    read = json.loads(again.stdout)
+    assert read["splits"] == report["splits"] and read["runs"][0]["seconds"] == report["runs"][0]["seconds"] > 0
 
 
 def test_a_failing_run_stops_with_its_last_lines(tmp_path):
@@ -57,3 +63,17 @@ def test_a_failing_run_stops_with_its_last_lines(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "seed 0 failed (exit 2)" in done.stderr and "grpo.nope" in done.stderr
+
+
+def test_reading_runs_that_are_not_there_says_which(tmp_path):
+    (tmp_path / "seed-0").mkdir()
+    (tmp_path / "seed-0" / "evaluations.jsonl").write_text(json.dumps({"name": "before_sft"}) + "\n")
+    done = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "2", "--read", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "the run of seed 0" in done.stderr and "has not finished" in done.stderr
+    (tmp_path / "seed-0" / "evaluations.jsonl").write_text(json.dumps({"name": "after_grpo"}) + "\n")
+    done = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "2", "--read", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "no run of seed 1" in done.stderr
+    done = subprocess.run([sys.executable, str(SCRIPT), "--read"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--read needs --out" in done.stderr
