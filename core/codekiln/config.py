@@ -154,8 +154,8 @@ class SFTConfig:
 
 @attrs.frozen
 class GRPOConfig:
-    """The defaults are sized for the embedded default model on the task families, on a 2-core CPU (about 6
-    minutes of GRPO); README, "How the defaults were chosen" has the runs they were chosen from."""
+    """The defaults are sized for the embedded default model on the task families, on a 2-core CPU (about 14
+    minutes of GRPO when last timed); README, "How the defaults were chosen" has the runs they were chosen from."""
 
     enabled: bool = True
     steps: int = attrs.field(default=60, validator=_non_negative)

@@ -88,6 +88,11 @@ def test_splits_are_disjoint_and_only_sft_shows_references(generated):
         trained = {part for item in items if item.split in ("sft", "rl") for part in item.variant.key.split("-")}
         held = [item.variant.key for item in items if item.split == "heldout"]
         assert len(held) == 4 and all(set(key.split("-")) <= trained for key in held), family
+        # ... and has a part that only rl problems show, RL's to teach, unless rl's quota cannot take every
+        # variant of any of its parts: upper-upper-str's are upper (a filter and a map both) and str (all).
+        shown = {part for item in items if item.split == "sft" for part in item.variant.key.split("-")}
+        unshown = [key for key in held if not set(key.split("-")) - shown]
+        assert unshown == (["upper-upper-str"] if family == "str_filter_map" else []), family
     # Per family of the others: 20% held out, 40% for RL, the rest for SFT.
     list_filter = Counter(item.split for item in generated if item.family == "list_filter")
     assert list_filter == {"heldout": 4, "rl": 8, "sft": 8}
@@ -119,6 +124,23 @@ def test_heldout_takes_combinations_whose_parts_are_trained():
     assert held(["a-x", "b-x", "a-y", "b-y"], heldout=0.5) == ["a-x", "b-y"]
     # Where no combination qualifies, the first ones are held out all the same.
     assert held(["a", "b", "c"], heldout=0.7) == ["a", "b"]
+
+
+def test_rl_alone_shows_a_part_of_each_heldout_combination():
+    def splits(keys, rl):
+        made = generate([_Listed(keys)], seed=0, per_family=len(keys), rl=rl, heldout=1 / len(keys),
+                        heldout_families=())
+        return {split: [g.variant.key for g in made if g.split == split] for split in ("heldout", "rl", "sft")}
+
+    keys = ["a-x", "a-y", "b-x", "b-y", "c-x", "c-y", "a-z", "b-z"]
+    # a-x is held out; of its parts, a and x each have two other variants: a (first by name) goes wholly to
+    # rl, so no sft reference shows it (drawn order alone would have put a-y and b-x in rl, a-z in sft).
+    assert splits(keys, rl=0.25) == {"heldout": ["a-x"], "rl": ["a-y", "a-z"],
+                                     "sft": ["b-x", "b-y", "c-x", "c-y", "b-z"]}
+    # Where the rl quota cannot take every variant of any part, rl takes the rest in drawn order.
+    assert splits(keys, rl=0.125)["rl"] == ["a-y"]
+    # The part fewest others share is the one taken: here x (b-x) rather than a (a-y, a-z).
+    assert splits(["a-x", "a-y", "b-x", "a-z", "b-y"], rl=0.2)["rl"] == ["b-x"]
 
 
 def test_splits_option_chooses_splits(datasets):

@@ -117,7 +117,10 @@ def _splits(variants: Sequence[Variant], *, rl: float, heldout: float) -> list[s
     """Each variant's split. ``heldout`` takes, in drawn order, the variants whose every part (of the key,
     between dashes: ``gt3``, ``mul2``, ``sum``) a variant left in training also has, so that a held-out
     problem asks for a new combination of steps the model can have learned; where too few are, the first
-    others. ``rl`` takes the next of the rest, ``sft`` the remainder."""
+    others. ``rl`` takes first, for each held-out combination, every variant of one of its parts (the one
+    fewest others have that the quota can take), so that this part is shown by no ``sft`` reference and a
+    held-out problem asks for a step that only RL teaches; then the next of the rest. ``sft`` takes the
+    remainder."""
     held_count, rl_count = round(len(variants) * heldout), round(len(variants) * rl)
     parts = [set(variant.key.split("-")) for variant in variants]
     held: list[int] = []
@@ -130,8 +133,18 @@ def _splits(variants: Sequence[Variant], *, rl: float, heldout: float) -> list[s
             held.append(index)
     held += [i for i in range(len(variants)) if i not in held][: held_count - len(held)]
     rest = [i for i in range(len(variants)) if i not in held]
-    splits = {**dict.fromkeys(held, "heldout"), **dict.fromkeys(rest[:rl_count], "rl"),
-              **dict.fromkeys(rest[rl_count:], "sft")}
+    # Measured: GRPO lifts the held-out combinations that have a part only rl shows, and hardly those whose
+    # every part an sft reference shows (docs/datasets.md, "Splits"). So each held-out one gets such a part.
+    taught: list[int] = []
+    for index in held:
+        sharing = {part: [i for i in rest if part in parts[i]] for part in sorted(parts[index])}
+        for part in sorted((p for p in sharing if sharing[p]), key=lambda p: len(sharing[p])):
+            needed = [i for i in sharing[part] if i not in taught]
+            if len(taught) + len(needed) <= rl_count:
+                taught += needed
+                break
+    rl_picks = taught + [i for i in rest if i not in taught][: rl_count - len(taught)]
+    splits = {**dict.fromkeys(held, "heldout"), **dict.fromkeys(rest, "sft"), **dict.fromkeys(rl_picks, "rl")}
     return [splits[index] for index in range(len(variants))]
 
 
