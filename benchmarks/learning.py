@@ -57,15 +57,13 @@ def read_seed(seed: int, out: Path) -> dict[str, Any]:
     """The finished run of ``seed`` in ``out``: its evaluations by name, and its wall time where this script
     ran it (None for a run started otherwise, such as ``codekiln train seed=S run_dir=OUT/seed-S``)."""
     run_dir = out / f"seed-{seed}"
-    try:
-        lines = (run_dir / "evaluations.jsonl").read_text().splitlines()
-    except OSError:
-        raise SystemExit(f"learning.py: no run of seed {seed} in {out} ({run_dir}/evaluations.jsonl is missing)") \
-            from None
+    if not run_dir.is_dir():
+        raise SystemExit(f"learning.py: no run of seed {seed} in {out} ({run_dir} is missing)")
+    if not (run_dir / "summary.md").is_file():  # the trainer writes it last, when the run ends
+        raise SystemExit(f"learning.py: the run of seed {seed} in {run_dir} has not finished (no summary.md)")
+    evaluations_file = run_dir / "evaluations.jsonl"  # absent where the run evaluated nothing (eval.enabled=false)
+    lines = evaluations_file.read_text().splitlines() if evaluations_file.is_file() else []
     evaluations = {row["name"]: row for row in (json.loads(line) for line in lines if line.strip())}
-    if "after_grpo" not in evaluations:
-        raise SystemExit(f"learning.py: the run of seed {seed} in {run_dir} has not finished "
-                         "(no after_grpo evaluation)")
     timing = run_dir / TIMING_FILE
     seconds = json.loads(timing.read_text())["seconds"] if timing.is_file() else None
     return {"seed": seed, "seconds": seconds, "evaluations": evaluations}

@@ -71,7 +71,7 @@ def test_reading_runs_that_are_not_there_says_which(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "2", "--read", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "the run of seed 0" in done.stderr and "has not finished" in done.stderr
-    (tmp_path / "seed-0" / "evaluations.jsonl").write_text(json.dumps({"name": "after_grpo"}) + "\n")
+    (tmp_path / "seed-0" / "summary.md").write_text("# codekiln run summary\n")  # what a finished run writes last
     done = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "2", "--read", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "no run of seed 1" in done.stderr
