@@ -17,7 +17,14 @@ from codekiln.datasets import load_dataset
 from codekiln.errors import ConfigError
 from codekiln.plugins import make_plugins
 from codekiln.train import policy as policy_module
-from codekiln.train.policy import default_model_dir, load_policy, resolve_device, save_policy
+from codekiln.train.policy import (
+    default_model_dir,
+    load_policy,
+    mixed_precision,
+    resolve_device,
+    save_policy,
+    weight_dtype,
+)
 
 LANGUAGES = ("python", "javascript", "java", "cpp")
 
@@ -118,6 +125,53 @@ def test_saved_policy_loads_back_from_model_path(default_policy, tmp_path):
 def test_bfloat16_dtype_is_honoured(default_dir):
     loaded = load_policy(ModelConfig(path=str(default_dir), dtype="bfloat16"), device=torch.device("cpu"))
     assert loaded.model.dtype == torch.bfloat16
+    assert loaded.compute_dtype == "bfloat16"
+
+
+@pytest.mark.parametrize(("setting", "compute", "training", "expected"), [
+    ("auto", "bfloat16", True, "float32"),  # a GPU with bfloat16: the optimiser updates float32 weights
+    ("auto", "bfloat16", False, "bfloat16"),  # evaluating or serving: bfloat16 weights
+    ("auto", "float32", True, "float32"),
+    ("bfloat16", "bfloat16", True, "bfloat16"),  # asked for by name: bfloat16 weights even in training
+    ("float32", "float32", False, "float32"),
+])
+def test_weights_are_float32_when_training_under_auto(setting, compute, training, expected):
+    assert weight_dtype(setting, compute, training=training) == expected
+
+
+def test_a_small_update_moves_float32_weights_and_no_bfloat16_ones(default_dir):
+    """Why training keeps float32 weights under ``auto``: at GRPO's learning rates AdamW's step is below a
+    bfloat16 weight's resolution, so the update is rounded away."""
+    moved = {}
+    for dtype in ("float32", "bfloat16"):
+        model = load_policy(ModelConfig(path=str(default_dir), dtype=dtype), device=torch.device("cpu")).model
+        norm = model.model.norm.weight  # every element is 1.0
+        before = norm.detach().clone()
+        optimizer = torch.optim.AdamW([norm], lr=1e-6, weight_decay=0.0)
+        norm.grad = torch.ones_like(norm)
+        optimizer.step()
+        moved[dtype] = float((norm.detach() != before).float().mean())
+    assert moved == {"float32": 1.0, "bfloat16": 0.0}
+
+
+def test_mixed_precision_forward_sees_each_optimiser_step():
+    """The trainer holds one autocast context over whole optimiser steps (an SFT epoch): every forward pass
+    must compute with the weights as they are after the last step, not a cached bfloat16 copy from before."""
+    torch.manual_seed(0)
+    layer, x = torch.nn.Linear(8, 8), torch.randn(4, 8)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.5)
+    with mixed_precision(torch.device("cpu"), "bfloat16"):
+        first = layer(x)
+        first.float().pow(2).sum().backward()
+        optimizer.step()
+        after = layer(x)
+    assert first.dtype == after.dtype == torch.bfloat16
+    assert torch.equal(after, torch.nn.functional.linear(x.bfloat16(), layer.weight.bfloat16(), layer.bias.bfloat16()))
+
+
+def test_float32_compute_runs_without_autocast():
+    with mixed_precision(torch.device("cpu"), "float32"):
+        assert torch.nn.Linear(4, 4)(torch.randn(2, 4)).dtype == torch.float32
 
 
 def test_two_processes_building_at_once_both_get_a_complete_model(tmp_path):

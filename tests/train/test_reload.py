@@ -9,6 +9,7 @@ import torch
 
 from codekiln.config import ModelConfig, load_config
 from codekiln.plugins import make_plugins
+from codekiln.train.checkpoint import latest_checkpoint
 from codekiln.train.policy import PROMPT_FORMAT_FILE, load_policy
 from codekiln.train.trainer import train
 
@@ -29,6 +30,14 @@ def test_final_model_loaded_back_scores_what_the_run_measured(tiny_run, tmp_path
 
     assert not AutoTokenizer.from_pretrained(final).chat_template
     assert load_policy(ModelConfig(path=str(final)), device=torch.device("cpu")).prompt_format == "completion"
+    # A checkpoint's model is a model.path too, saved the same way: the last one is the final model.
+    checkpoint = latest_checkpoint(run.run_dir) / "model"
+    assert not AutoTokenizer.from_pretrained(checkpoint).chat_template
+    last = load_policy(ModelConfig(path=str(checkpoint)), device=torch.device("cpu"))
+    assert last.prompt_format == "completion"
+    assert all(torch.equal(a, b) for a, b in zip(last.model.state_dict().values(),
+                                                 load_policy(ModelConfig(path=str(final)),
+                                                             device=torch.device("cpu")).model.state_dict().values()))
 
     reloaded = _evaluate_only(tiny_run(f"model.path={final}", run_dir=tmp_path / "reloaded"))
     measured, again = run.evaluations["after_grpo"], reloaded.evaluations["before_sft"]

@@ -21,9 +21,13 @@ _PREFIX = "step-"
 _KEEP = 2  # older checkpoints are pruned; the final model is saved separately
 
 
-def save_checkpoint(run_dir: Path, step: int, *, model: Any, tokenizer: Any, optimizer: Any, scheduler: Any,
+def save_checkpoint(run_dir: Path, step: int, *, policy: Any, prompt_format: str, optimizer: Any, scheduler: Any,
                     state: dict[str, Any]) -> Path:
+    """Write ``checkpoints/step-NNNNNN``: the model as :func:`save_policy` saves it (so that ``model.path`` and
+    ``codekiln eval`` prompt it in ``prompt_format``, as the run does), the optimiser, scheduler and RNGs."""
     import torch
+
+    from .policy import save_policy
 
     folder = Path(run_dir) / "checkpoints"
     final = folder / f"{_PREFIX}{step:06d}"
@@ -31,8 +35,7 @@ def save_checkpoint(run_dir: Path, step: int, *, model: Any, tokenizer: Any, opt
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        model.save_pretrained(partial / "model", safe_serialization=True)
-        tokenizer.save_pretrained(partial / "model")
+        save_policy(policy, partial / "model", prompt_format=prompt_format)
         torch.save({"optimizer": optimizer.state_dict() if optimizer is not None else None,
                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
                     "rng": _rng_state()}, partial / "training.pt")

@@ -55,10 +55,12 @@ class HFGenerator:
     """Batched ``model.generate`` with left padding and a KV cache; works wherever the model runs."""
 
     name = "hf"
-    #: Sequences per ``generate`` call: all prompts × n go through in chunks of this many.
-    chunk_size = 64
 
     def __init__(self, policy: Policy) -> None:
+        #: Sequences per ``generate`` call: all prompts × n go through in chunks of this many. On a CPU a
+        #: decoding step costs in proportion to the rows (64 and 128 per call took the same time per
+        #: sequence); on a GPU it costs about the same for 64 rows as for 256.
+        self.chunk_size = 256 if policy.model.device.type == "cuda" else 64
         self.model = policy.model
         self.tokenizer = policy.tokenizer
         self.eos_ids = eos_token_ids(policy)

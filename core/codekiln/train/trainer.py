@@ -153,8 +153,8 @@ class _Run:
         if self.checkpoint is not None:
             model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=self.config.model.cache_dir,
                                        dtype=self.config.model.dtype)
-            return load_policy(model_config, device=self.device, plugins=self.plugins)
-        return load_policy(self.config.model, device=self.device, plugins=self.plugins)
+            return load_policy(model_config, device=self.device, plugins=self.plugins, training=True)
+        return load_policy(self.config.model, device=self.device, plugins=self.plugins, training=True)
 
     def _generator(self) -> Any:
         from .generation import make_generator
@@ -411,11 +411,9 @@ class _Run:
         return DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
 
     def _precision(self) -> contextlib.AbstractContextManager:
-        import torch
+        from .policy import mixed_precision
 
-        bf16 = self.device.type == "cuda" and self.config.model.dtype in ("auto", "bfloat16") \
-            and torch.cuda.is_bf16_supported()
-        return torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        return mixed_precision(self.device, self.policy.compute_dtype)
 
     def _bar(self) -> bool:
         return self.show_progress and self.world.is_main
@@ -423,6 +421,10 @@ class _Run:
     def _log(self, metrics: dict[str, float], *, advance: bool = True) -> None:
         if advance:
             self.state["global_step"] += 1
+        if self.device.type == "cuda":  # the peak so far: what a user sizes batches and max_new_tokens by
+            import torch
+
+            metrics = {**metrics, "gpu/max_memory_gb": torch.cuda.max_memory_allocated(self.device) / 2**30}
         if self.world.is_main:
             self._notify("codekiln_step_finished", step=self.state["global_step"], metrics=metrics)
 
@@ -431,8 +433,8 @@ class _Run:
 
     def _checkpoint(self, optimizer: Any = None, scheduler: Any = None) -> None:
         if self.world.is_main:
-            path = save_checkpoint(self.run_dir, self.state["global_step"], model=self.policy.model,
-                                   tokenizer=self.policy.tokenizer, optimizer=optimizer, scheduler=scheduler,
+            path = save_checkpoint(self.run_dir, self.state["global_step"], policy=self.policy,
+                                   prompt_format=self._format(), optimizer=optimizer, scheduler=scheduler,
                                    state=self.state)
             self._notify("codekiln_checkpoint_saved", step=self.state["global_step"], path=path)
         self.world.barrier()

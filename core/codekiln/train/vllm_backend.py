@@ -66,7 +66,7 @@ class VLLMGenerator:
         # process also trains, so both are put back.
         threads, set_num_threads = torch.get_num_threads(), torch.set_num_threads
         self.llm = vllm.LLM(
-            model=policy.source, tokenizer=policy.source, dtype=str(policy.model.dtype).removeprefix("torch."),
+            model=policy.source, tokenizer=policy.source, dtype=policy.compute_dtype,
             seed=seed, enforce_eager=True, gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len, generation_config="vllm",  # no sampling defaults from the model
             disable_log_stats=True, **options,
