@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import csv
 import doctest
-import importlib.util
 import json
 import pickle
 import re
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -33,6 +31,8 @@ from codekiln.languages import Availability, CompileResult, Source
 from codekiln.plugins import make_plugins, registered
 from codekiln.problem import Problem
 from codekiln.verdict import Diagnostic, Verdict, VerdictStatus
+
+from .script_support import load_module
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -62,15 +62,6 @@ def include_blocks() -> list[tuple[str, str, str, str]]:
 
 def include_params() -> list:
     return [pytest.param(*block, id=f"{block[0]}:{block[1]}") for block in include_blocks()]
-
-
-def load_module(path: Path, name: str) -> ModuleType:
-    """Import ``path`` as module ``name``, kept in ``sys.modules`` so that its classes pickle."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_example(stem: str) -> ModuleType:

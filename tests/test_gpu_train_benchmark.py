@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_train.py"
+from .script_support import BENCHMARKS, load_module
+
+SCRIPT = BENCHMARKS / "gpu_train.py"
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("gpu_train_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SCRIPT, "gpu_train_benchmark")
 
 
 def test_moved_fraction_counts_the_weights_that_changed(tmp_path):

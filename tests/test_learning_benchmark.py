@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "learning.py"
+from .script_support import BENCHMARKS, load_module
+
+SCRIPT = BENCHMARKS / "learning.py"
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("learning_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SCRIPT, "learning_benchmark")
 
 
 def _run(seed: int, after_sft: float, after_grpo: float) -> dict:
