@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .policy import save_policy
+
 __all__ = ["latest_checkpoint", "load_checkpoint", "save_checkpoint"]
 
 _PREFIX = "step-"
@@ -26,8 +28,6 @@ def save_checkpoint(run_dir: Path, step: int, *, policy: Any, prompt_format: str
     """Write ``checkpoints/step-NNNNNN``: the model as :func:`save_policy` saves it (so that ``model.path`` and
     ``codekiln eval`` prompt it in ``prompt_format``, as the run does), the optimiser, scheduler and RNGs."""
     import torch
-
-    from .policy import save_policy
 
     folder = Path(run_dir) / "checkpoints"
     final = folder / f"{_PREFIX}{step:06d}"

@@ -254,8 +254,8 @@ def weight_dtype(setting: str, compute: str, *, training: bool) -> str:
 
 
 def mixed_precision(device: torch.device, compute: str) -> contextlib.AbstractContextManager:
-    """The context forward passes run in: bfloat16 autocast when ``compute`` is bfloat16 (a no-op for
-    bfloat16 weights), else nothing.
+    """The context forward passes run in: bfloat16 autocast when ``compute`` is bfloat16 (with bfloat16
+    weights it only changes the ops autocast keeps in float32, such as softmax and the losses), else nothing.
 
     Its cast cache is off: the trainer holds one context over whole optimiser steps (an SFT epoch, a GRPO
     step), and autocast's cache would keep serving the bfloat16 copies of the weights made before a step,
