@@ -7,9 +7,9 @@ import os
 import pytest
 
 from codekiln import sandbox
-from codekiln.sandbox import Limits, cgroup_unavailable
+from codekiln.sandbox import Isolation, Limits, Zygote, available_levels, cgroup_unavailable
 
-from .conftest import ISOLATED, python_for
+from .conftest import ISOLATED, REAL_PYTHON, python_for
 
 pytestmark = pytest.mark.skipif(cgroup_unavailable() is not None,
                                 reason=f"per-run limits need a cgroup: {cgroup_unavailable()}")
@@ -49,19 +49,43 @@ def test_a_run_within_its_bound_is_untouched(level):
     assert result.stdout == b"0 killed\n"
 
 
-def _memory_group(proc_cgroup: str) -> str:
-    """The memory cgroup in /proc/PID/cgroup text: v1's memory line, else v2's single one."""
-    groups = {controllers: path for _, controllers, path in (line.split(":", 2) for line in proc_cgroup.splitlines())}
-    return next((path for controllers, path in groups.items() if "memory" in controllers.split(",")), groups.get(""))
+def _groups(proc_cgroup: str) -> dict[str, str]:
+    """Controller -> cgroup path in /proc/PID/cgroup text (v2's single line under both controllers)."""
+    found = {}
+    for _, controllers, path in (line.split(":", 2) for line in proc_cgroup.splitlines()):
+        for controller in controllers.split(",") if controllers else ("memory", "pids"):
+            found.setdefault(controller, path)
+    return {controller: found[controller] for controller in ("memory", "pids")}
 
 
-def test_the_command_starts_inside_its_group_and_the_group_goes_afterwards():
-    probe = "print(open('/proc/self/cgroup').read(), end='')"
+def test_the_command_and_its_children_start_inside_its_groups_and_the_groups_go_afterwards():
+    # The command moves itself in by its thread alone (v1's ``tasks``): its children must be in every group too.
+    probe = ("import os\nif os.fork() == 0:\n    print(open('/proc/self/cgroup').read(), end='', flush=True)\n"
+             "    os._exit(0)\nos.wait()\nprint('--'); print(open('/proc/self/cgroup').read(), end='')")
     result = sandbox.run([python_for(sandbox.Isolation.PROCESS), "-c", probe], isolation="process")
+    assert result.exit_code == 0, result
     with open("/proc/self/cgroup", encoding="utf-8") as file:
-        own = _memory_group(file.read())
-    group = _memory_group(result.stdout.decode())
-    assert os.path.basename(group).startswith("codekiln-")
-    assert group == os.path.join(own, os.path.basename(group))
-    mount = "/sys/fs/cgroup/memory" if os.path.isdir("/sys/fs/cgroup/memory") else "/sys/fs/cgroup"
-    assert not os.path.exists(mount + group)
+        own = _groups(file.read())
+    child, command = (_groups(text) for text in result.stdout.decode().split("--\n"))
+    assert child == command
+    names = {os.path.basename(path) for path in command.values()}
+    assert len(names) == 1 and names.pop().startswith("codekiln-")
+    for controller, path in command.items():
+        assert path == os.path.join(own[controller], os.path.basename(path))
+        mount = f"/sys/fs/cgroup/{controller}" if os.path.isdir("/sys/fs/cgroup/memory") else "/sys/fs/cgroup"
+        assert not os.path.exists(mount + path)
+
+
+_MANY_MAIN = ("def main():\n" + "".join(f"    {line}\n" for line in _MANY.strip().splitlines())).encode()
+
+
+@pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None, reason="zygotes need namespaces")
+def test_a_run_forked_by_a_zygote_is_bound_as_a_cold_run():
+    warm = Zygote(REAL_PYTHON, "prog.py", {"prog.py": _MANY_MAIN})
+    try:
+        over = warm.run(["prog.py", "6"], files={}, limits=LIMITS, env={})
+        within = warm.run(["prog.py", "3"], files={}, limits=LIMITS, env={})
+    finally:
+        warm.close()
+    assert over.limit_hit == "memory" and over.stdout != b"0 killed\n", over
+    assert within.exit_code == 0 and within.limit_hit is None and within.stdout == b"0 killed\n", within

@@ -319,8 +319,8 @@ class _WarmRun(Sandbox):
             if channel:
                 self.channel_fd, write_end = os.pipe()
                 give("channel", write_end)
-            for directory in self._cgroup.directories if self._cgroup is not None else ():
-                give("cgroup", os.open(os.path.join(directory, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC))
+            for path in self._cgroup.entry_files() if self._cgroup is not None else ():
+                give("cgroup", os.open(path, os.O_WRONLY | os.O_CLOEXEC))
             names = []
             for name, content in files.items():
                 names.append(_workdir.check_relpath(name))
