@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from codekiln.jsonio import iter_jsonl
+
 #: Qwen2.5-0.5B's shape (its config.json), with the embedded default's vocabulary.
 SHAPE_05B = {"hidden_size": 896, "intermediate_size": 4864, "num_hidden_layers": 24, "num_attention_heads": 14,
              "num_key_value_heads": 2, "tie_word_embeddings": True, "max_position_embeddings": 2048}
@@ -53,7 +55,7 @@ def train(run_dir: Path, overrides: list[str]) -> float:
 
 def metrics(run_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The run's SFT and GRPO rows of metrics.jsonl."""
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line]
+    rows = [row for _, row in iter_jsonl(run_dir / "metrics.jsonl")]
     return [r for r in rows if "sft/loss" in r], [r for r in rows if "grpo/step" in r]
 
 
@@ -75,7 +77,7 @@ def peak_memory(*groups: list[dict[str, Any]]) -> float:
 def check_default(out: Path, steps: int, extra: list[str]) -> dict[str, Any]:
     run_dir = out / "default"
     seconds = train(run_dir, [*COMMON, f"grpo.steps={steps}", *extra])
-    evaluations = {row["name"]: row for row in map(json.loads, (run_dir / "evaluations.jsonl").open())}
+    evaluations = {row["name"]: row for _, row in iter_jsonl(run_dir / "evaluations.jsonl")}
     splits = {split: {name: evaluations[name].get(f"pass_rate/split/{split}") for name in ("after_sft", "after_grpo")}
               for split in ("sft", "rl", "heldout")}
     sft, grpo = metrics(run_dir)

@@ -27,6 +27,7 @@ from ..verifier import Verifier
 from . import threads
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .distributed import init_world
+from .policy import default_model_dir, load_policy, mixed_precision, resolve_device, save_policy
 
 __all__ = ["TrainResult", "train"]
 
@@ -53,8 +54,6 @@ def train(config: Config, plugins: Any, *, resume: bool = False, overwrite: bool
 class _Run:
     def __init__(self, config: Config, plugins: Any, *, resume: bool, overwrite: bool, show_progress: bool) -> None:
         import torch
-
-        from .policy import resolve_device
 
         self.config = config
         self.plugins = plugins
@@ -143,18 +142,16 @@ class _Run:
         return self.plugins.languages().installed(name)  # a missing plugin or toolchain fails here, named
 
     def _load_policy(self) -> Any:
-        from .policy import default_model_dir, load_policy
-
         if self.world.distributed and self.config.model.path is None:
             # transformers saves weights on rank 0 only under torch.distributed: rank 0 builds the default.
             if self.world.is_main:
                 default_model_dir(self.config.model.cache_dir, self.plugins)
             self.world.barrier()
+        model_config = self.config.model
         if self.checkpoint is not None:
-            model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=self.config.model.cache_dir,
-                                       dtype=self.config.model.dtype)
-            return load_policy(model_config, device=self.device, plugins=self.plugins, training=True)
-        return load_policy(self.config.model, device=self.device, plugins=self.plugins, training=True)
+            model_config = ModelConfig(path=str(self.checkpoint / "model"), cache_dir=model_config.cache_dir,
+                                       dtype=model_config.dtype)
+        return load_policy(model_config, device=self.device, plugins=self.plugins, training=True)
 
     def _generator(self) -> Any:
         from .generation import make_generator
@@ -367,8 +364,6 @@ class _Run:
         """A frozen copy of the model after SFT, only when the KL term is on (no copy costs memory otherwise)."""
         if self.config.grpo.kl_coef == 0:
             return None
-        from .policy import load_policy
-
         model_config = ModelConfig(path=str(self.run_dir / "sft_model"), cache_dir=self.config.model.cache_dir)
         reference = load_policy(model_config, device=self.device).model
         reference.eval()
@@ -411,8 +406,6 @@ class _Run:
         return DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
 
     def _precision(self) -> contextlib.AbstractContextManager:
-        from .policy import mixed_precision
-
         return mixed_precision(self.device, self.policy.compute_dtype)
 
     def _bar(self) -> bool:
@@ -440,14 +433,11 @@ class _Run:
         self.world.barrier()
 
     def _save_sft_model(self) -> None:
-        from .policy import save_policy
-
         if self.world.is_main:
             save_policy(self.policy, self.run_dir / "sft_model", prompt_format=self._format())
         self.world.barrier()
 
     def _finish(self) -> Path | None:
-        from .policy import save_policy
         from .report import write_plot, write_summary
 
         if not self.world.is_main:
