@@ -28,7 +28,7 @@ SIGKILL: the zygote ends when its socket closes, and every run in progress with 
 or has died, raises :class:`ZygoteUnavailable` for the run asked of it: the caller takes the cold path for
 that run. A zygote that died starts again on the next use; one that failed to start is not tried again in
 this process. What differs from a cold run, visible only to code looking for it: the run's pid 1 is the
-zygote's fork (root, so the run cannot signal or trace it), its ``sys.argv`` and environment are set rather
+zygote's child (root, so the run cannot signal or trace it), its ``sys.argv`` and environment are set rather
 than given to a fresh interpreter, modules the zygote loaded are already in ``sys.modules``, all runs
 share the zygote's hash seed, and the work dir holds the run's files only (the program came loaded).
 """

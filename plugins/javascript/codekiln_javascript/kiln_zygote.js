@@ -4,7 +4,8 @@
  * run per request (codekiln_javascript.zygote starts it through codekiln.sandbox.Zygote).
  *
  * It is codekiln's Python zygote server (core/codekiln/sandbox/_zygote_server.py) in JavaScript, step for
- * step, with the system calls node lacks from kiln_fork.node: the same requests on the same socket, and each
+ * step but for how a run's pid 1 is made (a fork, unshare and a second fork here; one clone there), with the
+ * system calls node lacks from kiln_fork.node: the same requests on the same socket, and each
  * run gets what a cold run gets (new mount, pid, IPC, network and UTS namespaces; fresh tmpfs on /sandbox,
  * /tmp and /dev/shm; its cgroups, session and rlimits; the run's uid with no capabilities and
  * no-new-privileges; its pipes as descriptors 0-3 and no other). It runs as root inside bubblewrap's
