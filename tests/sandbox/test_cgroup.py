@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
 from codekiln import sandbox
 from codekiln.sandbox import Isolation, Limits, Zygote, available_levels, cgroup_unavailable
+from codekiln.sandbox._cgroup import RUN_MEMORY_FACTOR, RunGroup
+from codekiln.sandbox._uids import lease_uid
 
 from .conftest import ISOLATED, REAL_PYTHON, python_for
 
@@ -32,6 +35,7 @@ killed = sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == -9 for pid in k
 print(killed, "killed")
 """
 LIMITS = Limits(memory_mb=256, wall_time_s=30.0, cpu_time_s=30.0)
+_MEMORY_LIMIT = {"v1": "memory.limit_in_bytes", "v2": "memory.max"}
 
 
 @pytest.mark.parametrize("level", ISOLATED)
@@ -89,3 +93,23 @@ def test_a_run_forked_by_a_zygote_is_bound_as_a_cold_run():
         warm.close()
     assert over.limit_hit == "memory" and over.stdout != b"0 killed\n", over
     assert within.exit_code == 0 and within.limit_hit is None and within.stdout == b"0 killed\n", within
+
+
+def test_a_group_left_behind_is_replaced_and_one_still_in_use_is_emptied_then_removed():
+    lease = lease_uid()  # the uid is ours alone, as a run's is, even with other verifiers on the machine
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        stale = RunGroup.create(lease.uid, Limits(memory_mb=64), own_processes=0)  # never closed: its run "died"
+        fresh = RunGroup.create(lease.uid, Limits(memory_mb=128), own_processes=0)
+        assert fresh.directories == stale.directories
+        with open(os.path.join(fresh.directories[0], _MEMORY_LIMIT[fresh.version]), encoding="ascii") as file:
+            assert int(file.read()) == RUN_MEMORY_FACTOR * 128 * 2**20
+        for path in fresh.entry_files():  # a process still inside: closing kills it, then removes the group
+            with open(path, "w", encoding="ascii") as file:
+                file.write(str(sleeper.pid))
+        fresh.close()
+        assert sleeper.wait(timeout=5) == -9
+        assert not any(os.path.exists(directory) for directory in fresh.directories)
+    finally:
+        sleeper.kill()
+        lease.release()

@@ -91,12 +91,15 @@ class RunGroup:
             return None
         version, parents = found
         group = cls(version, tuple(os.path.join(parent, f"codekiln-{uid}") for parent in parents))
-        group._remove()  # left by a run whose process died; the uid lease makes it ours now
         memory = str(RUN_MEMORY_FACTOR * limits.memory_mb * MiB)
         tasks = str(limits.processes + own_processes)
         try:
             for directory in group.directories:
-                os.mkdir(directory)
+                try:
+                    os.mkdir(directory)
+                except FileExistsError:  # left by a run whose process died; the uid lease makes it ours now
+                    group._remove()
+                    os.mkdir(directory)
             if version == "v1":
                 memory_dir, pids_dir = group.directories
                 _write(memory_dir, "memory.limit_in_bytes", memory)
@@ -148,18 +151,19 @@ class RunGroup:
     def _remove(self) -> None:
         deadline = time.monotonic() + 2.0
         for directory in self.directories:
-            while os.path.isdir(directory):
-                for pid in _members(directory):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+            while True:
                 try:
-                    os.rmdir(directory)
+                    os.rmdir(directory)  # a run that is over has left its group: one call, as a rule
                 except OSError as exc:
-                    # Busy while a killed process is still exiting; a group that will not go is removed by
-                    # the next run of this uid.
-                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.005)
+                    # Busy while processes are in it or a killed one is still exiting; a group that will not go
+                    # is removed by the next run of this uid.
+                    if exc.errno == errno.EBUSY and time.monotonic() < deadline:
+                        for pid in _members(directory):
+                            with contextlib.suppress(ProcessLookupError):
+                                os.kill(pid, signal.SIGKILL)
+                        time.sleep(0.005)
+                        continue
+                break
 
 
 def _members(directory: str) -> list[int]:
@@ -171,5 +175,8 @@ def _members(directory: str) -> list[int]:
 
 
 def _write(directory: str, name: str, value: str) -> None:
-    with open(os.path.join(directory, name), "w", encoding="ascii") as file:
-        file.write(value)
+    fd = os.open(os.path.join(directory, name), os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, value.encode("ascii"))
+    finally:
+        os.close(fd)

@@ -9,9 +9,9 @@ needs (see ``_zygote.CAPS``), and never runs a sample's code itself.
 
 A request is one message on the socket: a JSON header and, as SCM_RIGHTS, the descriptors it names: the
 run's status pipe, its kill pipe, its stdin, stdout and stderr (and channel) pipes, its cgroups' entry files
-(``RunGroup.entry_files``) opened by the verifier, and one memfd per input file. The zygote forks a child for
-it and goes back to waiting; the request's contents never enter the zygote itself (the files travel as memfds,
-read by the child), so nothing of one run can reach the next through the zygote's memory.
+(``RunGroup.entry_files``) opened by the verifier, and one memfd per input file. The zygote clones the run's
+pid 1 for it and goes back to waiting; the request's contents never enter the zygote itself (the files travel
+as memfds, read by the child), so nothing of one run can reach the next through the zygote's memory.
 
 Each run is two processes, so that it gets what a cold run gets from bubblewrap and setpriv:
 
