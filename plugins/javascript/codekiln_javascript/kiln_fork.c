@@ -169,12 +169,24 @@ static napi_value do_fork(napi_env env, napi_callback_info info) {
   return number(env, pid);
 }
 
-/* unshare(flags) */
-static napi_value do_unshare(napi_env env, napi_callback_info info) {
+/* cloneRun(flags): a child in new namespaces (flags: CLONE_NEW*), the pid 1 of its new pid namespace: its pid
+ * here, 0 in it. The raw system call, as bubblewrap makes its own pid 1: fork() then unshare() would take a
+ * second fork of node (a new pid namespace holds only the children of the process that made it). The child
+ * skips the fork handlers (pthread_atfork) and keeps the zygote's event loop, which it never runs: it sets the
+ * run up with synchronous calls and forks the command with fork() above, which runs the handlers and gets a
+ * loop and a signal lock of its own. */
+static napi_value do_clone_run(napi_env env, napi_callback_info info) {
   int64_t a[1];
   if (int_args(env, info, a, 1)) return NULL;
-  if (unshare((int)a[0]) != 0) return throw_errno(env, "unshare");
-  return NULL;
+  unsigned long flags = (unsigned long)a[0] | SIGCHLD;
+  mark_all_dofork();
+#if defined(__s390__) || defined(__CRIS__)
+  long pid = syscall(SYS_clone, NULL, flags); /* these take the stack first */
+#else
+  long pid = syscall(SYS_clone, flags, NULL);
+#endif
+  if (pid < 0) return throw_errno(env, "clone into new namespaces");
+  return number(env, pid);
 }
 
 static char *string_arg(napi_env env, napi_value value) {
@@ -376,7 +388,7 @@ NAPI_MODULE_INIT() {
   } functions[] = {
       {"recv", do_recv},
       {"fork", do_fork},
-      {"unshare", do_unshare},
+      {"cloneRun", do_clone_run},
       {"mount", do_mount},
       {"setrlimit", do_setrlimit},
       {"dropPrivileges", do_drop_privileges},

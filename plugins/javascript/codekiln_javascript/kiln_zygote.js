@@ -4,8 +4,7 @@
  * run per request (codekiln_javascript.zygote starts it through codekiln.sandbox.Zygote).
  *
  * It is codekiln's Python zygote server (core/codekiln/sandbox/_zygote_server.py) in JavaScript, step for
- * step but for how a run's pid 1 is made (a fork, unshare and a second fork here; one clone there), with the
- * system calls node lacks from kiln_fork.node: the same requests on the same socket, and each
+ * step, with the system calls node lacks from kiln_fork.node: the same requests on the same socket, and each
  * run gets what a cold run gets (new mount, pid, IPC, network and UTS namespaces; fresh tmpfs on /sandbox,
  * /tmp and /dev/shm; its cgroups, session and rlimits; the run's uid with no capabilities and
  * no-new-privileges; its pipes as descriptors 0-3 and no other). It runs as root inside bubblewrap's
@@ -27,6 +26,7 @@ const CLONE_NEWUTS = 0x04000000;
 const CLONE_NEWIPC = 0x08000000;
 const CLONE_NEWPID = 0x20000000;
 const CLONE_NEWNET = 0x40000000;
+const RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS;
 const MS_NOSUID = 2;
 const MS_NODEV = 4;
 const MS_NOEXEC = 8;
@@ -103,11 +103,20 @@ function confine(request, fds) {
   kiln.takeDescriptors([...stdin, ...fds.stdout, ...fds.stderr, ...fds.channel]);
 }
 
-/** The run's pid 1: returns in the run's command, confined; else waits for it, reports and exits. */
+/** The run's pid 1, cloned into its new namespaces: its file systems, then the command. Returns only in the
+ * run's command, confined; else waits for it, reports and exits. */
 function startPid1(request, fds) {
   const status = fds.status[0];
   let command;
   try {
+    kiln.ignoreChildren(false); // the zygote ignores SIGCHLD; pid 1 must wait for the command
+    // Nothing mounted from here on may reach the zygote's mount namespace.
+    kiln.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
+    const scratch = request.scratch_bytes;
+    mountTmpfs(SANDBOX_DIR, `size=${scratch},nr_inodes=${MAX_FILES},mode=0755`);
+    mountTmpfs('/tmp', `size=${scratch},mode=1777`);
+    mountTmpfs('/dev/shm', `size=${scratch},mode=1777`);
+    writeFiles(request.files, fds.file, request.uid);
     kiln.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
     command = kiln.fork();
     if (command === 0) {
@@ -123,46 +132,36 @@ function startPid1(request, fds) {
   kiln.pid1(command, fds.kill[0], status); // never returns
 }
 
-/** In a child of the zygote: the run's namespaces and file systems, then its pid 1. Returns only in the run's
- * command, confined. */
-function startRun(request, fds) {
-  let pid1;
-  try {
-    kiln.ignoreChildren(false); // the zygote ignores SIGCHLD; pid 1 must wait for the command
-    kiln.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS);
-    // Nothing mounted from here on may reach the zygote's mount namespace.
-    kiln.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
-    const scratch = request.scratch_bytes;
-    mountTmpfs(SANDBOX_DIR, `size=${scratch},nr_inodes=${MAX_FILES},mode=0755`);
-    mountTmpfs('/tmp', `size=${scratch},mode=1777`);
-    mountTmpfs('/dev/shm', `size=${scratch},mode=1777`);
-    writeFiles(request.files, fds.file, request.uid);
-    pid1 = kiln.fork();
-  } catch (error) {
-    report(fds.status[0], describe(error));
-    kiln.exit(1);
-  }
-  if (pid1 !== 0) kiln.exit(0);
-  startPid1(request, fds);
-}
-
 function takeFds(roles, received) {
   const fds = Object.fromEntries(ROLES.map((role) => [role, []]));
   roles.forEach((role, index) => fds[role].push(received[index]));
   return fds;
 }
 
+/** Fails the zygote's start, rather than each run, where a run's pid 1 cannot be cloned. */
+function checkClone() {
+  if (kiln.cloneRun(RUN_NAMESPACES) === 0) kiln.exit(0);
+}
+
 /** Answer requests until the verifier closes the socket: false then; true in a run's command. */
 function serve(sock) {
-  kiln.ignoreChildren(true); // the setup children and the runs' pid 1s are reaped at once
   fs.writeSync(sock, 'ready');
   for (;;) {
     const received = kiln.recv(sock);
     if (received === null) return false; // the verifier closed its end, or died
     const request = JSON.parse(received.message.toString('utf8'));
-    if (kiln.fork() === 0) {
+    const fds = takeFds(request.fds, received.fds);
+    let pid1 = -1;
+    try {
+      pid1 = kiln.cloneRun(RUN_NAMESPACES);
+    } catch (error) {
+      try {
+        report(fds.status[0], describe(error));
+      } catch {} // the verifier may be gone; the zygote carries on
+    }
+    if (pid1 === 0) {
       fs.closeSync(sock);
-      startRun(request, takeFds(request.fds, received.fds));
+      startPid1(request, fds);
       return true;
     }
     for (const fd of received.fds) fs.closeSync(fd);
@@ -171,6 +170,8 @@ function serve(sock) {
 
 function main() {
   const sock = Number(socketArg);
+  kiln.ignoreChildren(true); // the runs' pid 1s are reaped at once
+  checkClone();
   const program = require(path.resolve(programArg));
   process.chdir('/');
   if (!serve(sock)) kiln.exit(0);
