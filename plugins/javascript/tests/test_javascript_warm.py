@@ -15,7 +15,7 @@ import pytest
 
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
-from codekiln.sandbox import Isolation, Limits, available_levels
+from codekiln.sandbox import Isolation, Limits, SandboxError, available_levels
 from codekiln.testing import CONFORMANCE_PROBLEM, descendant_processes
 from codekiln.verdict import VerdictStatus as S
 from codekiln.verifier import Sample, Verifier
@@ -131,6 +131,20 @@ def test_without_a_zygote_each_node_starts_in_a_sandbox_of_its_own(monkeypatch):
     finally:
         close_warm()
     assert first.passed and second.passed and not first.warm_fallbacks and not second.warm_fallbacks, second
+
+
+def test_a_run_whose_set_up_fails_says_why_and_the_zygote_goes_on():
+    # Its input file does not fit its work dir (a tmpfs of memory_mb): its pid 1, cloned into the run's
+    # namespaces, reports why before any code runs; the zygote takes the next run.
+    warm = _zygote()
+    assert not isinstance(warm, str), warm
+    limits = Limits(memory_mb=2, wall_time_s=10.0, cpu_time_s=10.0, memory_kind="data")
+    with pytest.raises(SandboxError, match=r"the warm run could not start: Error: .*ENOSPC"):
+        warm.run(["kiln_harness.js", "tests"], files={"big.bin": b"x" * (3 << 20)}, limits=limits, env={})
+    ran = warm.run(["kiln_harness.js", "tests"], files={"solution.js": "function probe(x) { return 'ok'; }\n"},
+                   stdin=b'{"entry_point":"probe","returns":"str","calls":[[1]]}\n',
+                   limits=Limits(memory_kind="data"), env={})
+    assert ran.exit_code == 0 and b'"value":"ok"' in ran.stdout, ran
 
 
 _LIST_DESCRIPTORS = """
