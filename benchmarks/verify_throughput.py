@@ -705,7 +705,9 @@ def languages_section(languages: Sequence[str], repeat: int, problems_per_langua
             bench.naive_jobs = [build(sample.problem, sample.completion) for sample in bench.samples]
             bench.naive_jobs[0].run()  # untimed: the toolchain's first start pays for cold disk caches
         except Exception as exc:  # a toolchain the baseline cannot drive: report codekiln's figures only
-            bench.naive[0].note = f"not measured: building the naive programs failed ({type(exc).__name__}: {exc})"
+            why = f"not measured: building the naive programs failed ({type(exc).__name__}: {exc})"
+            for naive in bench.naive:
+                naive.note = why
             bench.naive_jobs = []
         benches.append(bench)
     runnable = [b for b in benches if b.naive]
