@@ -11,8 +11,9 @@ What is the same on both sides:
 - the model: the embedded default (``codekiln.train.policy.default_model_dir``: a byte-level BPE tokenizer
   trained on the built-in problems and a randomly initialised 3-layer Qwen2), first fine-tuned here by
   codekiln's SFT on the ``sft`` split of the task families (``families?per_family=--per-family``, Python,
-  ``--sft-epochs`` epochs; ``--start default`` skips it and starts from the untrained model, whose rewards are
-  all 0), then loaded fresh from that directory by each side, float32 on the CPU;
+  ``--sft-epochs`` epochs at peak learning rate ``--sft-learning-rate``; ``--start default`` skips it and
+  starts from the untrained model, whose rewards are all 0), then loaded fresh from that directory by each
+  side, float32 on the CPU;
 - the prompts: ``--prompts-pool`` problems of the families' ``rl`` split (whose references the model never
   saw), rendered exactly as codekiln's trainer renders them (:func:`codekiln.train.prompts.render_prompt`,
   completion format: the request and an opened fence). codekiln reads them from a temporary ``jsonl:``
@@ -71,7 +72,8 @@ machine of your own. The verifier's worker processes are not affected by it.
 
     .venv/bin/python benchmarks/grpo_vs_trl.py [--steps S] [--prompts P] [--group-size G] [--max-new-tokens T]
                                                [--micro-batch M] [--prompts-pool K] [--torch-threads N]
-                                               [--per-family F] [--sft-epochs E] [--start sft|default]
+                                               [--per-family F] [--sft-epochs E] [--sft-learning-rate LR]
+                                               [--start sft|default]
                                                [--learning-rate LR] [--repeat N] [--json] [--only codekiln|trl]
 
 ``--repeat N`` runs both N times, taking turns, and keeps each one's fastest loop (the median is shown too);
@@ -181,7 +183,8 @@ class Setup:
         config = load_config(None, [
             f"seed={SEED}", "device=cpu", f"run_dir={run_dir}", f"model.cache_dir={self.cache}",
             f"data.dataset={self.families}&splits=sft", f"data.languages=[{LANGUAGE}]", f"sft.epochs={args.sft_epochs}",
-            "grpo.enabled=false", "eval.enabled=false", "generation.backend=hf", "generation.prompt_format=completion",
+            f"sft.learning_rate={args.sft_learning_rate}", "grpo.enabled=false", "eval.enabled=false",
+            "generation.backend=hf", "generation.prompt_format=completion",
         ])
         started = time.perf_counter()
         train(config, codekiln.plugins.make_plugins(), overwrite=True, show_progress=False)
@@ -497,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="how many problems of the families' rl split the prompts come from (default 32)")
     parser.add_argument("--per-family", type=int, default=20, help="the families dataset's per_family (default 20)")
     parser.add_argument("--sft-epochs", type=int, default=40, help="SFT epochs for the starting model (default 40)")
+    # Pinned, not the trainer's default (1e-3 since stop 29): the figures in docs/benchmarks.md start from it.
+    parser.add_argument("--sft-learning-rate", type=float, default=3e-3,
+                        help="SFT's peak learning rate for the starting model (default 3e-3)")
     parser.add_argument("--start", choices=("sft", "default"), default="sft",
                         help="start from the SFT-ed model (default) or the untrained embedded default")
     parser.add_argument("--learning-rate", type=float, default=1e-4, help="GRPO learning rate (default 1e-4)")

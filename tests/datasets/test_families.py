@@ -67,7 +67,7 @@ def test_every_family_generates_graded_distinct_problems(generated):
         assert from_json(Problem, to_json(problem), where=problem.id) == problem  # travels to workers as JSON
     per_family = Counter(item.family for item in generated)
     assert max(per_family.values()) == 20
-    assert FamiliesDataset().per_family == 40  # the default run's size (README, "How the defaults were chosen")
+    assert FamiliesDataset().per_family == 40  # the default run's size (docs/training/learning.md)
 
 
 def test_splits_are_disjoint_and_only_sft_shows_references(generated):
