@@ -18,7 +18,9 @@ from codekiln.errors import CodekilnError, PluginError
 from codekiln.plugins import make_plugins
 from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.rewards import RewardSet
+from codekiln.sandbox import cgroup_unavailable
 from codekiln.verdict import Verdict, VerdictStatus
+from codekiln.verifier.warm import take_fallbacks
 
 from .session import bound
 
@@ -40,6 +42,23 @@ SLOW = {
     "cpp": "#include <vector>\n\nlong long sum_list(std::vector<long long> values) {\n"
            "    volatile long long spin = 0;\n    for (long long i = 0; i < 60000000; ++i) spin += i;\n"
            "    long long total = 0;\n    for (long long v : values) total += v;\n    return total;\n}\n",
+}
+
+# The slow work done in a child the solution never waits for: the child answers on a pipe, then waits to be
+# killed with the run. Counted by the run's cgroup, it scores as SLOW does; wait4 alone would miss it.
+HIDDEN = {
+    "python": "import os, signal\n\ndef sum_list(values: list[int]) -> int:\n    r, w = os.pipe()\n"
+              "    if os.fork() == 0:\n        spin = 0\n        for i in range(1_500_000):\n            spin += i\n"
+              "        os.write(w, str(sum(values)).encode())\n        signal.pause()\n"
+              "    return int(os.read(r, 64))\n",
+    "cpp": "#include <vector>\n#include <string>\n#include <unistd.h>\n\n"
+           "long long sum_list(std::vector<long long> values) {\n    int fds[2];\n    pipe(fds);\n"
+           "    if (fork() == 0) {\n        volatile long long spin = 0;\n"
+           "        for (long long i = 0; i < 60000000; ++i) spin += i;\n"
+           "        long long total = 0;\n        for (long long v : values) total += v;\n"
+           "        std::string text = std::to_string(total);\n        write(fds[1], text.data(), text.size());\n"
+           "        pause();\n    }\n    char buffer[32] = {0};\n    read(fds[0], buffer, sizeof buffer - 1);\n"
+           "    return std::stoll(buffer);\n}\n",
 }
 
 
@@ -89,6 +108,25 @@ def test_slow_solution_scores_clearly_below_the_reference(language):
     assert reference_details["efficiency/reference_ms"] == slow_details["efficiency/reference_ms"]  # cached
     assert slow_details["efficiency/solution_ms"] > 4 * slow_details["efficiency/reference_ms"]
     assert set(reward._references) == {("sum_list", language)}
+
+
+@pytest.mark.skipif(cgroup_unavailable() is not None, reason=f"runs have no cgroup here: {cgroup_unavailable()}")
+@pytest.mark.parametrize("language", ["python", "cpp"])
+def test_work_hidden_in_a_child_never_waited_for_still_counts(language):
+    reward = bound(EfficiencyReward(repeats=3))
+    slow_score, hidden_score = score(reward, PROBLEM, language, [SLOW[language], HIDDEN[language]])
+    assert hidden_score < 0.3 and slow_score < 0.3
+    hidden_details = reward.last_details[1]
+    assert hidden_details["efficiency/solution_ms"] > 4 * hidden_details["efficiency/reference_ms"]
+
+
+def test_measures_on_the_cold_path_so_no_warm_path_falls_back(builtin_problems):
+    # JavaScript's warm compile leaves one node to run the sample once; the reward runs a program repeatedly.
+    problem = next(p for p in builtin_problems if p.signature is not None and "javascript" in p.references)
+    reward = bound(EfficiencyReward(repeats=2))
+    take_fallbacks()
+    assert reward.measure(problem, "javascript", problem.references["javascript"]) is not None
+    assert take_fallbacks() == ()
 
 
 def test_abstains_without_a_passing_verdict_or_a_reference():

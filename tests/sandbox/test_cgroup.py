@@ -113,3 +113,75 @@ def test_a_group_left_behind_is_replaced_and_one_still_in_use_is_emptied_then_re
     finally:
         sleeper.kill()
         lease.release()
+
+
+# A child that does the run's work (half a second of CPU, 200 MB touched), answers on a pipe, and is never
+# waited for: it waits to be killed with the run. wait4 never sees it; the run's cgroup does.
+_HIDDEN_WORK = """
+import os, signal, time
+r, w = os.pipe()
+if os.fork() == 0:
+    hog = bytearray(200 * 2**20)
+    for i in range(0, len(hog), 4096):
+        hog[i] = 1
+    end = time.process_time() + 0.5
+    while time.process_time() < end:
+        pass
+    os.write(w, b"done")
+    signal.pause()
+print(os.read(r, 4).decode())
+"""
+_HIDDEN_WORK_MAIN = ("def main():\n" + "".join(f"    {line}\n" for line in _HIDDEN_WORK.strip().splitlines())).encode()
+
+
+def _kept_figures() -> tuple[bool, bool]:
+    """Whether this machine's run groups keep (CPU time, peak memory)."""
+    lease = lease_uid()
+    try:
+        group = RunGroup.create(lease.uid, Limits(), own_processes=0)
+        try:
+            return tuple(figure is not None for figure in group.usage())
+        finally:
+            group.close()
+    finally:
+        lease.release()
+
+
+@pytest.mark.parametrize("how", ["process", "namespaces", "zygote"])
+def test_a_child_never_waited_for_counts_in_the_runs_cpu_time_and_memory(how):
+    if how != "process" and available_levels()[Isolation.NAMESPACES] is not None:
+        pytest.skip("needs the namespaces level")
+    if how == "zygote":
+        warm = Zygote(REAL_PYTHON, "prog.py", {"prog.py": _HIDDEN_WORK_MAIN})
+        try:
+            result = warm.run(["prog.py"], files={}, limits=LIMITS, env={})
+        finally:
+            warm.close()
+    else:
+        level = Isolation(how)
+        result = sandbox.run([python_for(level), "-c", _HIDDEN_WORK], isolation=level, limits=LIMITS)
+    assert result.exit_code == 0 and result.stdout == b"done\n", result
+    cpu_kept, memory_kept = _kept_figures()
+    if not cpu_kept and not memory_kept:
+        pytest.skip("this kernel's cgroups keep neither figure (v1 without cpuacct, v2 before Linux 5.19)")
+    if cpu_kept:
+        assert result.cpu_time_s >= 0.5
+    if memory_kept:
+        assert result.peak_memory_mb >= 200
+
+
+def test_usage_reads_each_layouts_files(tmp_path):
+    # cgroup v2 (this machine may be v1: the files are the kernel's format, written here).
+    (tmp_path / "cpu.stat").write_text("usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n")
+    (tmp_path / "memory.peak").write_text(f"{300 * 2**20}\n")
+    assert RunGroup("v2", (str(tmp_path),)).usage() == (1.5, 300.0)
+    (tmp_path / "memory.peak").unlink()  # before Linux 5.19
+    assert RunGroup("v2", (str(tmp_path),)).usage() == (1.5, None)
+    # cgroup v1: memory, pids, and cpuacct where it is mounted.
+    memory, pids, cpuacct = (tmp_path / name for name in ("memory", "pids", "cpuacct"))
+    for folder in (memory, pids, cpuacct):
+        folder.mkdir()
+    (memory / "memory.max_usage_in_bytes").write_text(f"{64 * 2**20}\n")
+    (cpuacct / "cpuacct.usage").write_text("250000000\n")
+    assert RunGroup("v1", (str(memory), str(pids), str(cpuacct))).usage() == (0.25, 64.0)
+    assert RunGroup("v1", (str(memory), str(pids))).usage() == (None, 64.0)

@@ -55,10 +55,17 @@ text of a refused allocation, fork or write ("MemoryError", "std::bad_alloc", "R
 unavailable", "File too large", "No space left on device", ...). At ``namespaces`` an exit status above 128 is
 reported as death by signal (status - 128): bubblewrap, like a shell, folds the two together.
 
-``peak_memory_mb`` is ``ru_maxrss`` from ``wait4``, and Linux counts the spawning process's own peak RSS in
-it (the child runs in the caller's memory until it executes the first program, and ``execve`` keeps that
-high-water mark): the figure is the larger of the command's peak and the caller's. It is exact in a small
-caller such as a verifier worker, not in a trainer holding gigabytes. cgroup memory accounting would fix it.
+``cpu_time_s`` and ``peak_memory_mb`` are the run's: where the run has a cgroup, the group's own figures,
+which count every process that was in it (the sandbox's own set-up processes included, a few ms at
+``namespaces``), even one the command never waited for and that died with the run (``_cgroup``). The peak
+memory is then what was charged to the run: pages its processes allocated or copied, its tmpfs files and
+kernel memory, not the pages it shares (an interpreter's code in the page cache, a zygote's pages it only
+read). Where the kernel keeps neither (cgroup v1 without ``cpuacct``, v2 before Linux 5.19 for the memory),
+or the run has no cgroup, they come from ``wait4``: only the command and the descendants it waited for, and
+the memory is ``ru_maxrss``, in which Linux counts the spawning process's own peak RSS (the child runs in
+the caller's memory until it executes the first program, and ``execve`` keeps that high-water mark): the
+larger of the command's peak and the caller's, exact in a small caller such as a verifier worker, not in a
+trainer holding gigabytes.
 
 Per-run overhead: the best of four medians of 60 runs from a warm process, on this 2-core VM (kernel 6.18,
 Python 3.11, root) while other jobs kept its load average between 1 and 6:

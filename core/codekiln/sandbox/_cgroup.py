@@ -20,6 +20,12 @@ rlimits alone apply.
 
 A process the kernel killed for the group's memory is counted in the group's ``oom_kill`` event: the run is
 then reported as ``limit_hit="memory"`` from the kernel's own count, never from what the command printed.
+
+The group also measures the run (:meth:`RunGroup.usage`): the CPU time of every process that was ever in it
+(v2's ``cpu.stat``; v1's ``cpuacct`` hierarchy, joined where it is mounted) and the peak of the memory
+charged to it (v2's ``memory.peak``, v1's ``memory.max_usage_in_bytes``). ``wait4`` counts only the
+processes that were waited for: a child that does the work and is never reaped (killed with the run, or
+reaped by pid 1) escapes it, and with it any reward that reads the run's CPU time or memory.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from ._limits import Limits, MiB
 
 _MOUNT = "/sys/fs/cgroup"
 _CONTROLLERS = ("memory", "pids")
+#: v1 only: joined where mounted, for the run's CPU time (v2 counts it in every group).
+_V1_ACCOUNTING = "cpuacct"
 #: The run's memory, in units of ``Limits.memory_mb``: one process and three full tmpfs.
 RUN_MEMORY_FACTOR = 4
 
@@ -54,7 +62,11 @@ def _parents() -> tuple[str, tuple[str, ...]] | str:
     v1 = [os.path.join(_MOUNT, name) for name in _CONTROLLERS]
     if all(name in own and os.path.isfile(os.path.join(mount, "cgroup.procs")) for name, mount in
            zip(_CONTROLLERS, v1)):
-        return "v1", tuple(mount + own[name] for name, mount in zip(_CONTROLLERS, v1))
+        parents = tuple(mount + own[name] for name, mount in zip(_CONTROLLERS, v1))
+        accounting = os.path.join(_MOUNT, _V1_ACCOUNTING)
+        if _V1_ACCOUNTING in own and os.path.isfile(os.path.join(accounting, "cpuacct.usage")):
+            parents += (accounting + own[_V1_ACCOUNTING],)
+        return "v1", parents
     if os.path.isfile(os.path.join(_MOUNT, "cgroup.controllers")) and "" in own:
         parent = _MOUNT + own[""]
         with open(os.path.join(parent, "cgroup.controllers"), encoding="ascii") as file:
@@ -101,7 +113,7 @@ class RunGroup:
                     group._remove()
                     os.mkdir(directory)
             if version == "v1":
-                memory_dir, pids_dir = group.directories
+                memory_dir, pids_dir = group.directories[:2]
                 _write(memory_dir, "memory.limit_in_bytes", memory)
                 # Swap would let the run hold more than its memory; absent where the kernel has no swap account.
                 with contextlib.suppress(FileNotFoundError):
@@ -132,6 +144,25 @@ class RunGroup:
         """``command`` run inside the group: a shell (single-threaded) moves itself in, then executes it."""
         script = 'for f; do [ "$f" = -- ] && break; echo 0 > "$f" || exit 125; shift; done; shift; exec "$@"'
         return [_tools.SH, "-c", script, "sh", *self.entry_files(), "--", *command]
+
+    def usage(self) -> tuple[float | None, float | None]:
+        """The run's CPU seconds (user and system, every process that was in the group) and the peak of its
+        memory in MiB (its processes' pages, its tmpfs files, and kernel memory charged to it); None for a
+        figure this kernel or layout does not keep."""
+        if self.version == "v1":
+            cpu_ns = _read_int(self.directories[2], "cpuacct.usage") if len(self.directories) > 2 else None
+            cpu_s = cpu_ns / 1e9 if cpu_ns is not None else None
+            peak = _read_int(self.directories[0], "memory.max_usage_in_bytes")
+        else:
+            (directory,) = self.directories
+            try:
+                with open(os.path.join(directory, "cpu.stat"), encoding="ascii") as file:
+                    stat = dict(line.split() for line in file if line.strip())
+                cpu_s = int(stat["usage_usec"]) / 1e6
+            except (OSError, KeyError, ValueError):
+                cpu_s = None
+            peak = _read_int(directory, "memory.peak")  # Linux 5.19 and later
+        return cpu_s, peak / MiB if peak is not None else None
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the run for the group's memory limit."""
@@ -172,6 +203,14 @@ def _members(directory: str) -> list[int]:
             return [int(line) for line in file if line.strip()]
     except OSError:
         return []
+
+
+def _read_int(directory: str, name: str) -> int | None:
+    try:
+        with open(os.path.join(directory, name), encoding="ascii") as file:
+            return int(file.read())
+    except (OSError, ValueError):
+        return None
 
 
 def _write(directory: str, name: str, value: str) -> None:

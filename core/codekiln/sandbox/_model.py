@@ -47,11 +47,11 @@ class SandboxResult:
     stdout_truncated: bool
     stderr_truncated: bool
     wall_time_s: float
-    #: User plus system time of the command and every descendant that was waited for.
+    #: User plus system time of every process of the run, from its cgroup; where there is none (or the kernel
+    #: does not keep it), of the command and every descendant that was waited for (see ``codekiln.sandbox``).
     cpu_time_s: float
-    #: The largest resident set size among those processes. Linux records the launching process's own
-    #: resident size when the spawned child execs, so this is the command's alone only when the launcher is
-    #: smaller (the verifier's worker processes are; a process holding torch is not).
+    #: The peak of the memory charged to the run's cgroup; where there is none, the largest resident set size
+    #: among the processes above, with the launching process's own counted in (see ``codekiln.sandbox``).
     peak_memory_mb: float
     #: None, "wall_time", "cpu_time", "memory", "output", "file_size" or "processes".
     limit_hit: str | None

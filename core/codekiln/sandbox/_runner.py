@@ -327,7 +327,10 @@ class Sandbox:
             if sig is None and 128 < exit_code <= 128 + signal.SIGRTMAX:
                 sig = exit_code - 128
         exit_code_or_none = None if sig is not None else exit_code
+        # wait4 counts the command and the descendants that were waited for; the run's cgroup, where it keeps
+        # the figure, every process of the run (a child never reaped, killed with the run, included).
         cpu_time_s = usage.ru_utime + usage.ru_stime
+        run_cpu_s, run_peak_mb = self._cgroup.usage() if self._cgroup is not None else (None, None)
         stderr = bytes(self._stderr.data)
         limit_hit = self.limit_hit
         if limit_hit in (None, "wall_time") and self._cgroup is not None and self._cgroup.oom_killed():
@@ -335,6 +338,7 @@ class Sandbox:
             # so for want of what was killed.
             limit_hit = "memory"
         if limit_hit is None and self.level is not Isolation.NONE and not self._stopping:
+            # RLIMIT_CPU binds each process: the command's own time is the one to hold against it.
             limit_hit = _limits.limit_evident(self.limits, exit_code=exit_code_or_none, sig=sig,
                                               cpu_time_s=cpu_time_s, stderr=stderr)
         return SandboxResult(
@@ -345,8 +349,8 @@ class Sandbox:
             stdout_truncated=self._stdout.truncated,
             stderr_truncated=self._stderr.truncated,
             wall_time_s=(self._exited_at or time.monotonic()) - self._started_at,
-            cpu_time_s=cpu_time_s,
-            peak_memory_mb=usage.ru_maxrss / 1024,
+            cpu_time_s=run_cpu_s if run_cpu_s is not None else cpu_time_s,
+            peak_memory_mb=run_peak_mb if run_peak_mb is not None else usage.ru_maxrss / 1024,
             limit_hit=limit_hit,
             files=_workdir.collect(self._workdir, collect, self.limits.output_bytes),
         )

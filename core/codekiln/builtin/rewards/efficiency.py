@@ -1,12 +1,14 @@
 """The built-in ``efficiency`` reward: how fast a passing solution runs next to the problem's reference.
 
 Both programs go through the same steps the verifier takes (the language backend's ``assemble``,
-``compile`` and test run, in the core sandbox at the same isolation and limits) on the same tests, each run
-``repeats`` times. The figure compared is the median CPU time (user + system) of the test run, which the
-kernel counts outside the code: load on the machine does not stretch it as it does wall time, and the code
-cannot forge it the way it could rebind a harness's own per-test clock. It includes the runtime's start-up
-(about 15 ms for Python, 70 ms for the JVM here), the same for both programs, so only differences that are
-large next to it show; with the floor this keeps noise on fast code from swinging the reward.
+``compile`` and test run, in the core sandbox at the same isolation and limits, warm paths off) on the same
+tests, each run ``repeats`` times. The figure compared is the median CPU time (user + system) of the test
+run, which the kernel counts outside the code: load on the machine does not stretch it as it does wall time,
+the code cannot forge it the way it could rebind a harness's own per-test clock, and, where the run has a
+cgroup, work done in a child process never waited for counts too (``codekiln.sandbox``). It includes the
+runtime's start-up (about 17 ms for Python, 76 ms for the JVM here), the same for both programs, so only
+differences that are large next to it show; with the floor this keeps noise on fast code from swinging the
+reward.
 
 The formula is in :func:`efficiency_score`; ``docs/rewards/efficiency.md`` explains the choices.
 """
@@ -143,7 +145,10 @@ class EfficiencyReward(Reward):
         """Compile ``code`` once and run the problem's tests ``repeats`` times; None when it does not compile
         or a run fails on our side."""
         backend = self._backend(language)
-        runner = self._sandbox_runner().with_problem_limits(problem.time_limit_s, problem.memory_limit_mb)
+        # The cold path, warm paths off: each run starts its runtime as the figures below assume, and a warm
+        # path's compile result may serve one run only (JavaScript's node started ahead runs its sample once).
+        runner = attrs.evolve(self._sandbox_runner(), cold={language}).with_problem_limits(
+            problem.time_limit_s, problem.memory_limit_mb)
         times, memories = [], []
         try:
             source = backend.assemble(code, problem)
