@@ -120,6 +120,24 @@ def test_work_hidden_in_a_child_never_waited_for_still_counts(language):
     assert hidden_details["efficiency/solution_ms"] > 4 * hidden_details["efficiency/reference_ms"]
 
 
+def test_code_that_fails_when_measured_scores_zero():
+    # Code can tell where it runs (a warm path's zygote has modules loaded that a cold interpreter has not), so
+    # it could pass the verifier and return at once, wrongly, where the reward measures it. Every measured run
+    # is judged: here the verdict says passed and the code is plainly wrong when measured.
+    wrong = "def sum_list(values: list[int]) -> int:\n    return 0\n"
+    reward = bound(EfficiencyReward(repeats=3))
+    wrong_score, reference_score = score(reward, PROBLEM, "python", [wrong, PROBLEM.references["python"]])
+    assert wrong_score == 0.0 and reference_score > 0.6
+
+
+def test_abstains_when_the_reference_fails_its_own_tests():
+    wrong = attrs.evolve(PROBLEM, id="wrong_reference", references={
+        "python": "def sum_list(values: list[int]) -> int:\n    return 0\n"})
+    reward = bound(EfficiencyReward(repeats=1))
+    assert score(reward, wrong, "python", [PROBLEM.references["python"]]) == [None]
+    assert reward._references == {("wrong_reference", "python"): None}
+
+
 def test_measures_on_the_cold_path_so_no_warm_path_falls_back(builtin_problems):
     # JavaScript's warm compile leaves one node to run the sample once; the reward runs a program repeatedly.
     problem = next(p for p in builtin_problems if p.signature is not None and "javascript" in p.references)

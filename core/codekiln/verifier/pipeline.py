@@ -22,7 +22,7 @@ from ..verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, Verd
 from .runner import SandboxRunner
 from .warm import take_fallbacks
 
-__all__ = ["MAX_CODE_BYTES", "syntax_diagnostics", "verify_one"]
+__all__ = ["MAX_CODE_BYTES", "judge_run", "syntax_diagnostics", "verify_one"]
 
 #: Longer answers are refused before anything reads them: a reward for megabytes of code is not worth the
 #: risk, and every later stage may then assume a bounded text.
@@ -99,10 +99,9 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     start = time.perf_counter()
     if source.native:
         run: NativeRun | SignatureRun = backend.run_native_tests(source, compiled, problem, runner)
-        status, outcomes = _judge_native(run)
     else:
         run = backend.run_signature_tests(source, compiled, problem, runner)
-        status, outcomes = _judge_signature(problem, run)
+    status, outcomes = judge_run(problem, run)
     passed = sum(o.passed for o in outcomes)
     total = len(outcomes) if source.native else len(problem.tests)
     stages.append(StageResult(Stage.RUN, status is VerdictStatus.PASSED, time.perf_counter() - start))
@@ -207,6 +206,12 @@ def _limit_status(sandbox: Any) -> VerdictStatus | None:
 
 def _error_status(message: str) -> VerdictStatus:
     return VerdictStatus.MEMORY_LIMIT if message.startswith("MemoryError") else VerdictStatus.RUNTIME_ERROR
+
+
+def judge_run(problem: Problem, run: NativeRun | SignatureRun) -> tuple[VerdictStatus, list[TestOutcome]]:
+    """The status of a test run of ``problem`` and its outcome per test: the values it returned compared with
+    the expected ones (signature tests), or what the benchmark's own tests reported (native tests)."""
+    return _judge_native(run) if isinstance(run, NativeRun) else _judge_signature(problem, run)
 
 
 def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus, list[TestOutcome]]:

@@ -26,7 +26,8 @@ from codekiln.errors import CodekilnError
 from codekiln.problem import Problem
 from codekiln.rewards import Reward
 from codekiln.sandbox import Isolation
-from codekiln.verdict import Verdict
+from codekiln.verdict import Verdict, VerdictStatus
+from codekiln.verifier.pipeline import judge_run
 
 from ._session import SessionHandle
 
@@ -35,10 +36,12 @@ __all__ = ["EfficiencyReward", "Measurement", "efficiency_score"]
 
 @attrs.frozen
 class Measurement:
-    """The medians of a program's test runs: CPU milliseconds and peak resident memory in MiB."""
+    """The medians of a program's test runs: CPU milliseconds and peak memory in MiB; ``passed``: whether
+    every run passed the problem's tests."""
 
     time_ms: float
     memory_mb: float
+    passed: bool = True
 
 
 def efficiency_score(reference: Measurement, solution: Measurement, *, floor_ms: float, floor_mb: float,
@@ -66,8 +69,9 @@ class EfficiencyReward(Reward):
     problem's reference solution in the same language; see :func:`efficiency_score`.
 
     Abstains unless the verdict passed (and is not masked) and the problem has a reference in the
-    completion's language; also where the reference itself fails to compile or a measurement fails on our
-    side. The reference's measurement is cached per (problem id, language).
+    completion's language; also where the reference itself fails to compile or to pass its tests, or a
+    measurement fails on our side. Every measured run is judged as the verifier judges: a solution that fails
+    one scores 0. The reference's measurement is cached per (problem id, language).
 
     Parameters: ``repeats`` runs of each program (the median counts), ``floor_ms`` and ``floor_mb`` (smaller
     figures count as these), ``memory_weight`` in [0, 1], and the sandbox's ``isolation``, ``time_limit_s``
@@ -123,9 +127,11 @@ class EfficiencyReward(Reward):
                 scores.append(None)
                 details.append({})
                 continue
+            # Code that passed the verifier but fails when measured behaves differently when it is measured
+            # (it can tell a cold run from a warm one): it earns nothing.
             scores.append(efficiency_score(reference, solution, floor_ms=self.params["floor_ms"],
                                            floor_mb=self.params["floor_mb"],
-                                           memory_weight=self.params["memory_weight"]))
+                                           memory_weight=self.params["memory_weight"]) if solution.passed else 0.0)
             details.append({"efficiency/solution_ms": solution.time_ms, "efficiency/reference_ms": reference.time_ms,
                             "efficiency/solution_mb": solution.memory_mb,
                             "efficiency/reference_mb": reference.memory_mb})
@@ -138,12 +144,14 @@ class EfficiencyReward(Reward):
             return None
         key = (problem.id, language)
         if key not in self._references:
-            self._references[key] = self.measure(problem, language, code)
+            measured = self.measure(problem, language, code)
+            self._references[key] = measured if measured is not None and measured.passed else None
         return self._references[key]
 
     def measure(self, problem: Problem, language: str, code: str) -> Measurement | None:
-        """Compile ``code`` once and run the problem's tests ``repeats`` times; None when it does not compile
-        or a run fails on our side."""
+        """Compile ``code`` once and run the problem's tests ``repeats`` times, judging each run as the verifier
+        does (a run that does not pass ends the measurement); None when it does not compile or a run fails on
+        our side."""
         backend = self._backend(language)
         # The cold path, warm paths off: each run starts its runtime as the figures below assume, and a warm
         # path's compile result may serve one run only (JavaScript's node started ahead runs its sample once).
@@ -162,6 +170,8 @@ class EfficiencyReward(Reward):
                     run = backend.run_signature_tests(source, compiled, problem, runner)
                 times.append(run.sandbox.cpu_time_s * 1000.0)
                 memories.append(run.sandbox.peak_memory_mb)
+                if judge_run(problem, run)[0] is not VerdictStatus.PASSED:
+                    return Measurement(statistics.median(times), statistics.median(memories), passed=False)
         except CodekilnError:
             raise
         except Exception:  # a failure of ours (a harness that did not start): no figure, no judgement
