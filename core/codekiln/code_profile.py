@@ -11,8 +11,9 @@ Query conventions (every query is an ordinary tree-sitter query over the whole t
 - ``branches``: ``@branch`` on each node that adds one to cyclomatic complexity.
 - ``names``: ``@function.name``, ``@variable.name`` and ``@type.name`` on declared names. A node captured
   under several kinds counts once, as the first of function, type, variable.
-- ``functions``: ``@function`` on each function a reader expects documented (named functions, methods);
-  the node a doc comment precedes (a declaration wrapping an arrow function, say).
+- ``functions``: ``@function`` on each function a reader expects documented (named functions, methods, a
+  lambda or arrow function bound to a name at the top level); the node a doc comment precedes (a
+  declaration wrapping an arrow function, say).
 - ``docstring``: ``@documented`` on the functions that carry a docstring inside their body (Python). When a
   profile has none, a function is documented when a comment ends on the line just before it.
 - ``untyped``: ``@untyped`` on each parameter or return type a function leaves undeclared.

@@ -11,7 +11,7 @@ from codekiln.builtin.rewards.constraints import ConstraintsReward
 from codekiln.errors import DataError, RegistryError
 from codekiln.jsonio import from_json, to_json
 from codekiln.plugins import make_plugins
-from codekiln.problem import NativeTests, Problem
+from codekiln.problem import NativeTests, Param, Problem, Signature
 from codekiln.verdict import Verdict, VerdictStatus
 
 from .session import bound
@@ -87,11 +87,42 @@ def test_python_type_hints_and_docstrings_one_by_one():
         "def f(*args: int, **kw: str) -> None:\n    pass\n",  # star parameters annotated
         "def f(*args, x: int = 1) -> None:\n    pass\n",  # *args not annotated
         "class C:\n    def m(self, x: int) -> int:\n        '''M.'''\n        return x\n",  # self needs none
-        "x = 1\n",  # no function: nothing to type or document
-        "key = lambda x, y=1: x\n",  # a lambda cannot be annotated, nor documented
+        "x = 1\n",  # no function, and none expected (the problem has no signature): nothing to type or document
+        "key = lambda x, y=1: x\n",  # a function PEP 8 asks to write as a def: neither typed nor documented
+        "key: Callable[[int], int] = lambda x: x\n",  # its annotation declares the types; still undocumented
+        "def f(x: int) -> int:\n    '''F.'''\n    key = lambda y: y\n    return key(x)\n",  # a local lambda: a detail
     ]
-    assert score(typed, codes, "python") == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0]
-    assert score(documented, codes, "python") == [0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert score(typed, codes, "python") == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]
+    assert score(documented, codes, "python") == [0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(("language", "code"), [
+    ("python", "sum_list = lambda values: sum(values)\n"),
+    ("python", "sum_list = sum\n"),
+    ("cpp", "#include <vector>\n\nauto sum_list = [](std::vector<long long> values) {\n    long long total = 0;\n"
+            "    for (long long v : values) total += v;\n    return total;\n};\n"),
+])
+def test_a_solution_without_a_function_does_not_meet_the_function_constraints(language, code):
+    # The entry point bound to a lambda, or to another callable: the function constraints would otherwise be
+    # met by having no function to check, and a trainer would teach a model to write its answers that way.
+    signature = Signature("sum_list", (Param("values", "list[int]"),), "int")
+    problem = Problem("sum_list", "", signature=signature)
+    reward = bound(ConstraintsReward(required_docstring=True, type_hints=True))
+    assert score(reward, [code], language, problems=[problem]) == [0.0]
+
+
+def test_cpp_lambdas_bound_at_file_scope_are_functions():
+    typed = bound(ConstraintsReward(type_hints=True))
+    documented = bound(ConstraintsReward(required_docstring=True))
+    codes = [
+        "auto f = [](int a) { return a; };\n",  # return type deduced
+        "// F.\nauto f = [](int a) -> int { return a; };\n",  # declared, documented
+        "auto f = [] { return 1; };\n",  # no parameter list: deduced
+        "std::function<int(int)> f = [](int a) { return a; };\n",  # typed by its variable
+        "// F.\nint f(int a) {\n  auto g = [](int b) { return b; };\n  return g(a);\n}\n",  # a local lambda: a detail
+    ]
+    assert score(typed, codes, "cpp") == [0.0, 1.0, 0.0, 1.0, 1.0]
+    assert score(documented, codes, "cpp") == [0.0, 1.0, 0.0, 0.0, 1.0]
 
 
 def test_cpp_trailing_return_type_declares_the_type():

@@ -5,7 +5,10 @@ functions, many code bases camelCase): functions may be snake_case, camelCase or
 snake_case or camelCase (or UPPER_CASE constants), types PascalCase or snake_case; only mixtures such as
 ``get_Value`` fail. A function is documented by a comment ending on the line just before it (or before its
 ``template`` line). Type hints: C++ declares types, except where ``auto`` asks the compiler to deduce a
-parameter's type or a return type without a trailing ``-> T``: each such ``auto`` counts as undeclared.
+parameter's type or a return type without a trailing ``-> T``: each such ``auto`` counts as undeclared. A
+lambda bound to an ``auto`` variable at file scope (``auto add = [](int a, int b) { ... };``) is a function
+as well, documented by the comment before its declaration, its return type undeclared without a trailing
+``-> T``: otherwise a solution would meet ``required_docstring`` and ``type_hints`` by writing lambdas.
 Security findings: spawning processes (``system``, ``popen``, ``fork``, the ``exec*`` family), raw system
 calls (``syscall``), deleting files (``unlink``, ``rmdir``, one-argument ``remove``, ``filesystem::remove``),
 loading code (``dlopen``).
@@ -52,6 +55,16 @@ UNTYPED = """
 (parameter_declaration type: (placeholder_type_specifier) @untyped)
 (function_definition type: (placeholder_type_specifier) @untyped
   declarator: (function_declarator) @declarator (#not-match? @declarator "[)][^(]*->"))
+(translation_unit (declaration type: (placeholder_type_specifier) declarator: (init_declarator
+  value: (lambda_expression declarator: (abstract_function_declarator) @untyped (#not-match? @untyped "[)][^(]*->")))))
+(translation_unit (declaration type: (placeholder_type_specifier) declarator: (init_declarator
+  value: (lambda_expression !declarator) @untyped)))
+"""
+
+#: Functions a reader expects documented: every definition, and a lambda bound to a variable at file scope.
+FUNCTIONS = """
+(function_definition) @function
+(translation_unit (declaration declarator: (init_declarator value: (lambda_expression))) @function)
 """
 
 _CALL = '(call_expression function: (identifier) @fn (#match? @fn "^({names})$")) @finding'
@@ -85,7 +98,7 @@ PROFILE = CodeProfile(
     comment_types={"comment"},
     branches=BRANCHES,
     names=NAMES,
-    functions="(function_definition) @function",
+    functions=FUNCTIONS,
     naming={"function": ("snake_case", "camelCase", "PascalCase"), "variable": ("snake_case", "camelCase",
             "UPPER_CASE"), "type": ("PascalCase", "snake_case")},
     max_line_length=100,

@@ -47,6 +47,9 @@ class ConstraintsReward(CodeReward):
     - ``type_hints``: every parameter and return type is declared; a language without types to declare
       (JavaScript) leaves this constraint out.
 
+    Code for a problem with an entry function (a signature, a benchmark's prompt) that defines no function
+    meets neither of the last two.
+
     Abstains when no constraint applies, on a masked verdict, a language without a code profile, and code
     that is empty or does not parse. ``last_details`` holds ``constraints/<name>``: 1.0 met, 0.0 not.
 
@@ -79,21 +82,25 @@ class ConstraintsReward(CodeReward):
                 raise DataError(f"problem '{sample.problem.id}': constraints.{exc}") from None
             analyzer = None if sample.program is None else self.analyzer(sample.language)
             analysis = None if analyzer is None else analyzer.analyze(sample.program)
-            met = {} if analysis is None else _met(active, sample.code, analysis)
+            # A problem with an entry function expects the code to define one: code that only binds the name to
+            # something else (``sum_list = sum``) would meet the function constraints by having no function.
+            expects_function = sample.problem.signature is not None or bool(sample.problem.native)
+            met = {} if analysis is None else _met(active, sample.code, analysis, expects_function)
             values.append(sum(met.values()) / len(met) if met else None)
             self.last_details.append({f"constraints/{name}": float(ok) for name, ok in met.items()})
         return values
 
 
-def _met(active: Mapping[str, Any], code: str, analysis: CodeAnalysis) -> dict[str, bool]:
+def _met(active: Mapping[str, Any], code: str, analysis: CodeAnalysis, expects_function: bool) -> dict[str, bool]:
     """Whether each active constraint is met."""
     met = {}
+    defines = analysis.functions > 0 or not expects_function
     if active.get("max_lines") is not None:
         met["max_lines"] = _non_blank_lines(code) <= active["max_lines"]
     if active.get("required_docstring"):
-        met["required_docstring"] = analysis.documented == analysis.functions
+        met["required_docstring"] = defines and analysis.documented == analysis.functions
     if active.get("type_hints") and analysis.untyped is not None:
-        met["type_hints"] = analysis.untyped == 0
+        met["type_hints"] = defines and analysis.untyped == 0
     return met
 
 
