@@ -148,7 +148,8 @@ class LanguageBackend(abc.ABC):
     @abc.abstractmethod
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         """Compile (or byte-compile, or ``--check``) the source of an answer to ``problem``; diagnostics on
-        the source's lines."""
+        the source's lines. On a warm path (``runner.warm(language)``) the result may serve one test run
+        only; with the warm path off, every run of it must work."""
 
     @abc.abstractmethod
     def run_signature_tests(
