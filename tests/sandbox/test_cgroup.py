@@ -17,21 +17,38 @@ from .conftest import ISOLATED, REAL_PYTHON, python_for
 pytestmark = pytest.mark.skipif(cgroup_unavailable() is not None,
                                 reason=f"per-run limits need a cgroup: {cgroup_unavailable()}")
 
-# ``n`` processes of 200 MB each, every page touched, all alive at once; each one is under memory_mb=256.
+# ``n`` processes of 200 MB each, every page touched, all holding it at once: each waits until every other
+# one holds its own, or one of them was killed (a fixed sleep let early ones exit before late ones had theirs
+# on a loaded machine). Each one is under memory_mb=256.
 _MANY = """
-import os, sys, time
+import os, select, sys
 n = int(sys.argv[1])
+ready_r, ready_w = os.pipe()
+go_r, go_w = os.pipe()
 kids = []
 for _ in range(n):
     pid = os.fork()
     if pid == 0:
+        os.close(go_w)
         hog = bytearray(200 * 2**20)
         for i in range(0, len(hog), 4096):
             hog[i] = 1
-        time.sleep(1)
+        os.write(ready_w, b"x")
+        os.read(go_r, 1)
         os._exit(0)
     kids.append(pid)
-killed = sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == -9 for pid in kids)
+ready, ended = 0, {}
+while ready < n and not ended:
+    if select.select([ready_r], [], [], 0.05)[0]:
+        ready += len(os.read(ready_r, n))
+    pid, status = os.waitpid(-1, os.WNOHANG)
+    if pid:
+        ended[pid] = status
+os.close(go_w)
+for pid in kids:
+    if pid not in ended:
+        ended[pid] = os.waitpid(pid, 0)[1]
+killed = sum(os.waitstatus_to_exitcode(status) == -9 for status in ended.values())
 print(killed, "killed")
 """
 LIMITS = Limits(memory_mb=256, wall_time_s=30.0, cpu_time_s=30.0)
@@ -112,6 +129,26 @@ def test_a_group_left_behind_is_replaced_and_one_still_in_use_is_emptied_then_re
         assert not any(os.path.exists(directory) for directory in fresh.directories)
     finally:
         sleeper.kill()
+        lease.release()
+
+
+def test_a_group_left_in_some_hierarchies_only_is_replaced_whole():
+    # What a run of another session leaves: each process of this machine may sit in a memory group of its own, so
+    # that run's memory group is elsewhere, while the pids and cpuacct hierarchies (v1) are shared.
+    lease = lease_uid()
+    try:
+        left = RunGroup.create(lease.uid, Limits(memory_mb=64), own_processes=0)
+        for directory in left.directories[:-1]:
+            os.rmdir(directory)
+        fresh = RunGroup.create(lease.uid, Limits(memory_mb=128), own_processes=0)
+        try:
+            assert all(os.path.isdir(directory) for directory in fresh.directories)
+            with open(os.path.join(fresh.directories[0], _MEMORY_LIMIT[fresh.version]), encoding="ascii") as file:
+                assert int(file.read()) == RUN_MEMORY_FACTOR * 128 * 2**20
+        finally:
+            fresh.close()
+        assert not any(os.path.exists(directory) for directory in fresh.directories)
+    finally:
         lease.release()
 
 

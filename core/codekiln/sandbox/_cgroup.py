@@ -106,12 +106,14 @@ class RunGroup:
         memory = str(RUN_MEMORY_FACTOR * limits.memory_mb * MiB)
         tasks = str(limits.processes + own_processes)
         try:
-            for directory in group.directories:
-                try:
-                    os.mkdir(directory)
-                except FileExistsError:  # left by a run whose process died; the uid lease makes it ours now
-                    group._remove()
-                    os.mkdir(directory)
+            try:
+                group._make()
+            except FileExistsError:
+                # Left by a run whose process died; the uid lease makes it ours now. Its hierarchies may differ in
+                # what was left (each process of this machine may sit in a memory group of its own, while the
+                # pids and cpuacct hierarchies are shared): the whole group is removed and made again.
+                group._remove()
+                group._make()
             if version == "v1":
                 memory_dir, pids_dir = group.directories[:2]
                 _write(memory_dir, "memory.limit_in_bytes", memory)
@@ -129,6 +131,10 @@ class RunGroup:
             group.close()
             raise
         return group
+
+    def _make(self) -> None:
+        for directory in self.directories:
+            os.mkdir(directory)
 
     def entry_files(self) -> list[str]:
         """The files a single-threaded process writes ``0`` (itself) to, to move into the group: v1's ``tasks``
