@@ -153,8 +153,8 @@ class EfficiencyReward(Reward):
         does (a run that does not pass ends the measurement); None when it does not compile or a run fails on
         our side."""
         backend = self._backend(language)
-        # The cold path, warm paths off: each run starts its runtime as the figures below assume, and a warm
-        # path's compile result may serve one run only (JavaScript's node started ahead runs its sample once).
+        # The cold path, warm paths off: each run starts its runtime, as the start-up figures above assume, and a
+        # warm path's compile result may serve one run only (JavaScript's node started ahead runs its sample once).
         runner = attrs.evolve(self._sandbox_runner(), cold={language}).with_problem_limits(
             problem.time_limit_s, problem.memory_limit_mb)
         times, memories = [], []
