@@ -63,12 +63,15 @@ TRL's ``completion_ids`` lengths as its reward function receives them (the same 
 for verdicts after generation ended) and ``time/train``; for TRL, the time in its generation method (a
 subclass times ``_generate_single_turn``) and in the reward function (verification and rewards).
 
-Threads. Both frameworks run in this one process with the same torch thread count, ``--torch-threads``
-(default 1). torch's own default, one thread per core, collapses when another process holds a core: on the
-shared 2-core VM this was written on, one decoding step of the default model (batch 16) took about 6 ms with
-one thread and about 240 ms with two while another process kept one core busy. One thread keeps the figures
-about the frameworks rather than about the neighbours; ``--torch-threads 0`` keeps torch's default on a
-machine of your own. The verifier's worker processes are not affected by it.
+Threads. Both frameworks run in this one process with the same torch thread count in every phase,
+``--torch-threads`` (default 1): codekiln's run is configured with it (``threads``, which otherwise gives
+torch every core for the update and half of them while the verifier works), and it is set again before each
+framework's run, since a codekiln run leaves torch at the count of its last phase. torch's own default, one
+thread per core, collapses when another process holds a core: on the shared 2-core VM this was written on,
+one decoding step of the default model (batch 16) took about 6 ms with one thread and about 240 ms with two
+while another process kept one core busy. One thread keeps the figures about the frameworks rather than about
+the neighbours; ``--torch-threads 0`` gives both one thread per core on a machine of your own. The verifier's
+worker processes are not affected by it.
 
     .venv/bin/python benchmarks/grpo_vs_trl.py [--steps S] [--prompts P] [--group-size G] [--max-new-tokens T]
                                                [--micro-batch M] [--prompts-pool K] [--torch-threads N]
@@ -198,9 +201,15 @@ def _tokenizer(model_dir: Path) -> Any:
     return transformers.AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
 
 
+def torch_threads(args: argparse.Namespace) -> int:
+    """The torch thread count both frameworks run on: ``--torch-threads``, or one per core for 0."""
+    return args.torch_threads or os.cpu_count() or 1
+
+
 def codekiln_config(setup: Setup, args: argparse.Namespace, run_dir: Path) -> Config:
     return load_config(None, [
         f"seed={SEED}", "device=cpu", f"run_dir={run_dir}", f"model.path={setup.model_dir}",
+        f"threads={torch_threads(args)}",
         f"data.dataset=jsonl:{setup.dataset_file}", f"data.languages=[{LANGUAGE}]",
         "sft.enabled=false", "eval.enabled=false", "generation.backend=hf", "generation.prompt_format=completion",
         f"generation.max_new_tokens={args.max_new_tokens}", "generation.temperature=1.0", "generation.top_p=1.0",
@@ -209,6 +218,9 @@ def codekiln_config(setup: Setup, args: argparse.Namespace, run_dir: Path) -> Co
         "grpo.loss_aggregation=token", "grpo.scale_rewards=true", "grpo.updates_per_batch=1",
         "grpo.max_grad_norm=1.0", "grpo.lr_schedule=constant", f"grpo.micro_batch_size={args.micro_batch}",
         "grpo.checkpoint_every=0",
+        # TRL has no dynamic sampling: codekiln's (drop equal-reward groups, draw more prompts) would generate up to
+        # three times the samples a step counts.
+        "grpo.filter_equal_groups=false",
     ])
 
 
@@ -390,7 +402,8 @@ def heldout_pass_rate(model_dir: str | Path, setup: Setup, args: argparse.Namesp
 
 DIFFERENCES = (
     "Both sides: the same model directory, prompts, group size, token budget, sampling, learning rate, loss "
-    "(token-averaged clipped surrogate, no KL), micro-batches and reward (codekiln's Verifier + RewardSet).",
+    "(token-averaged clipped surrogate, no KL), micro-batches, reward (codekiln's Verifier + RewardSet) and torch "
+    "threads; codekiln's dynamic sampling is off (TRL has none), so both generate the samples a step counts.",
     "Stopping: both end a completion at the closing code fence (the same stop strings) or at end-of-sequence. "
     "Each side's own token count is used (TRL's completion stopped by a string keeps one padding token, which it "
     "reads as the end-of-sequence).",
@@ -403,14 +416,14 @@ DIFFERENCES = (
 )
 
 
-def _environment() -> dict[str, Any]:
+def _environment(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     import transformers
     import trl
 
     return {"python": platform.python_version(), "codekiln": codekiln.__version__, "torch": torch.__version__,
             "transformers": transformers.__version__, "trl": trl.__version__, "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(), "machine": platform.machine()}
+            "torch_threads": torch_threads(args), "machine": platform.machine()}
 
 
 def _print_report(results: list[Measurement], args: argparse.Namespace, env: dict[str, Any]) -> None:
@@ -526,10 +539,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--prompts x --group-size must be a multiple of --micro-batch (TRL accumulates whole "
                      "micro-batches)")
 
-    if args.torch_threads:
-        import torch
+    import torch
 
-        torch.set_num_threads(args.torch_threads)
     measurements = {name: Measurement(name) for name in ("codekiln", "TRL")
                     if args.only is None or args.only == name.lower()}
     with tempfile.TemporaryDirectory(prefix="grpo-vs-trl-") as tmp:
@@ -540,6 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, measurement in measurements.items():
                 where = Path(tmp) / f"{name.lower()}-{attempt}"
                 load_before = os.getloadavg()[0]
+                torch.set_num_threads(torch_threads(args))  # what the SFT or the last run left is not kept
                 run = run_codekiln(setup, args, where) if name == "codekiln" else run_trl(setup, args, where)
                 run["load_average"] = [load_before, os.getloadavg()[0]]
                 if attempt == 0:
@@ -548,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 measurement.add(run)
                 print(f"{name}, run {attempt + 1}: {run['loop_s']:.1f} s loop, {run['call_s']:.1f} s call",
                       file=sys.stderr)
-    env = _environment()
+    env = _environment(args)
     results = list(measurements.values())
     if args.json:
         print(json.dumps({"environment": env, "settings": vars(args), "results": [r.as_json() for r in results],
