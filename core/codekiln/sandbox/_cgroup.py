@@ -161,25 +161,15 @@ class RunGroup:
             peak = _read_int(self.directories[0], "memory.max_usage_in_bytes")
         else:
             (directory,) = self.directories
-            try:
-                with open(os.path.join(directory, "cpu.stat"), encoding="ascii") as file:
-                    stat = dict(line.split() for line in file if line.strip())
-                cpu_s = int(stat["usage_usec"]) / 1e6
-            except (OSError, KeyError, ValueError):
-                cpu_s = None
+            usage_usec = _read_keyed(directory, "cpu.stat").get("usage_usec")
+            cpu_s = usage_usec / 1e6 if usage_usec is not None else None
             peak = _read_int(directory, "memory.peak")  # Linux 5.19 and later
         return cpu_s, peak / MiB if peak is not None else None
 
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of the run for the group's memory limit."""
-        memory_dir = self.directories[0]
         name = "memory.oom_control" if self.version == "v1" else "memory.events"
-        try:
-            with open(os.path.join(memory_dir, name), encoding="ascii") as file:
-                counts = dict(line.split() for line in file if line.strip())
-        except OSError:
-            return False
-        return int(counts.get("oom_kill", 0)) > 0
+        return _read_keyed(self.directories[0], name).get("oom_kill", 0) > 0
 
     def close(self) -> None:
         """Kill whatever is left in the group and remove it."""
@@ -209,6 +199,15 @@ def _members(directory: str) -> list[int]:
             return [int(line) for line in file if line.strip()]
     except OSError:
         return []
+
+
+def _read_keyed(directory: str, name: str) -> dict[str, int]:
+    """A file of ``key value`` lines (``memory.events``, ``cpu.stat``) as a dict; empty when it cannot be read."""
+    try:
+        with open(os.path.join(directory, name), encoding="ascii") as file:
+            return {key: int(value) for key, value in (line.split() for line in file if line.strip())}
+    except (OSError, ValueError):
+        return {}
 
 
 def _read_int(directory: str, name: str) -> int | None:
