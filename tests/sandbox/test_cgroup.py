@@ -97,7 +97,12 @@ def test_the_command_and_its_children_start_inside_its_groups_and_the_groups_go_
         assert not os.path.exists(mount + path)
 
 
-_MANY_MAIN = ("def main():\n" + "".join(f"    {line}\n" for line in _MANY.strip().splitlines())).encode()
+def _as_main(script: str) -> bytes:
+    """``script`` as the ``main()`` of a zygote's program."""
+    return ("def main():\n" + "".join(f"    {line}\n" for line in script.strip().splitlines())).encode()
+
+
+_MANY_MAIN = _as_main(_MANY)
 
 
 @pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None, reason="zygotes need namespaces")
@@ -168,7 +173,7 @@ if os.fork() == 0:
     signal.pause()
 print(os.read(r, 4).decode())
 """
-_HIDDEN_WORK_MAIN = ("def main():\n" + "".join(f"    {line}\n" for line in _HIDDEN_WORK.strip().splitlines())).encode()
+_HIDDEN_WORK_MAIN = _as_main(_HIDDEN_WORK)
 
 
 def _kept_figures() -> tuple[bool, bool]:
