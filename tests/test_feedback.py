@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codekiln.feedback import MAX_CHARS, MAX_DIAGNOSTICS, MAX_FAILED_TESTS, render_feedback
-from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.verdict import Diagnostic, Stage, StageResult, TestOutcome, Verdict, VerdictStatus
 from codekiln.verifier.pipeline import verify_one
 from codekiln.verifier.runner import SandboxRunner
@@ -78,3 +78,58 @@ def test_real_verdicts_render_what_went_wrong(python_backend, completion, expect
     text = render_feedback(verdict)
     for piece in expected:
         assert piece in text, text
+
+
+# -- show_expected=False: what a training loop feeds back must not tell what the tests expect ----------------
+
+HIDDEN = "(Which tests fail and what they expect is not shown.)"
+
+
+@pytest.mark.parametrize(("completion", "shown", "left_out"), [
+    # Wrong results: counted, never listed (the message quotes the expected value; the index alone tells a
+    # yes-or-no answer).
+    ("def add(a, b):\n    return a - b\n", ["Your Python code runs, but 2 of 3 tests fail.", HIDDEN],
+     ["expected", "test 1", "test 2"]),
+    # The code's own exception stays; the wrong result beside it does not.
+    ("def add(a, b):\n    if a == 1:\n        raise ValueError('boom')\n    return a - b\n",
+     ["Your Python code fails while it runs.", HIDDEN, "test 1: ValueError: boom"], ["expected 4", "test 2"]),
+    # A crash after a wrong result: the error output is left out with it.
+    ("import os, sys\ndef add(a, b):\n    print('seen', a, b, file=sys.stderr, flush=True)\n    if a == 2:\n"
+     "        os._exit(3)\n    return a - b\n", ["Your Python code fails while it runs.", HIDDEN],
+     ["expected 3", "seen", "test 1"]),
+    # Every failure the code's own: all of it is shown, error output included.
+    ("import sys\ndef add(a, b):\n    print('seen', a, b, file=sys.stderr)\n    raise KeyError(a)\n",
+     ["Your Python code fails while it runs.", "test 1: KeyError: 1", "error output (last lines):", "seen 2 2"],
+     [HIDDEN]),
+])
+def test_hidden_feedback_tells_nothing_of_the_expected_values(python_backend, completion, shown, left_out):
+    verdict = verify_one(python_backend, ADD, completion, SandboxRunner())
+    text = render_feedback(verdict, show_expected=False)
+    for piece in shown:
+        assert piece in text, text
+    for piece in left_out:
+        assert piece not in text, text
+
+
+@pytest.fixture(scope="module")
+def javascript_backend():
+    from codekiln.plugins import make_plugins
+
+    return make_plugins(warn=lambda line: None).languages().get("javascript")
+
+
+def test_hidden_feedback_leaves_out_a_benchmark_assertion_that_quotes_the_expected_value(javascript_backend):
+    """Node's assert.deepEqual names the expected value in its message (the benchmark's tests, HumanEval-X's
+    JavaScript among them, use it): shown, a second answer could return 4242 for 1."""
+    problem = Problem(id="answer", description="The answer.", native={"javascript": NativeTests(
+        prompt="const answer = (n) => {\n", entry_point="answer",
+        test="const assert = require('node:assert');\nassert.deepEqual(answer(1), 4242);\n")})
+    verdict = verify_one(javascript_backend, problem, "  return n + 1;\n};\n", SandboxRunner())
+    assert verdict.status is VerdictStatus.WRONG_ANSWER and not verdict.tests[0].error
+    assert "4242" in render_feedback(verdict)
+    hidden = render_feedback(verdict, show_expected=False)
+    assert "4242" not in hidden and HIDDEN in hidden
+
+    thrown = verify_one(javascript_backend, problem, "  throw new Error('boom ' + n);\n};\n", SandboxRunner())
+    assert thrown.tests[0].error  # the code's own error: kept
+    assert "test 1: Error: boom 1" in render_feedback(thrown, show_expected=False)

@@ -63,24 +63,26 @@ def test_a_wrong_answer_fails_with_the_testers_message():
     run = _run(solver=SOLVER.replace("ANSWER", "12345"))
     assert not run.outcomes[0].passed and run.error is None
     assert run.outcomes[0].message == "expected 42, got 12345"
+    assert not run.outcomes[0].error  # the tester's message may quote the expected value: feedback may hide it
 
 
 def test_a_solver_that_dies_is_an_error_of_the_code():
     run = _run(solver="import os\nos.write(3, b'{\"ready\":true}\\n')\nos._exit(3)\n")
-    assert not run.outcomes[0].passed
+    assert not run.outcomes[0].passed and run.outcomes[0].error
     assert run.error == "the solution's process ended"
 
 
 def test_a_solver_that_runs_past_its_time_is_reported_at_its_limit():
     run = _run(solver=SOLVER.replace("ANSWER", "next(x for x in iter(int, 1) if x)"))
     assert run.sandbox.limit_hit in ("wall_time", "cpu_time")
-    assert not run.outcomes[0].passed
+    assert not run.outcomes[0].passed and run.outcomes[0].error
 
 
 def test_a_test_program_killed_by_an_answer_is_the_codes_failure_not_masked():
     dies = TESTER.replace('answer = json.loads(sys.stdin.readline())', 'sys.stdin.readline()\nos.abort()')
     run = _run(tester=dies)
     assert not run.outcomes[0].passed
+    assert not run.outcomes[0].error  # its message carries the tester's output, which may quote what it expected
     assert run.error.startswith("the test program ended without a verdict after the solution's answer (signal 6)")
 
 

@@ -8,6 +8,13 @@ in it came out of the sandbox, so it is cut to size and never trusted for anythi
 
 A masked verdict has no feedback (None): the failure was the verifier's, and the model has nothing to fix.
 
+With ``show_expected=False`` (what a training loop that feeds the text back to the model must use) the text
+tells nothing about what the tests expect: a wrong result is counted in the headline, never listed (its message
+quotes the expected value, and even naming which test failed tells a yes-or-no answer), and the error output
+is left out unless every failed test failed on the code's own error. Otherwise a second answer could special-case
+the values the first one was told, and pass the same tests without solving the problem. What the code itself
+raised or printed, and the compiler's diagnostics, are the code's own and stay.
+
 >>> from codekiln.verdict import Diagnostic, Stage, StageResult, Verdict, VerdictStatus
 >>> verdict = Verdict(VerdictStatus.COMPILE_ERROR, "cpp", stages=(
 ...     StageResult(Stage.SYNTAX, True),
@@ -30,6 +37,7 @@ MAX_FAILED_TESTS = 3
 MAX_CHARS = 2000
 _ERROR_LINES = 8
 _CLOSING = "Fix the code and answer with the whole corrected solution."
+_HIDDEN = "(Which tests fail and what they expect is not shown.)"
 
 _HEADLINES = {
     VerdictStatus.SYNTAX_ERROR: "Your {language} code has a syntax error.",
@@ -43,22 +51,28 @@ _HEADLINES = {
 }
 
 
-def render_feedback(verdict: Verdict) -> str | None:
-    """The feedback for a failed verdict; ``""`` for a pass (nothing to fix) and None for a masked verdict."""
+def render_feedback(verdict: Verdict, *, show_expected: bool = True) -> str | None:
+    """The feedback for a failed verdict; ``""`` for a pass (nothing to fix) and None for a masked verdict.
+    ``show_expected=False`` leaves out whatever could tell what the tests expect (see the module's text)."""
     if verdict.masked or verdict.status in (VerdictStatus.TOOLCHAIN_MISSING, VerdictStatus.INFRA_ERROR):
         return None
     if verdict.passed:
         return ""
     language = display_name(verdict.language)
     failed = [t for t in verdict.tests if not t.passed]
+    shown = failed if show_expected else [t for t in failed if t.error]
     lines = [_HEADLINES[verdict.status].format(language=language, failed=len(failed) or "some",
                                                total=verdict.tests_total or "the")]
+    if len(shown) < len(failed):
+        lines.append(_HIDDEN)
     lines += _diagnostics(verdict)
-    for outcome in failed[:MAX_FAILED_TESTS]:
+    for outcome in shown[:MAX_FAILED_TESTS]:
         lines.append(f"test {outcome.index + 1}: {_one_line(outcome.message or 'failed')}")
-    if len(failed) > MAX_FAILED_TESTS:
-        lines.append(f"({len(failed) - MAX_FAILED_TESTS} more failing tests not shown)")
-    if verdict.status is VerdictStatus.RUNTIME_ERROR and verdict.stderr_tail.strip():
+    if len(shown) > MAX_FAILED_TESTS:
+        lines.append(f"({len(shown) - MAX_FAILED_TESTS} more failing tests not shown)")
+    # A failed test that is not the code's error may have put the checker's output in the error output.
+    if (verdict.status is VerdictStatus.RUNTIME_ERROR and verdict.stderr_tail.strip()
+            and len(shown) == len(failed)):
         lines.append("error output (last lines):")
         lines += [f"  {line}" for line in verdict.stderr_tail.strip().splitlines()[-_ERROR_LINES:]]
     return _bounded(lines)

@@ -57,7 +57,12 @@ class StageResult:
 
 @attrs.frozen
 class TestOutcome:
-    """The outcome of one test: passed or not, with a short reason and its run time when known."""
+    """The outcome of one test: passed or not, with a short reason and its run time when known.
+
+    ``error`` is true when the test failed on the code's own failure (it raised, crashed, or gave a result that
+    could not be read), so ``message`` is the code's error or a fixed text. A wrong result (``error`` false)
+    has a message that may quote the expected value: the checker's comparison, or the benchmark's assertion.
+    """
 
     __test__ = False
 
@@ -65,6 +70,7 @@ class TestOutcome:
     passed: bool
     message: str | None = None
     time_s: float | None = None
+    error: bool = False
 
 
 @attrs.frozen

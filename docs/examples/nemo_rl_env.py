@@ -12,7 +12,7 @@ A wrong first answer gets the verifier's feedback as the next user turn, and the
 ([False], [0.0])
 >>> print(result.observations[0]["content"])  # doctest: +ELLIPSIS
 Your Python code runs, but ... tests fail.
-test ...
+(Which tests fail and what they expect is not shown.)
 Fix the code and answer with the whole corrected solution.
 
 The repaired second answer ends the episode with the reward of the configured rewards:

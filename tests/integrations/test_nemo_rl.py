@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import json
+import re
 import time
 from typing import Any, NamedTuple
 
@@ -19,6 +20,7 @@ from codekiln.feedback import render_feedback
 from codekiln.integrations import nemo_rl
 from codekiln.jsonio import to_json
 from codekiln.plugins import make_plugins, registered
+from codekiln.problem import Param, Problem, Signature, TestCase
 from codekiln.verdict import VerdictStatus
 
 from . import nemo_rl_support
@@ -164,7 +166,9 @@ def test_a_failed_answer_gets_feedback_and_a_second_turn(debugger, problems):
     assert first.next_stop_strings == [STOP, None]
     feedback = first.observations[0]["content"]
     assert feedback.startswith("\nYour Python code runs, but ") and feedback.endswith("\n```python\n")
-    assert "test 1: " in feedback and "Fix the code" in feedback
+    # What the tests expect stays hidden (show_expected is off by default): no failing test is named.
+    assert "(Which tests fail and what they expect is not shown.)" in feedback and "Fix the code" in feedback
+    assert "test 1: " not in feedback and "expected" not in feedback.replace("they expect", "")
     assert first.observations[0]["role"] == "user"
 
     # NeMo RL writes the returned metadata back as the next turn's extra_env_info.
@@ -184,8 +188,41 @@ def test_the_feedback_is_the_shared_renderers(debugger, problems, verifier):
     """The observation is codekiln.feedback's text for the verdict, in the sample's template."""
     verdict = verifier.verify(problems["average"], WRONG, "python")
     result = calculate_rewards(debugger, [conversation(WRONG)], [by_name()])
-    assert result.observations[0]["content"] == f"\n{render_feedback(verdict)}\n```python\n"
+    assert result.observations[0]["content"] == f"\n{render_feedback(verdict, show_expected=False)}\n```python\n"
 
+
+
+MIX = Problem(id="mix", description="Mix two numbers.",
+              signature=Signature("mix", (Param("a", "int"), Param("b", "int")), "int"),
+              tests=(TestCase((1, 2), 5), TestCase((2, 5), 9), TestCase((4, 1), 2)))
+
+
+@pytest.mark.parametrize("show_expected", [True, False])
+def test_a_second_answer_cannot_special_case_what_the_feedback_told(show_expected):
+    """The reward hack multi-turn feedback invites: a first answer whose wrong results name their inputs, then a
+    table of the expected values the feedback quoted. It earns the full reward where the feedback shows them
+    (show_expected: true), and nothing under the default."""
+    probe = "def mix(a, b):\n    return 1000 + 100 * a + b\n"  # a wrong result that says which input it was
+    env = nemo_rl.CodekilnEnvironment({"rewards": {"all_tests": 1.0}, "max_turns": 2, "languages": ["python"],
+                                       "verifier": {"workers": 1}, "show_expected": show_expected})
+    try:
+        task = {"problem": to_json(MIX), "language": "python", "stop_strings": STOP,
+                "feedback_template": f"\n{nemo_rl.FEEDBACK}\n```python\n"}
+        first = env.step([conversation(probe)], [task])
+        feedback = first.observations[0]["content"]
+        table = {divmod(int(got) - 1000, 100): int(want)
+                 for want, got in re.findall(r"expected (-?\d+), got (\d+)", feedback)}
+        cheat = f"def mix(a, b):\n    return {table!r}.get((a, b), 0)\n"
+        second = env.step([conversation(probe, feedback, cheat)], first.metadata)
+    finally:
+        env.shutdown()
+    assert first.terminateds.tolist() == [False]
+    if show_expected:
+        assert table == {(1, 2): 5, (2, 5): 9, (4, 1): 2}
+        assert second.rewards.tolist() == [1.0]  # the hack, where the expected values are shown
+    else:
+        assert table == {} and "3 of 3 tests fail" in feedback
+        assert second.rewards.tolist() == [0.0]
 
 def test_a_hanging_answer_holds_up_only_itself(env, problems):
     reference = problems["average"].references["python"]
@@ -253,6 +290,7 @@ def test_bad_metadata_fails_in_one_clear_line(env, metadata, logs, error):
     ({"max_turn": 2}, "codekiln NeMo RL env: unknown key 'max_turn'; known: rewards, reward_params"),
     ({"max_turns": 0}, "max_turns must be a whole number ≥ 1, got 0"),
     ({"reward_components": "dict"}, "reward_components must be true or false, got 'dict'"),
+    ({"show_expected": 1}, "show_expected must be true or false, got 1"),
     ({"rewards": {"all_tests": "high"}}, "rewards"),
     ({"languages": ["cobol"]}, "unknown language 'cobol'"),
 ])

@@ -25,6 +25,11 @@ reward is that of its last answer. With ``reward_components: true`` the rewards 
 ``reward/<name>`` to each component's share of the total (the shares sum to it, as NeMo RL sums them);
 NeMo RL v0.7.0 takes only the 1-D tensor of the default.
 
+Feedback. A failed answer's feedback tells what failed, where and why, but by default (``show_expected:
+false``) not what the tests expect, nor which of them returned a wrong result: shown those, a second answer
+can special-case the expected values and earn the reward of an answer that solves nothing
+(:mod:`codekiln.feedback`). ``show_expected: true`` shows them, where the model may see the tests anyway.
+
 Masked samples (the verifier failed, not the model) are reported, not scored 0: the sample's metadata says
 ``codekiln.masked``, the metrics count it, and its reward is the mean reward of the unmasked answers to the
 same task in the same call. NeMo RL sends a prompt's whole group in one call, so the masked answer gets a
@@ -62,7 +67,7 @@ ACTOR_CLASS_FQN = f"{__name__}.CodekilnEnvironmentActor"
 FEEDBACK = "{feedback}"
 
 _CONFIG_KEYS = ("rewards", "reward_params", "sandbox", "verifier", "plugins")
-_ENV_KEYS = ("languages", "max_turns", "reward_components")
+_ENV_KEYS = ("languages", "max_turns", "reward_components", "show_expected")
 _METADATA_KEYS = ("dataset", "task_id", "problem", "language", "stop_strings", "feedback_template", "codekiln")
 _log = logging.getLogger(__name__)
 
@@ -91,7 +96,8 @@ class CodekilnEnvironment:
     ``cfg`` holds codekiln config sections (``rewards``, ``reward_params``, ``sandbox``, ``verifier``,
     ``plugins``, as in a codekiln config file) and the environment's own keys: ``languages`` (those it
     serves, checked installed now; the default for metadata without one when there is one), ``max_turns``
-    (answers per episode, default 1; more turn a failure into a feedback turn) and ``reward_components``.
+    (answers per episode, default 1; more turn a failure into a feedback turn), ``reward_components`` and
+    ``show_expected`` (default false: feedback never tells what the tests expect, see :mod:`codekiln.feedback`).
     ``plugins`` is the plugin session (built from ``cfg``'s ``plugins.block`` when not given), or its
     picklable :class:`~codekiln.plugins.PluginsSpec` for an actor to rebuild (``session.spec()``).
     """
@@ -107,10 +113,8 @@ class CodekilnEnvironment:
         self.max_turns = cfg.get("max_turns", 1)
         if not isinstance(self.max_turns, int) or isinstance(self.max_turns, bool) or self.max_turns < 1:
             raise ConfigError(f"codekiln NeMo RL env: max_turns must be a whole number ≥ 1, got {self.max_turns!r}")
-        self.reward_components = cfg.get("reward_components", False)
-        if not isinstance(self.reward_components, bool):
-            raise ConfigError("codekiln NeMo RL env: reward_components must be true or false, got "
-                              f"{self.reward_components!r}")
+        self.reward_components = _flag(cfg, "reward_components")
+        self.show_expected = _flag(cfg, "show_expected")
         config = config_from_dict({key: cfg[key] for key in _CONFIG_KEYS if key in cfg})
         if isinstance(plugins, PluginsSpec):  # a session described, to rebuild in a Ray actor
             plugins = plugins.build()
@@ -184,7 +188,7 @@ class CodekilnEnvironment:
         import torch
 
         scored = reward_verdicts(self.scorer.rewards, self.scorer.languages, [t.sample for t in turns], verdicts)
-        feedback = [render_feedback(s.verdict) for s in scored]
+        feedback = [render_feedback(s.verdict, show_expected=self.show_expected) for s in scored]
         ends = [s.verdict.passed or s.masked or not text or t.number >= self.max_turns
                 for t, s, text in zip(turns, scored, feedback)]
         shares = self._shares(turns, scored, ends)
@@ -272,6 +276,13 @@ def _before_stop(text: str, stop_strings: Sequence[str]) -> str:
     own generation cuts there too, so the verifier sees the same code)."""
     ends = [at for stop in stop_strings if stop and (at := text.find(stop)) >= 0]
     return text[:min(ends)] if ends else text
+
+
+def _flag(cfg: Mapping[str, Any], key: str) -> bool:
+    value = cfg.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"codekiln NeMo RL env: {key} must be true or false, got {value!r}")
+    return value
 
 
 def _task_key(sample: Sample) -> tuple[str, str]:

@@ -223,14 +223,14 @@ def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus
             break
         row = run.rows[index]
         if "error" in row:
-            outcomes.append(TestOutcome(index, False, str(row["error"])[:500]))
+            outcomes.append(TestOutcome(index, False, str(row["error"])[:500], error=True))
             first_failure = first_failure or _error_status(str(row["error"]))
             continue
         try:
             actual = value_codec.decode(row.get("value"))
         except (ValueError, TypeError, AttributeError, RecursionError):
             # Whatever the sandbox sends back is untrusted: a malformed value is the code's failure, never ours.
-            outcomes.append(TestOutcome(index, False, "the code's result could not be read"))
+            outcomes.append(TestOutcome(index, False, "the code's result could not be read", error=True))
             first_failure = first_failure or VerdictStatus.RUNTIME_ERROR
             continue
         expected = problem.typed_expected(test)
@@ -244,7 +244,7 @@ def _judge_signature(problem: Problem, run: SignatureRun) -> tuple[VerdictStatus
     if limit is not None:
         return limit, outcomes
     if run.load_error:
-        return _error_status(run.load_error), [TestOutcome(0, False, run.load_error[:500])]
+        return _error_status(run.load_error), [TestOutcome(0, False, run.load_error[:500], error=True)]
     if len(outcomes) < len(problem.tests):
         # The process ended without reporting every test: an exit, a crash, a kill.
         return VerdictStatus.RUNTIME_ERROR, outcomes

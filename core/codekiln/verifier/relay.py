@@ -193,16 +193,17 @@ def _judge(programs: NativePrograms, relay: _Relay, verdict: dict[str, Any] | No
         message = verdict.get("message")
         message = None if message is None else str(message)[:500]
         error = (message or "the solution failed") if status == "error" else None
-        return NativeRun([TestOutcome(0, status == "passed", message)], solver, error)
+        return NativeRun([TestOutcome(0, status == "passed", message, error=error is not None)], solver, error)
     if solver.limit_hit is not None:  # the solver's limit ended it all
-        return NativeRun([TestOutcome(0, False, "the tests did not finish")], solver, "the tests did not finish")
+        return NativeRun([TestOutcome(0, False, "the tests did not finish", error=True)], solver,
+                         "the tests did not finish")
     if status == "infra":
         raise RuntimeError(f"{language} benchmark tests could not run: {str(verdict.get('message'))[:300]}")
     if verdict is not None:
         raise RuntimeError(f"the {language} test program wrote a verdict it has no name for: {str(status)[:100]}")
     if relay.answers:  # what the solution answered ended the test program: the code's failure
         why = f"the test program ended without a verdict after the solution's answer ({_how(tester)})"
-        detail = _tail(tester.stderr)
+        detail = _tail(tester.stderr)  # the test program's output, which may quote what it expected: not an error
         return NativeRun([TestOutcome(0, False, f"{why}: {detail}" if detail else why)], tester, why)
     if not relay.tester_ready and tester.limit_hit is None:
         raise RuntimeError(f"the {language} test program did not start: {_tail(tester.stderr)}")
