@@ -34,3 +34,26 @@ def test_codekilns_run_is_configured_with_the_benchmarks_thread_count(tmp_path, 
     assert config.threads == expected
     # TRL has no dynamic sampling: with it codekiln would generate more samples than a step counts.
     assert config.grpo.filter_equal_groups is False
+
+
+@pytest.mark.parametrize(("codekiln", "trl", "met"), [
+    ([0.20, 0.22, 0.24], [0.20, 0.22, 0.24], True),   # the same
+    ([0.18, 0.20, 0.22], [0.20, 0.22, 0.24], True),   # 2 points lower, within a spread of 2
+    ([0.10, 0.12, 0.14], [0.20, 0.22, 0.24], False),  # 10 points lower, outside it
+    ([0.137], [0.216], False),                        # one seed each: no spread to allow
+    ([0.25], [0.20], True),
+])
+def test_the_held_out_goal_allows_the_seeds_spread_and_no_more(codekiln, trl, met):
+    assert _module().heldout_goal_met(codekiln, trl) is met
+
+
+def test_rates_are_over_all_of_a_sides_runs():
+    """Samples and tokens over the summed loop time, so a slow seed counts as much as it took."""
+    measurement = _module().Measurement("codekiln")
+    for samples, tokens, loop_s in ((100, 5000, 10.0), (100, 3000, 30.0)):
+        measurement.add({"samples": samples, "tokens": tokens, "loop_s": loop_s, "heldout_pass": 0.1,
+                         "phases_s": {"generate": loop_s / 2, "train": loop_s / 2}})
+    assert measurement.samples_per_s == pytest.approx(200 / 40)
+    assert measurement.tokens_per_s == pytest.approx(8000 / 40)
+    assert measurement.phases_s == {"generate": 20.0, "train": 20.0}
+    assert measurement.heldout == [0.1, 0.1]
