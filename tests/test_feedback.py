@@ -25,7 +25,7 @@ def test_a_pass_needs_no_feedback_and_a_masked_verdict_has_none():
 def test_wrong_answer_names_the_failing_tests_with_expected_and_actual():
     outcomes = tuple(TestOutcome(i, i == 0, None if i == 0 else f"expected {i}, got {i + 1}") for i in range(6))
     text = render_feedback(Verdict(VerdictStatus.WRONG_ANSWER, "javascript", tests_passed=1, tests_total=6,
-                                   tests=outcomes))
+                                   tests=outcomes), show_expected=True)
     lines = text.splitlines()
     assert lines[0] == "Your JavaScript code runs, but 5 of 6 tests fail."
     assert lines[1:1 + MAX_FAILED_TESTS] == ["test 2: expected 1, got 2", "test 3: expected 2, got 3",
@@ -75,12 +75,12 @@ def python_backend():
 ])
 def test_real_verdicts_render_what_went_wrong(python_backend, completion, expected):
     verdict = verify_one(python_backend, ADD, completion, SandboxRunner())
-    text = render_feedback(verdict)
+    text = render_feedback(verdict, show_expected=True)
     for piece in expected:
         assert piece in text, text
 
 
-# -- show_expected=False: what a training loop feeds back must not tell what the tests expect ----------------
+# -- the default, show_expected=False: what a training loop feeds back must not tell what the tests expect ---
 
 HIDDEN = "(Which tests fail and what they expect is not shown.)"
 
@@ -104,7 +104,7 @@ HIDDEN = "(Which tests fail and what they expect is not shown.)"
 ])
 def test_hidden_feedback_tells_nothing_of_the_expected_values(python_backend, completion, shown, left_out):
     verdict = verify_one(python_backend, ADD, completion, SandboxRunner())
-    text = render_feedback(verdict, show_expected=False)
+    text = render_feedback(verdict)  # show_expected=False is the default: the safe one
     for piece in shown:
         assert piece in text, text
     for piece in left_out:
@@ -126,8 +126,8 @@ def test_hidden_feedback_leaves_out_a_benchmark_assertion_that_quotes_the_expect
         test="const assert = require('node:assert');\nassert.deepEqual(answer(1), 4242);\n")})
     verdict = verify_one(javascript_backend, problem, "  return n + 1;\n};\n", SandboxRunner())
     assert verdict.status is VerdictStatus.WRONG_ANSWER and not verdict.tests[0].error
-    assert "4242" in render_feedback(verdict)
-    hidden = render_feedback(verdict, show_expected=False)
+    assert "4242" in render_feedback(verdict, show_expected=True)
+    hidden = render_feedback(verdict)
     assert "4242" not in hidden and HIDDEN in hidden
 
     thrown = verify_one(javascript_backend, problem, "  throw new Error('boom ' + n);\n};\n", SandboxRunner())

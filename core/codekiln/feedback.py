@@ -8,12 +8,14 @@ in it came out of the sandbox, so it is cut to size and never trusted for anythi
 
 A masked verdict has no feedback (None): the failure was the verifier's, and the model has nothing to fix.
 
-With ``show_expected=False`` (what a training loop that feeds the text back to the model must use) the text
-tells nothing about what the tests expect: a wrong result is counted in the headline, never listed (its message
+By default (``show_expected=False``, what a training loop that feeds the text back to the model must use) the
+text tells nothing about what the tests expect: a wrong result is counted in the headline, never listed (its message
 quotes the expected value, and even naming which test failed tells a yes-or-no answer), and the error output
 is left out unless every failed test failed on the code's own error. Otherwise a second answer could special-case
 the values the first one was told, and pass the same tests without solving the problem. What the code itself
-raised or printed, and the compiler's diagnostics, are the code's own and stay.
+raised or printed, and the compiler's diagnostics, are the code's own and stay. ``show_expected=True`` adds the
+failing tests' messages ("expected 3, got -1") and all error output: for people, as the generation service's
+reasons.
 
 >>> from codekiln.verdict import Diagnostic, Stage, StageResult, Verdict, VerdictStatus
 >>> verdict = Verdict(VerdictStatus.COMPILE_ERROR, "cpp", stages=(
@@ -51,9 +53,9 @@ _HEADLINES = {
 }
 
 
-def render_feedback(verdict: Verdict, *, show_expected: bool = True) -> str | None:
+def render_feedback(verdict: Verdict, *, show_expected: bool = False) -> str | None:
     """The feedback for a failed verdict; ``""`` for a pass (nothing to fix) and None for a masked verdict.
-    ``show_expected=False`` leaves out whatever could tell what the tests expect (see the module's text)."""
+    Unless ``show_expected``, whatever could tell what the tests expect is left out (see the module's text)."""
     if verdict.masked or verdict.status in (VerdictStatus.TOOLCHAIN_MISSING, VerdictStatus.INFRA_ERROR):
         return None
     if verdict.passed:

@@ -118,7 +118,9 @@ def test_a_prompt_with_a_signature_and_tests_is_verified_against_those_tests(liv
     assert answer["code"].strip() == REFERENCE and answer["verdict"]["problem_id"] == "request"
     assert (answer["status"], answer["tests_passed"], answer["tests_total"]) == ("wrong_answer", 2, 3)
     assert not answer["met_constraints"] and answer["tries"] == 2
-    assert answer["reasons"][0] == "Your Python code runs, but 1 of 3 tests fail."
+    # The user wrote the tests: the reasons say what they expected (a model's feedback in training would not).
+    assert answer["reasons"][:2] == ["Your Python code runs, but 1 of 3 tests fail.",
+                                     "test 3: expected True, got False"]
 
 
 def test_the_openai_client_completes_and_chats(live):

@@ -389,7 +389,7 @@ class GenerationService:
         """Why an answer does not meet the request; empty when it does."""
         verdict = outcome.verdict
         reasons = []
-        feedback = render_feedback(verdict)
+        feedback = render_feedback(verdict, show_expected=True)  # for the user, who wrote the tests
         if feedback is None:
             reasons.append(f"verification failed on the service's side ({verdict.status.value}): "
                            f"{' '.join(verdict.stderr_tail.split())[:300] or 'no detail'}")
