@@ -133,3 +133,10 @@ def test_hidden_feedback_leaves_out_a_benchmark_assertion_that_quotes_the_expect
     thrown = verify_one(javascript_backend, problem, "  throw new Error('boom ' + n);\n};\n", SandboxRunner())
     assert thrown.tests[0].error  # the code's own error: kept
     assert "test 1: Error: boom 1" in render_feedback(thrown, show_expected=False)
+
+
+def test_public_tests_are_shown_in_full_and_the_others_stay_hidden(python_backend):
+    verdict = verify_one(python_backend, ADD, "def add(a, b):\n    return a - b\n", SandboxRunner())
+    text = render_feedback(verdict, public_tests=1)
+    assert "test 1: expected 3, got -1" in text and HIDDEN in text
+    assert "test 2" not in text and "expected 4" not in text

@@ -15,7 +15,8 @@ is left out unless every failed test failed on the code's own error. Otherwise a
 the values the first one was told, and pass the same tests without solving the problem. What the code itself
 raised or printed, and the compiler's diagnostics, are the code's own and stay. ``show_expected=True`` adds the
 failing tests' messages ("expected 3, got -1") and all error output: for people, as the generation service's
-reasons.
+reasons. ``public_tests=N`` shows the first N tests of a signature problem in full either way (RLEF's public
+tests): the caller must then leave them out of the reward (the NeMo RL environment judges the rest alone).
 
 >>> from codekiln.verdict import Diagnostic, Stage, StageResult, Verdict, VerdictStatus
 >>> verdict = Verdict(VerdictStatus.COMPILE_ERROR, "cpp", stages=(
@@ -53,16 +54,17 @@ _HEADLINES = {
 }
 
 
-def render_feedback(verdict: Verdict, *, show_expected: bool = False) -> str | None:
+def render_feedback(verdict: Verdict, *, show_expected: bool = False, public_tests: int = 0) -> str | None:
     """The feedback for a failed verdict; ``""`` for a pass (nothing to fix) and None for a masked verdict.
-    Unless ``show_expected``, whatever could tell what the tests expect is left out (see the module's text)."""
+    Unless ``show_expected``, whatever could tell what the tests expect is left out, but for the first
+    ``public_tests`` tests (see the module's text)."""
     if verdict.masked or verdict.status in (VerdictStatus.TOOLCHAIN_MISSING, VerdictStatus.INFRA_ERROR):
         return None
     if verdict.passed:
         return ""
     language = display_name(verdict.language)
     failed = [t for t in verdict.tests if not t.passed]
-    shown = failed if show_expected else [t for t in failed if t.error]
+    shown = [t for t in failed if show_expected or t.error or t.index < public_tests]
     lines = [_HEADLINES[verdict.status].format(language=language, failed=len(failed) or "some",
                                                total=verdict.tests_total or "the")]
     if len(shown) < len(failed):

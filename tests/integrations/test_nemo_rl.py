@@ -192,37 +192,67 @@ def test_the_feedback_is_the_shared_renderers(debugger, problems, verifier):
 
 
 
-MIX = Problem(id="mix", description="Mix two numbers.",
+MIX = Problem(id="mix", description="The square of a plus twice b.",
               signature=Signature("mix", (Param("a", "int"), Param("b", "int")), "int"),
-              tests=(TestCase((1, 2), 5), TestCase((2, 5), 9), TestCase((4, 1), 2)))
+              tests=(TestCase((1, 2), 5), TestCase((2, 5), 14), TestCase((4, 1), 18)))
+PROBE = "def mix(a, b):\n    return 1000 + 100 * a + b\n"  # a wrong result that says which input it was
 
 
-@pytest.mark.parametrize("show_expected", [True, False])
-def test_a_second_answer_cannot_special_case_what_the_feedback_told(show_expected):
-    """The reward hack multi-turn feedback invites: a first answer whose wrong results name their inputs, then a
-    table of the expected values the feedback quoted. It earns the full reward where the feedback shows them
-    (show_expected: true), and nothing under the default."""
-    probe = "def mix(a, b):\n    return 1000 + 100 * a + b\n"  # a wrong result that says which input it was
-    env = nemo_rl.CodekilnEnvironment({"rewards": {"all_tests": 1.0}, "max_turns": 2, "languages": ["python"],
-                                       "verifier": {"workers": 1}, "show_expected": show_expected})
+def special_case_attack(cfg: dict[str, Any]) -> tuple[dict[tuple[int, int], int], str, Any]:
+    """A first answer whose wrong results name their inputs, then a table of the expected values the feedback
+    quoted: the table, the feedback and the second turn's result."""
+    env = nemo_rl.CodekilnEnvironment({"max_turns": 2, "languages": ["python"], "verifier": {"workers": 1}, **cfg})
     try:
         task = {"problem": to_json(MIX), "language": "python", "stop_strings": STOP,
                 "feedback_template": f"\n{nemo_rl.FEEDBACK}\n```python\n"}
-        first = env.step([conversation(probe)], [task])
+        first = env.step([conversation(PROBE)], [task])
+        assert first.terminateds.tolist() == [False]
         feedback = first.observations[0]["content"]
         table = {divmod(int(got) - 1000, 100): int(want)
                  for want, got in re.findall(r"expected (-?\d+), got (\d+)", feedback)}
         cheat = f"def mix(a, b):\n    return {table!r}.get((a, b), 0)\n"
-        second = env.step([conversation(probe, feedback, cheat)], first.metadata)
+        return table, feedback, env.step([conversation(PROBE, feedback, cheat)], first.metadata)
     finally:
         env.shutdown()
-    assert first.terminateds.tolist() == [False]
+
+
+@pytest.mark.parametrize("show_expected", [True, False])
+def test_a_second_answer_cannot_special_case_what_the_feedback_told(show_expected):
+    """The reward hack multi-turn feedback invites. It earns the full reward where the feedback shows the expected
+    values (show_expected: true), and nothing under the default."""
+    table, feedback, second = special_case_attack({"rewards": {"all_tests": 1.0}, "show_expected": show_expected})
     if show_expected:
-        assert table == {(1, 2): 5, (2, 5): 9, (4, 1): 2}
+        assert table == {(1, 2): 5, (2, 5): 14, (4, 1): 18}
         assert second.rewards.tolist() == [1.0]  # the hack, where the expected values are shown
     else:
         assert table == {} and "3 of 3 tests fail" in feedback
         assert second.rewards.tolist() == [0.0]
+
+
+def test_public_tests_are_shown_in_full_and_left_out_of_the_reward():
+    """RLEF's split: the first test is public, so its expected value is in the feedback; the reward (here the
+    fraction of tests passed) counts the two hidden tests alone, so special-casing the public one earns nothing."""
+    table, feedback, second = special_case_attack({"rewards": {"tests": 1.0}, "public_tests": 1})
+    assert table == {(1, 2): 5} and "test 1: expected 5, got 1102" in feedback
+    assert "(Which tests fail and what they expect is not shown.)" in feedback  # tests 2 and 3
+    assert second.rewards.tolist() == [0.0]  # 1 of 3 passes, but not one of the 2 hidden
+    assert second.metadata[0]["codekiln"]["status"] == "wrong_answer"
+
+    env = nemo_rl.CodekilnEnvironment({"rewards": {"tests": 1.0}, "public_tests": 1, "languages": ["python"],
+                                       "verifier": {"workers": 1}})
+    try:
+        task = {"problem": to_json(MIX), "language": "python"}
+        right = env.step([conversation("def mix(a, b):\n    return a * a + 2 * b\n")], [task])
+        assert right.rewards.tolist() == [1.0] and right.metadata[0]["codekiln"]["passed"]
+    finally:
+        env.shutdown()
+    too_many = nemo_rl.CodekilnEnvironment({"public_tests": 3, "languages": ["python"], "verifier": {"workers": 1}})
+    try:
+        with pytest.raises(DataError, match="sample 0: problem 'mix' has 3 tests, and public_tests 3 would leave "
+                                            "none hidden for the reward"):
+            too_many.step([conversation(PROBE)], [task])
+    finally:
+        too_many.shutdown()
 
 def test_a_hanging_answer_holds_up_only_itself(env, problems):
     reference = problems["average"].references["python"]
@@ -291,6 +321,8 @@ def test_bad_metadata_fails_in_one_clear_line(env, metadata, logs, error):
     ({"max_turns": 0}, "max_turns must be a whole number ≥ 1, got 0"),
     ({"reward_components": "dict"}, "reward_components must be true or false, got 'dict'"),
     ({"show_expected": 1}, "show_expected must be true or false, got 1"),
+    ({"public_tests": -1}, "public_tests must be a whole number ≥ 0, got -1"),
+    ({"public_tests": "2"}, "public_tests must be a whole number ≥ 0, got '2'"),
     ({"rewards": {"all_tests": "high"}}, "rewards"),
     ({"languages": ["cobol"]}, "unknown language 'cobol'"),
 ])

@@ -29,6 +29,8 @@ Feedback. A failed answer's feedback tells what failed, where and why, but by de
 false``) not what the tests expect, nor which of them returned a wrong result: shown those, a second answer
 can special-case the expected values and earn the reward of an answer that solves nothing
 (:mod:`codekiln.feedback`). ``show_expected: true`` shows them, where the model may see the tests anyway.
+``public_tests: N`` (RLEF's public tests) shows the first N tests of a signature problem in full, and the reward
+then counts the other tests alone.
 
 Masked samples (the verifier failed, not the model) are reported, not scored 0: the sample's metadata says
 ``codekiln.masked``, the metrics count it, and its reward is the mean reward of the unmasked answers to the
@@ -46,16 +48,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import attrs
+
 from ..config import config_from_dict
 from ..errors import CodekilnError, ConfigError, DataError, RegistryError
 from ..feedback import render_feedback
 from ..scoring import Problems, Scored, Scorer, reward_verdicts
+from ..verdict import Verdict, VerdictStatus
 from ..verifier import Sample
 
 if TYPE_CHECKING:
     from ..plugins import Plugins, PluginsSpec
     from ..problem import Problem
-    from ..verdict import Verdict
 
 __all__ = ["ACTOR_CLASS_FQN", "ENV_NAME", "FEEDBACK", "PROCESSOR_NAME", "CodekilnEnvironment", "EnvironmentReturn",
            "codekiln_data_processor", "dataset_rows", "register", "setup_data"]
@@ -67,7 +71,7 @@ ACTOR_CLASS_FQN = f"{__name__}.CodekilnEnvironmentActor"
 FEEDBACK = "{feedback}"
 
 _CONFIG_KEYS = ("rewards", "reward_params", "sandbox", "verifier", "plugins")
-_ENV_KEYS = ("languages", "max_turns", "reward_components", "show_expected")
+_ENV_KEYS = ("languages", "max_turns", "reward_components", "show_expected", "public_tests")
 _METADATA_KEYS = ("dataset", "task_id", "problem", "language", "stop_strings", "feedback_template", "codekiln")
 _log = logging.getLogger(__name__)
 
@@ -88,6 +92,7 @@ class _Turn(NamedTuple):
     sample: Sample
     metadata: dict[str, Any]
     number: int  # the answer's turn: 1 for the first
+    public: int  # how many of the problem's first tests the feedback shows in full, and the reward leaves out
 
 
 class CodekilnEnvironment:
@@ -96,8 +101,10 @@ class CodekilnEnvironment:
     ``cfg`` holds codekiln config sections (``rewards``, ``reward_params``, ``sandbox``, ``verifier``,
     ``plugins``, as in a codekiln config file) and the environment's own keys: ``languages`` (those it
     serves, checked installed now; the default for metadata without one when there is one), ``max_turns``
-    (answers per episode, default 1; more turn a failure into a feedback turn), ``reward_components`` and
-    ``show_expected`` (default false: feedback never tells what the tests expect, see :mod:`codekiln.feedback`).
+    (answers per episode, default 1; more turn a failure into a feedback turn), ``reward_components``,
+    ``show_expected`` (default false: feedback never tells what the tests expect, see :mod:`codekiln.feedback`)
+    and ``public_tests`` (default 0: the first N tests of a signature problem shown in full, and left out of
+    the reward).
     ``plugins`` is the plugin session (built from ``cfg``'s ``plugins.block`` when not given), or its
     picklable :class:`~codekiln.plugins.PluginsSpec` for an actor to rebuild (``session.spec()``).
     """
@@ -110,9 +117,8 @@ class CodekilnEnvironment:
         for key in cfg:
             if key not in known:
                 raise ConfigError(f"codekiln NeMo RL env: unknown key '{key}'; known: {', '.join(known)}")
-        self.max_turns = cfg.get("max_turns", 1)
-        if not isinstance(self.max_turns, int) or isinstance(self.max_turns, bool) or self.max_turns < 1:
-            raise ConfigError(f"codekiln NeMo RL env: max_turns must be a whole number ≥ 1, got {self.max_turns!r}")
+        self.max_turns = _whole(cfg, "max_turns", default=1, least=1)
+        self.public_tests = _whole(cfg, "public_tests", default=0, least=0)
         self.reward_components = _flag(cfg, "reward_components")
         self.show_expected = _flag(cfg, "show_expected")
         config = config_from_dict({key: cfg[key] for key in _CONFIG_KEYS if key in cfg})
@@ -168,7 +174,13 @@ class CodekilnEnvironment:
         if not answers:
             raise DataError(f"{where}: the message log holds no assistant message to verify")
         answer = _before_stop(str(answers[-1].get("content", "")), meta.get("stop_strings") or ())
-        return _Turn(Sample(problem, answer, self._language(where, meta)), dict(meta), len(answers))
+        language = self._language(where, meta)
+        # A native benchmark's tests are one program whose verdict cannot be split: nothing public there.
+        public = 0 if language in problem.native else self.public_tests
+        if public and public >= len(problem.tests):
+            raise DataError(f"{where}: problem '{problem.id}' has {len(problem.tests)} tests, and public_tests "
+                            f"{public} would leave none hidden for the reward")
+        return _Turn(Sample(problem, answer, language), dict(meta), len(answers), public)
 
     def _language(self, where: str, meta: Mapping[str, Any]) -> str:
         name = meta.get("language") or (self.languages[0] if len(self.languages) == 1 else None)
@@ -187,8 +199,13 @@ class CodekilnEnvironment:
     def _respond(self, turns: list[_Turn], verdicts: list[Verdict], return_extracted_answer: bool) -> EnvironmentReturn:
         import torch
 
-        scored = reward_verdicts(self.scorer.rewards, self.scorer.languages, [t.sample for t in turns], verdicts)
-        feedback = [render_feedback(s.verdict, show_expected=self.show_expected) for s in scored]
+        # The reward counts the hidden tests alone: a second answer could special-case what the feedback showed
+        # of the public ones. Everything else reads the whole verdict.
+        judged = reward_verdicts(self.scorer.rewards, self.scorer.languages, [t.sample for t in turns],
+                                 [_on_hidden_tests(v, t.public) for t, v in zip(turns, verdicts)])
+        scored = [attrs.evolve(s, verdict=v) for s, v in zip(judged, verdicts)]
+        feedback = [render_feedback(s.verdict, show_expected=self.show_expected, public_tests=t.public)
+                    for t, s in zip(turns, scored)]
         ends = [s.verdict.passed or s.masked or not text or t.number >= self.max_turns
                 for t, s, text in zip(turns, scored, feedback)]
         shares = self._shares(turns, scored, ends)
@@ -276,6 +293,25 @@ def _before_stop(text: str, stop_strings: Sequence[str]) -> str:
     own generation cuts there too, so the verifier sees the same code)."""
     ends = [at for stop in stop_strings if stop and (at := text.find(stop)) >= 0]
     return text[:min(ends)] if ends else text
+
+
+def _whole(cfg: Mapping[str, Any], key: str, *, default: int, least: int) -> int:
+    value = cfg.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise ConfigError(f"codekiln NeMo RL env: {key} must be a whole number ≥ {least}, got {value!r}")
+    return value
+
+
+def _on_hidden_tests(verdict: Verdict, public: int) -> Verdict:
+    """``verdict`` on the tests after the first ``public`` alone (a signature problem's verdict, whose outcomes
+    are indexed by test): passed when every one of those ran and passed, else the whole verdict's failure."""
+    if not public or not verdict.tests_total:  # nothing public, or no test ran (syntax, compile, masked)
+        return verdict
+    hidden = tuple(t for t in verdict.tests if t.index >= public)
+    total = verdict.tests_total - public
+    passed = sum(t.passed for t in hidden)
+    status = VerdictStatus.PASSED if passed == total else verdict.status
+    return attrs.evolve(verdict, tests=hidden, tests_passed=passed, tests_total=total, status=status)
 
 
 def _flag(cfg: Mapping[str, Any], key: str) -> bool:
