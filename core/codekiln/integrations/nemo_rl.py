@@ -176,7 +176,7 @@ class CodekilnEnvironment:
         answer = _before_stop(str(answers[-1].get("content", "")), meta.get("stop_strings") or ())
         language = self._language(where, meta)
         # A native benchmark's tests are one program whose verdict cannot be split: nothing public there.
-        public = 0 if language in problem.native else self.public_tests
+        public = 0 if language in problem.native or not problem.tests else self.public_tests
         if public and public >= len(problem.tests):
             raise DataError(f"{where}: problem '{problem.id}' has {len(problem.tests)} tests, and public_tests "
                             f"{public} would leave none hidden for the reward")
