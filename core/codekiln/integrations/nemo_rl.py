@@ -71,7 +71,6 @@ ACTOR_CLASS_FQN = f"{__name__}.CodekilnEnvironmentActor"
 FEEDBACK = "{feedback}"
 
 _CONFIG_KEYS = ("rewards", "reward_params", "sandbox", "verifier", "plugins")
-_ENV_KEYS = ("languages", "max_turns", "reward_components", "show_expected", "public_tests")
 _METADATA_KEYS = ("dataset", "task_id", "problem", "language", "stop_strings", "feedback_template", "codekiln")
 _log = logging.getLogger(__name__)
 
@@ -109,18 +108,22 @@ class CodekilnEnvironment:
     picklable :class:`~codekiln.plugins.PluginsSpec` for an actor to rebuild (``session.spec()``).
     """
 
+    #: What the errors call it, and its own keys beside :data:`_CONFIG_KEYS` (verl's interaction shares the rest).
+    what = "codekiln NeMo RL env"
+    own_keys: tuple[str, ...] = ("languages", "max_turns", "reward_components", "show_expected", "public_tests")
+
     def __init__(self, cfg: Mapping[str, Any] | None = None, *, plugins: Plugins | PluginsSpec | None = None) -> None:
         from ..plugins import PluginsSpec, make_plugins
 
         cfg = dict(cfg or {})
-        known = (*_CONFIG_KEYS, *_ENV_KEYS)
+        known = (*_CONFIG_KEYS, *self.own_keys)
         for key in cfg:
             if key not in known:
-                raise ConfigError(f"codekiln NeMo RL env: unknown key '{key}'; known: {', '.join(known)}")
-        self.max_turns = _whole(cfg, "max_turns", default=1, least=1)
-        self.public_tests = _whole(cfg, "public_tests", default=0, least=0)
-        self.reward_components = _flag(cfg, "reward_components")
-        self.show_expected = _flag(cfg, "show_expected")
+                raise ConfigError(f"{self.what}: unknown key '{key}'; known: {', '.join(known)}")
+        self.max_turns = self._whole(cfg, "max_turns", default=1, least=1)
+        self.public_tests = self._whole(cfg, "public_tests", default=0, least=0)
+        self.reward_components = self._flag(cfg, "reward_components")
+        self.show_expected = self._flag(cfg, "show_expected")
         config = config_from_dict({key: cfg[key] for key in _CONFIG_KEYS if key in cfg})
         if isinstance(plugins, PluginsSpec):  # a session described, to rebuild in a Ray actor
             plugins = plugins.build()
@@ -154,14 +157,37 @@ class CodekilnEnvironment:
 
     # -- a step's parts ------------------------------------------------------------------------------------------
 
+    def _whole(self, cfg: Mapping[str, Any], key: str, *, default: int, least: int) -> int:
+        value = cfg.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"{self.what}: {key} must be a whole number ≥ {least}, got {value!r}")
+        return value
+
+    def _flag(self, cfg: Mapping[str, Any], key: str) -> bool:
+        value = cfg.get(key, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.what}: {key} must be true or false, got {value!r}")
+        return value
+
     def _turns(self, message_log_batch: Sequence[Sequence[Mapping[str, Any]]], metadata: Sequence[Any]) -> list[_Turn]:
         if len(message_log_batch) != len(metadata):
-            raise DataError(f"codekiln NeMo RL env: {len(message_log_batch)} message logs but {len(metadata)} "
+            raise DataError(f"{self.what}: {len(message_log_batch)} message logs but {len(metadata)} "
                             "metadata entries; give one of each per sample")
         return [self._turn(f"sample {index}", log, meta)
                 for index, (log, meta) in enumerate(zip(message_log_batch, metadata))]
 
     def _turn(self, where: str, log: Sequence[Mapping[str, Any]], meta: Any) -> _Turn:
+        problem, language = self._task(where, meta)
+        answers = [message for message in log if message.get("role") == "assistant"]
+        if not answers:
+            raise DataError(f"{where}: the message log holds no assistant message to verify")
+        answer = _before_stop(str(answers[-1].get("content", "")), meta.get("stop_strings") or ())
+        # A native benchmark's tests are one program whose verdict cannot be split: nothing public there.
+        public = 0 if language in problem.native or not problem.tests else self.public_tests
+        return _Turn(Sample(problem, answer, language), dict(meta), len(answers), public)
+
+    def _task(self, where: str, meta: Any) -> tuple[Problem, str]:
+        """The problem and language ``meta`` names, checked: a bad row fails here in one line."""
         if not isinstance(meta, Mapping):
             raise DataError(f"{where}: metadata must be a mapping such as {{'dataset': ..., 'task_id': ..., "
                             f"'language': ...}} or {{'problem': ..., 'language': ...}}, got {type(meta).__name__}")
@@ -170,17 +196,11 @@ class CodekilnEnvironment:
             raise DataError(f"{where}: unknown metadata key '{unknown[0]}'; known: {', '.join(_METADATA_KEYS)}")
         problem = self.scorer.problem(where=where, dataset=meta.get("dataset"), task_id=meta.get("task_id"),
                                       problem=meta.get("problem"))
-        answers = [message for message in log if message.get("role") == "assistant"]
-        if not answers:
-            raise DataError(f"{where}: the message log holds no assistant message to verify")
-        answer = _before_stop(str(answers[-1].get("content", "")), meta.get("stop_strings") or ())
         language = self._language(where, meta)
-        # A native benchmark's tests are one program whose verdict cannot be split: nothing public there.
-        public = 0 if language in problem.native or not problem.tests else self.public_tests
-        if public and public >= len(problem.tests):
+        if self.public_tests and language not in problem.native and 0 < len(problem.tests) <= self.public_tests:
             raise DataError(f"{where}: problem '{problem.id}' has {len(problem.tests)} tests, and public_tests "
-                            f"{public} would leave none hidden for the reward")
-        return _Turn(Sample(problem, answer, language), dict(meta), len(answers), public)
+                            f"{self.public_tests} would leave none hidden for the reward")
+        return problem, language
 
     def _language(self, where: str, meta: Mapping[str, Any]) -> str:
         name = meta.get("language") or (self.languages[0] if len(self.languages) == 1 else None)
@@ -295,13 +315,6 @@ def _before_stop(text: str, stop_strings: Sequence[str]) -> str:
     return text[:min(ends)] if ends else text
 
 
-def _whole(cfg: Mapping[str, Any], key: str, *, default: int, least: int) -> int:
-    value = cfg.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise ConfigError(f"codekiln NeMo RL env: {key} must be a whole number ≥ {least}, got {value!r}")
-    return value
-
-
 def _on_hidden_tests(verdict: Verdict, public: int) -> Verdict:
     """``verdict`` on the tests after the first ``public`` alone (a signature problem's verdict, whose outcomes
     are indexed by test): passed when every one of those ran and passed, else the whole verdict's failure."""
@@ -312,13 +325,6 @@ def _on_hidden_tests(verdict: Verdict, public: int) -> Verdict:
     passed = sum(t.passed for t in hidden)
     status = VerdictStatus.PASSED if passed == total else verdict.status
     return attrs.evolve(verdict, tests=hidden, tests_passed=passed, tests_total=total, status=status)
-
-
-def _flag(cfg: Mapping[str, Any], key: str) -> bool:
-    value = cfg.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"codekiln NeMo RL env: {key} must be true or false, got {value!r}")
-    return value
 
 
 def _task_key(sample: Sample) -> tuple[str, str]:
