@@ -176,3 +176,22 @@ def test_the_config_switches_a_languages_warm_path_off():
         assert not verifier.runner.warm("python") and verifier.runner.warm("java")
     with pytest.raises(RegistryError, match="unknown language 'cobol'"):
         Verifier(plugins, workers=1, warm={"cobol": False})
+
+
+#: Strings holding characters that ``str.splitlines`` takes for line ends (U+2028, U+2029, U+0085, form feed)
+#: and that a harness's JSON may leave unescaped: its result rows must still be read whole.
+LINE_SEPARATORS = ("plain", "a\u2028b", "c\u2029d", "e\x85f", "g\x0ch")
+ECHO = Problem(id="echo", description="Return s unchanged.", signature=Signature("echo", (Param("s", "str"),), "str"),
+               tests=tuple(TestCase((text,), text) for text in LINE_SEPARATORS))
+ECHOES = {
+    "python": "def echo(s):\n    return s\n",
+    "javascript": "function echo(s) {\n  return s;\n}\n",
+    "java": "class Solution {\n    public static String echo(String s) {\n        return s;\n    }\n}\n",
+    "cpp": "#include <string>\nstd::string echo(std::string s) {\n    return s;\n}\n",
+}
+
+
+@pytest.mark.parametrize("language", sorted(ECHOES))
+def test_a_result_holding_a_unicode_line_separator_is_read_whole(verifier, language):
+    verdict = verifier.verify(ECHO, ECHOES[language], language)
+    assert verdict.passed and verdict.tests_passed == len(LINE_SEPARATORS), verdict

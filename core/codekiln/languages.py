@@ -42,6 +42,7 @@ __all__ = [
     "Source",
     "display_name",
     "harness_rows",
+    "output_lines",
     "parse_row",
 ]
 
@@ -201,7 +202,7 @@ def harness_rows(result: Any, language: str) -> list[dict[str, Any]]:
     (the interpreter or the harness did not start), raised so the verifier masks the sample, unless a
     limit explains it. Everything after it comes from a process the code ran in, so nothing here raises.
     """
-    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    lines = output_lines(result.stdout)
     if not lines or lines[0] != READY_ROW:
         if result.limit_hit is None:
             tail = result.stderr[-300:].decode("utf-8", "replace").strip().replace("\n", " | ")
@@ -214,6 +215,18 @@ def harness_rows(result: Any, language: str) -> list[dict[str, Any]]:
             break
         rows.append(row)
     return rows
+
+
+def output_lines(stdout: bytes) -> list[str]:
+    """A harness's output as its lines, split at ``\n`` alone: ``str.splitlines`` also splits at U+2028,
+    U+2029, U+0085 and other characters that a JSON string may hold unescaped, and would tear the row of a
+    result that holds one.
+
+    >>> output_lines('{"ready":true}\n{"result":"a\u2028b"}\n'.encode())
+    ['{"ready":true}', '{"result":"a\u2028b"}']
+    """
+    lines = stdout.decode("utf-8", "replace").split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def parse_row(line: bytes | str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ every attack and language, :func:`check_attack` asserts:
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from pathlib import Path
@@ -345,3 +346,43 @@ def test_a_huge_number_in_a_benchmarks_own_float_comparison_fails_the_test(verif
     tests, answer = NATIVE_HALF[language]
     problem = Problem(id=f"half-{language}", description="Return x / 2.", native={language: tests})
     check_attack(verifier, problem, language, answer, S.WRONG_ANSWER)
+
+
+# -- state kept outside the sandbox: the kernel's keyrings -----------------------------------------------------
+
+#: Keyrings are keyed by user namespace and uid, not by the sandbox's namespaces: a key that every uid may read
+#: (KEYCTL_SETPERM) outlives its run. A correct answer stores its results there, and a later wrong one, under
+#: another uid, in another sandbox, reads them back: it passes without computing anything unless the calls fail.
+KEYRING = '''
+import ctypes, json
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_NAME = b"{name}"
+
+def _store(table):
+    data = json.dumps(table).encode()
+    key = _libc.syscall({add_key}, b"user", _NAME, data, len(data), ctypes.c_long(-4))  # add_key(..., @u)
+    if key >= 0:
+        _libc.syscall({keyctl}, 5, ctypes.c_long(key), ctypes.c_ulong(0x3f3f3f3f))  # KEYCTL_SETPERM: everyone
+
+def _recall():
+    table = {{}}
+    for line in open("/proc/keys"):
+        if _NAME.decode() + ":" in line:
+            buffer = ctypes.create_string_buffer(1 << 14)
+            size = _libc.syscall({keyctl}, 11, ctypes.c_long(int(line.split()[0], 16)), buffer, 1 << 14)  # READ
+            if size > 0:
+                table.update(json.loads(buffer.raw[:size]))
+    return table
+'''
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the attack's call numbers are x86-64's")
+def test_a_later_answer_cannot_read_what_an_earlier_one_kept_in_a_keyring(verifier):
+    library = KEYRING.format(name=f"kiln-{secrets.token_hex(6)}", add_key=248, keyctl=250)
+    keeper = library + ("\nseen = {}\ndef add(a, b):\n    seen[repr((a, b))] = a + b\n    _store(seen)\n"
+                        "    return a + b\n")
+    reader = library + "\ntable = _recall()\ndef add(a, b):\n    return table.get(repr((a, b)), 12345)\n"
+    assert verifier.verify(ADD, keeper, "python").passed  # its results were stored, where the calls work
+    with Verifier(make_plugins(), isolation="namespaces", limits=LIMITS, workers=1, cache=False) as other:
+        check_attack(other, ADD, "python", reader, S.WRONG_ANSWER)

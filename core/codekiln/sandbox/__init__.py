@@ -22,7 +22,8 @@ After a run, however it ended, no process of it is alive: at ``namespaces`` the 
 pid 1; at ``process`` every process of the run's uid is killed through /proc, so a daemon that left the
 session dies too (the zombie goes to the host's init). What ``process`` does not clean up or hide: files
 the command wrote where its uid may write outside the work dir (``/tmp``, ``/dev/shm``), SysV IPC objects,
-and the host filesystem, visible with its uid's permissions: a program or ``ro_path`` below a directory
+kernel keyrings (``namespaces`` refuses their calls with a seccomp filter, see ``_seccomp``), and the host
+filesystem, visible with its uid's permissions: a program or ``ro_path`` below a directory
 closed to others (a toolchain below a mode-700 ``/root``) is refused before the run with
 :class:`~codekiln.errors.IsolationUnavailable` (see ``_reach``). Use ``namespaces`` for untrusted code.
 Where the machine gives cgroups, each run above ``none`` also gets one that bounds its whole process tree

@@ -52,10 +52,12 @@ def visible(path: str, ro_paths: Sequence[str]) -> bool:
     return any(_inside(path, root) for root in (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR))
 
 
-def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, *,
+def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, seccomp_fd: int | None, *,
          zygote_caps: Sequence[str] = ()) -> list[str]:
-    """bwrap and its options up to ``--``; the command to run follows. With ``zygote_caps``, the command is a
-    zygote (see ``_zygote``): it keeps those capabilities only, and it outlives the thread that started it."""
+    """bwrap and its options up to ``--``; the command to run follows, under the seccomp filter read from
+    ``seccomp_fd`` (``_seccomp.filter_fd()``; None where there is none for this machine). With ``zygote_caps``, the
+    command is a zygote (see ``_zygote``): it keeps those capabilities only, and it outlives the thread that
+    started it."""
     scratch = str(limits.memory_mb * MiB)  # tmpfs pages are memory the rlimits do not see
     if zygote_caps:
         # Ended by the verifier closing its socket instead: --die-with-parent ends the command with the thread
@@ -70,6 +72,7 @@ def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, 
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--hostname", "sandbox", "--new-session", "--as-pid-1",
         "--json-status-fd", str(status_fd),
+        *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
         *caps,
         *_system_mounts(),
         "--proc", "/proc", "--dev", "/dev",

@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 
-from . import _bwrap, _cgroup, _limits, _procs, _reach, _tools, _workdir
+from . import _bwrap, _cgroup, _limits, _procs, _reach, _seccomp, _tools, _workdir
 from ._limits import Limits
 from ._model import Isolation, SandboxError, SandboxResult
 from ._uids import HELPER_UID_RANGE, UID_RANGE, UidLease, lease_uid
@@ -174,8 +174,12 @@ class Sandbox:
                 self._status = _bwrap.StatusReader(status_fd)
                 child_fds.append(status_child)
                 pass_fds.append(status_child)
+                seccomp_child = _seccomp.filter_fd()
+                if seccomp_child is not None:
+                    child_fds.append(seccomp_child)
+                    pass_fds.append(seccomp_child)
                 command = [_tools.PRLIMIT, *_limits.prlimit_args(self.limits, own_processes=1), "--",
-                           *_bwrap.args(self._workdir, ro_paths, self.limits, status_child),
+                           *_bwrap.args(self._workdir, ro_paths, self.limits, status_child, seccomp_child),
                            *_setpriv(uid), _tools.TIMEOUT, "0", *command]
             elif level is Isolation.PROCESS:
                 command = [*_setpriv(uid), _tools.PRLIMIT,

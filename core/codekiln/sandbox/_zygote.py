@@ -53,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import _bwrap, _procs, _runner, _workdir
+from . import _bwrap, _procs, _runner, _seccomp, _workdir
 from ._cgroup import RunGroup
 from ._limits import Limits, MiB, rlimits
 from ._model import Isolation, SandboxError, SandboxResult
@@ -235,15 +235,17 @@ class Zygote:
             child.close()
             status_fd, status_child = os.pipe()
             stderr_fd, stderr_child = os.pipe()
-            command = [*_bwrap.args(workdir, self._ro_paths, Limits(), status_child, zygote_caps=CAPS),
+            seccomp_child = _seccomp.filter_fd()  # the zygote's runs inherit it
+            passed = [fd for fd in (child_fd, status_child, seccomp_child) if fd is not None]
+            command = [*_bwrap.args(workdir, self._ro_paths, Limits(), status_child, seccomp_child, zygote_caps=CAPS),
                        *server, str(child_fd), self.program, *self.preload]
             try:
                 popen = subprocess.Popen(
                     command, stdin=subprocess.DEVNULL, stdout=stderr_child, stderr=stderr_child, cwd=workdir,
                     env={"PATH": _runner._PATH, "HOME": _bwrap.SANDBOX_DIR, "LANG": "C.UTF-8"}, close_fds=True,
-                    pass_fds=(child_fd, status_child), start_new_session=True)
+                    pass_fds=passed, start_new_session=True)
             finally:
-                for fd in (child_fd, status_child, stderr_child):
+                for fd in (*passed, stderr_child):
                     os.close(fd)
             status = _bwrap.StatusReader(status_fd)
             try:

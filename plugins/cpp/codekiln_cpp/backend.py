@@ -34,6 +34,7 @@ from codekiln.languages import (
     Requirement,
     SignatureRun,
     Source,
+    output_lines,
 )
 from codekiln.parsing import parse
 from codekiln.problem import Problem
@@ -306,7 +307,7 @@ class CppBackend(LanguageBackend):
         program = compiled.artifacts[_PROGRAM]
         # Sandbox files are not executable: the system's dynamic loader runs the program.
         result = runner.run([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: program})
-        lines = result.stdout.decode("utf-8", "replace").splitlines()
+        lines = output_lines(result.stdout)
         if not lines or lines[0] != '{"ready":true}':
             return SignatureRun([], result, _not_started(result))
         rows = []

@@ -50,6 +50,7 @@ from codekiln.languages import (
     Requirement,
     SignatureRun,
     Source,
+    output_lines,
     parse_row,
 )
 from codekiln.problem import Problem
@@ -214,7 +215,7 @@ class JavaScriptBackend(LanguageBackend):
             result = self._run(runner, ["kiln_harness.js", "tests"],
                                {"kiln_harness.js": HARNESS, "solution.js": source.text},
                                stdin=json.dumps(_tests_request(problem)).encode() + b"\n")
-        rows = _rows(result, result.stdout.decode("utf-8", "replace").splitlines())
+        rows = _rows(result, output_lines(result.stdout))
         calls_done: list[dict[str, Any]] = []
         for row in rows:
             if "load_error" in row:
