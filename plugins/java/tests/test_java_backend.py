@@ -408,6 +408,48 @@ def test_native_forged_verdict_is_only_an_answer(verifier):
     assert verdict.tests[0].message == "the solution's process sent a malformed answer"
 
 
+# Overloads with the entry point's arity: each call runs the method javac binds the test's call to, as in one JVM
+# (the solution's JVM once found methods by name and arity only, and ran twice(String) for the test's twice(2)).
+_TWICE_PROMPT = "import java.util.*;\nimport java.lang.*;\n\nclass Solution {\n    public int twice(int x) {\n"
+_TWICE_TEST = """\
+public class Main {
+    public static void main(String[] args) {
+        Solution s = new Solution();
+        if (s.twice(2) != 4 || s.twice(-3) != -6) {
+            throw new AssertionError();
+        }
+    }
+}
+"""
+TWICE = Problem(id="Java/902", description=_TWICE_PROMPT,
+                native={"java": NativeTests(_TWICE_PROMPT, _TWICE_TEST, "twice")})
+
+
+@pytest.mark.parametrize(("overload", "doubled"), [
+    ("public int twice(String x)", "2 * Integer.parseInt(x)"),
+    ("public int twice(long x)", "(int) (2 * x)"),
+    ("public int twice(Integer x)", "2 * x"),
+    ("public static int twice(Object x)", "2 * (Integer) x"),
+])
+def test_native_runs_the_overload_the_tests_call(verifier, overload, doubled):
+    def completion(entry_point, other):
+        return f"        return {entry_point};\n    }}\n    {overload} {{\n        return {other};\n    }}\n}}\n"
+
+    verdict = verifier.verify(TWICE, completion("2 * x", "0"), "java")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    verdict = verifier.verify(TWICE, completion("x", doubled), "java")  # no right overload stands in for it
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+
+
+def test_native_overloads_the_prompt_declares(verifier):
+    prompt = _TWICE_PROMPT.replace("class Solution {\n", "class Solution {\n    public String twice(String s) {\n"
+                                   "        return s + s;\n    }\n\n")
+    test = _TWICE_TEST.replace("s.twice(-3) != -6", 's.twice(-3) != -6 || !s.twice("ab").equals("abab")')
+    problem = Problem(id="Java/903", description=prompt, native={"java": NativeTests(prompt, test, "twice")})
+    verdict = verifier.verify(problem, "        return 2 * x;\n    }\n}\n", "java")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+
+
 def test_code_that_crashes_javac_is_a_compile_error(verifier):
     depth = 20_000
     code = f"class Solution {{ static long addNumbers(long a, long b) {{ return {'(' * depth}a + b{')' * depth}; }} }}"

@@ -34,19 +34,27 @@ public final class Remote {
         answers = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     }
 
-    /** Calls {@code name} of the solution on {@code args}; the answer is read as the return type of
-     * {@code owner}'s (the proxy's) method of that name and number of parameters. */
+    /** Calls {@code name} of the solution on {@code args}, from the proxy's method of that name: the solution
+     * runs its method with that method's parameter types, and the answer is read as its return type. */
     public static synchronized Object call(Class<?> owner, String name, Object[] args) {
-        Method method = null;
-        for (Method candidate : owner.getDeclaredMethods()) {
-            if (candidate.getName().equals(name) && candidate.getParameterCount() == args.length) {
-                method = candidate;
-            }
+        // javac bound the test's call to the proxy method calling this one: its erased parameter types (from its
+        // frame, as the proxy's source cannot spell erasures) name the overload the test means in the solution.
+        Class<?>[] parameters = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.skip(1).findFirst()).orElseThrow().getMethodType().parameterArray();
+        Method method;
+        try {
+            method = owner.getDeclaredMethod(name, parameters);
+        } catch (NoSuchMethodException error) {
+            throw new IllegalStateException("kiln.Remote.call is for the proxy's methods only", error);
+        }
+        StringBuilder names = new StringBuilder();
+        for (Class<?> parameter : parameters) {
+            names.append(names.length() == 0 ? "" : ",").append(Json.quote(parameter.getName()));
         }
         String line;
         try {
-            requests.write(("{\"method\":" + Json.quote(name) + ",\"args\":" + Values.encodeExact(args) + "}\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            requests.write(("{\"method\":" + Json.quote(name) + ",\"params\":[" + names + "],\"args\":"
+                    + Values.encodeExact(args) + "}\n").getBytes(StandardCharsets.UTF_8));
             requests.flush();
             line = answers.readLine();
         } catch (IOException error) {

@@ -19,16 +19,23 @@ import java.util.Map;
  * The solution's side of a benchmark's own tests (HumanEval-X): {@code java kiln.Serve STACK OFFSET} in a
  * sandbox of its own, beside the benchmark's test program ({@link Check}) in another.
  *
- * <p>Each stdin line is one call the tests made, {@code {"method": NAME, "args": [...]}}; the answer, one
+ * <p>Each stdin line is one call the tests made, {@code {"method": NAME, "params": [CLASS NAME, ...], "args":
+ * [...]}} (the parameter types of the proxy method the test's call was bound to); the answer, one
  * line on stdout (the channel: the backend starts the JVM with its
  * stdout on the sandbox's fd 3), is {@code {"value": VALUE}} or {@code {"error": "Type: message (line N)"}}
  * ({@link Values} writes the values). The first line on it is {@code {"ready":true}}, written before any
  * solution code runs; {@code System.out} is pointed at stderr. The class {@code Solution} is loaded and
  * instantiated once (as the benchmark's {@code new Solution()} does); if that fails, every call is
- * answered with the error. Methods are found by name and number of arguments, the arguments read by
- * their declared parameter types. This process never holds the test code or its expected values.
+ * answered with the error. The method called is the one of that name and those parameter types (the prompt's
+ * declaration javac bound the test's call to, whatever overloads the solution adds), else the one of that name
+ * and number of arguments; the arguments are read by its declared parameter types. This process never holds
+ * the test code or its expected values.
  */
 public final class Serve {
+    private static final Map<String, Class<?>> PRIMITIVES = Map.of("int", int.class, "long", long.class,
+            "double", double.class, "float", float.class, "boolean", boolean.class, "char", char.class,
+            "short", short.class, "byte", byte.class);
+
     private final OutputStream channel;
     private final int lineOffset;
 
@@ -84,7 +91,10 @@ public final class Serve {
         Map<?, ?> request = (Map<?, ?>) Json.parse(line);
         String name = (String) request.get("method");
         List<?> wireArgs = (List<?>) request.get("args");
-        Method method = find(instance.getClass(), name, wireArgs.size());
+        Method method = exact(instance.getClass(), name, (List<?>) request.get("params"));
+        if (method == null) {
+            method = find(instance.getClass(), name, wireArgs.size());
+        }
         if (method == null) {
             return error("NoSuchMethodError: the solution has no method " + name + " taking " + wireArgs.size()
                     + " argument(s)");
@@ -105,6 +115,23 @@ public final class Serve {
                 Harness.dieOfMemory(cause);
             }
             return row;
+        }
+    }
+
+    /** The method {@code name(params...)}, or null where the solution has none. */
+    private static Method exact(Class<?> type, String name, List<?> params) {
+        Class<?>[] types = new Class<?>[params.size()];
+        try {
+            for (int i = 0; i < types.length; i++) {
+                String param = (String) params.get(i);
+                types[i] = PRIMITIVES.containsKey(param) ? PRIMITIVES.get(param)
+                        : Class.forName(param, false, Serve.class.getClassLoader());
+            }
+            Method method = type.getDeclaredMethod(name, types);
+            method.setAccessible(true);
+            return method;
+        } catch (ClassNotFoundException | NoSuchMethodException error) {
+            return null;
         }
     }
 
