@@ -218,7 +218,7 @@ def harness_rows(result: Any, language: str) -> list[dict[str, Any]]:
 
 
 def output_lines(stdout: bytes) -> list[str]:
-    """A harness's output as its lines, split at ``\n`` alone: ``str.splitlines`` also splits at U+2028,
+    r"""A harness's output as its lines, split at ``\n`` alone: ``str.splitlines`` also splits at U+2028,
     U+2029, U+0085 and other characters that a JSON string may hold unescaped, and would tear the row of a
     result that holds one.
 

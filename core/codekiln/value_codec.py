@@ -22,21 +22,31 @@ class UnsupportedValue(TypeError):
 def encode(value):
     """Plain built-in values to tagged JSON data.
 
-    Only exact built-in types are accepted: a subclass could carry an ``__eq__`` that always says yes.
+    Scalars must be of the exact built-in type: a subclass could carry an ``__eq__`` that always says yes. A
+    container may be a subclass of a built-in one (a ``Counter``, a ``defaultdict``, a namedtuple), as correct
+    answers often return: it is sent as the plain container it holds, read through the built-in type's own
+    methods, so that an overriding ``items`` or ``__iter__`` cannot change what is sent, and what arrives is a
+    plain value with the built-in ``__eq__``.
+
+    >>> from collections import Counter, namedtuple
+    >>> decode(encode([Counter("aab"), namedtuple("P", "x y")(1, 2)]))
+    [{'a': 2, 'b': 1}, (1, 2)]
     """
     kind = type(value)
     if value is None or kind in (bool, int, str):
         return value
     if kind is float:
         return value if value - value == 0.0 else {"$float": repr(value)}  # inf - inf and nan - nan are nan
-    if kind is list:
-        return [encode(v) for v in value]
-    if kind is tuple:
-        return {"$tuple": [encode(v) for v in value]}
-    if kind is dict:
-        return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
-    if kind in (set, frozenset):
-        return {"$set": [encode(v) for v in value]}
+    if issubclass(kind, list):
+        return [encode(v) for v in list.__iter__(value)]
+    if issubclass(kind, tuple):
+        return {"$tuple": [encode(v) for v in tuple.__iter__(value)]}
+    if issubclass(kind, dict):
+        return {"$dict": [[encode(k), encode(v)] for k, v in dict.items(value)]}
+    if issubclass(kind, set):
+        return {"$set": [encode(v) for v in set.__iter__(value)]}
+    if issubclass(kind, frozenset):
+        return {"$set": [encode(v) for v in frozenset.__iter__(value)]}
     raise UnsupportedValue(f"returned a value of unsupported type {kind.__name__}")
 
 

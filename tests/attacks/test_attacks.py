@@ -374,6 +374,15 @@ class Yes:
 def add(a, b):
     return Yes()
 """),
+    attack("eq_always_true_container_subclass", "add", S.WRONG_ANSWER, """
+class Yes(list):  # sent as the list it holds, read by list's own iterator: [] is not 3
+    def __eq__(self, other):
+        return True
+    def __iter__(self):
+        return iter([3])
+def add(a, b):
+    return Yes()
+"""),
     attack("patch_builtins_type", "add", S.WRONG_ANSWER, """
 import builtins
 class Yes(int):
@@ -543,6 +552,15 @@ class Yes(int):
     __hash__ = int.__hash__
 def double(x):
     return Yes(0)
+"""),
+    attack("native_lying_dict_subclass", "double", S.WRONG_ANSWER, """
+class Yes(dict):  # sent as the plain dict it holds, read by dict's own items(): {} == 4 is False
+    def __eq__(self, other):
+        return True
+    def items(self):
+        return {"value": 4}.items()
+def double(x):
+    return Yes()
 """),
     attack("native_exit_at_first_call", "double", S.RUNTIME_ERROR, """
 import os

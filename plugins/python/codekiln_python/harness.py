@@ -10,7 +10,8 @@ Nothing the solution can do makes a test pass without computing the right answer
     The harness calls the function on each test's arguments and writes one row per call; the verifier
     compares the values with the expected ones outside the sandbox. The
     expected values never enter the sandbox, so exiting early, printing "PASS", forging rows or returning
-    an object with a lying ``__eq__`` (only exact built-in types are encoded) gains nothing.
+    an object with a lying ``__eq__`` (only plain data is sent: exact built-in scalars, and containers read
+    through the built-in types' own methods) gains nothing.
 
 ``serve`` and ``check`` modes (benchmarks with their own test code, such as HumanEval's ``check(candidate)``),
     the two programs of the core's relay (``codekiln.verifier.relay``), each in a sandbox of its own
@@ -25,7 +26,9 @@ Nothing the solution can do makes a test pass without computing the right answer
 
 Every line either way is JSON. Rows go to a private descriptor (a copy of stdout in ``tests`` mode, fd 3
 otherwise); fd 1 is redirected to stderr before any solution or test code runs, so their prints cannot
-mix with the rows. The first row is
+mix with the rows. In ``serve`` and ``check`` modes the relayed lines are read from a private copy of stdin,
+and fd 0 reads ``/dev/null``. The solution is loaded as a module named ``solution``, not as ``__main__``:
+its ``if __name__ == "__main__":`` block does not run, and pickle finds what it defines. The first row is
 ``{"ready": true}``, written before any solution code runs, so a harness that failed to start is told apart
 from a solution that failed. A call's row is
 ``{"value": WIRE_VALUE, "time": SECONDS}`` or ``{"error": "Type: message"}``; ``{"load_error": ...}``
@@ -46,6 +49,7 @@ import kiln_wire as wire
 del sys.path[0]
 
 SOLUTION_FILE = "solution.py"
+SOLUTION_MODULE = "solution"
 PROMPT_FILE = "prompt.py"
 TESTS_FILE = "tests.py"
 
@@ -101,9 +105,15 @@ def describe(exc):
 
 
 def load_solution(entry_point):
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    # A module of its own, as an imported file is, not __main__: its `if __name__ == "__main__":` demo stays
+    # shut (HumanEval's own harness skips it too), and pickle finds its classes and functions by name.
+    module = type(sys)(SOLUTION_MODULE)
+    module.__file__ = os.path.abspath(SOLUTION_FILE)
+    module.__builtins__ = __builtins__
+    sys.modules[SOLUTION_MODULE] = module
     with open(SOLUTION_FILE, encoding="utf-8") as handle:
         source = handle.read()
+    namespace = module.__dict__
     exec(compile(source, SOLUTION_FILE, "exec"), namespace)
     function = namespace.get(entry_point)
     if not callable(function):
@@ -211,10 +221,17 @@ def main():
     write({"ready": True})
     if mode == "tests":
         run_tests(write)
-    elif mode == "serve":
-        serve(sys.argv[2], sys.stdin, write)
+        return
+    # The relayed lines are read from a private copy of stdin, and fd 0 then reads /dev/null: solution code
+    # that reads stdin (input(), sys.stdin.read()) gets EOF at once rather than eating a call or waiting forever.
+    relayed = os.fdopen(os.dup(0), encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if mode == "serve":
+        serve(sys.argv[2], relayed, write)
     else:
-        run_check(sys.argv[2], sys.stdin, write)
+        run_check(sys.argv[2], relayed, write)
 
 
 if __name__ == "__main__":
