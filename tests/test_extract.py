@@ -23,6 +23,8 @@ PY = ("python", "py")
         ("````python\nprint('```')\n````", "print('```')\n"),  # a longer fence holds a shorter one
         ("~~~python\nx = 1\n~~~", "x = 1\n"),
         ("```Python title=sol.py\nx = 1\n```", "x = 1\n"),
+        ("```python\tsol.py\nx = 1\n```", "x = 1\n"),  # the info string's words split at a tab too
+        ("Here:\r\n```python\r\nx = 1\r\n```\r\nDone.\r\n", "x = 1\r\n"),  # CRLF line ends close the fence
     ],
 )
 def test_extract_shapes(text, expected):

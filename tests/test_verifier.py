@@ -7,11 +7,11 @@ import asyncio
 import pytest
 
 from codekiln.config import load_config
-from codekiln.errors import RegistryError
+from codekiln.errors import DataError, RegistryError
 from codekiln.jsonio import from_json, to_json
 from codekiln.languages import CompileResult
 from codekiln.plugins import make_plugins
-from codekiln.problem import Param, Problem, Signature, TestCase
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Limits
 from codekiln.verdict import Verdict, VerdictStatus
 from codekiln.verifier import Sample, Verifier
@@ -101,6 +101,17 @@ def test_a_persistent_failure_of_ours_is_masked_not_scored(local_verifier):
 def test_unknown_language_fails_before_any_work(verifier):
     with pytest.raises(RegistryError, match=r"unknown language 'cobol'; available: .*python"):
         verifier.verify_batch([Sample(ADD, RIGHT, "python"), Sample(ADD, RIGHT, "cobol")])
+
+
+def test_a_language_the_problem_has_no_tests_in_fails_before_any_work(verifier):
+    """HumanEval's shape (tests in Python alone) asked in C++: nothing could test the answer, and compiling it
+    alone would pass it, whatever it does. A problem without any tests stays a compile-only check."""
+    twice = Problem(id="twice", description="Return twice x.", native={"python": NativeTests(
+        prompt="def twice(x):\n", test="def check(candidate):\n    assert candidate(2) == 4\n", entry_point="twice")})
+    with pytest.raises(DataError, match="problem 'twice' has tests in python only, none in cpp: ask it in one of"):
+        verifier.verify_batch([Sample(ADD, RIGHT, "python"), Sample(twice, "int main() { return 0; }", "c++")])
+    untested = Problem(id="untested", description="Write anything that compiles.")
+    assert verifier.verify(untested, "int x = 1;", "cpp").passed
 
 
 def test_aliases_work(verifier):

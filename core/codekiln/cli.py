@@ -276,7 +276,8 @@ def serve_verifier_command(ctx: click.Context, config_path: str | None, host: st
         overrides.append("rewards={" + ", ".join(f"{n.strip()}: {w.strip()}" for n, _, w in pairs) + "}")
     config = load_config(config_path, overrides)
     try:
-        limits = ServiceLimits(max_batch, queue_size, per_key_concurrency, int(max_body_mb * 1024 * 1024))
+        limits = ServiceLimits(max_batch, queue_size, per_key_concurrency, int(max_body_mb * 1024 * 1024),
+                               max_time_s=config.sandbox.wall_time_s, max_memory_mb=config.sandbox.memory_mb)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     api_keys = read_api_keys(os.environ.get("CODEKILN_API_KEYS"), api_key_file)

@@ -86,14 +86,14 @@ def _opening_fence(line: str) -> tuple[str, str] | None:
     found = _fence_run(line)
     if found is None or "`" in found[1]:
         return None
-    info = found[1].strip().lower()
-    return found[0], info.split(" ")[0]
+    words = found[1].lower().split()  # the info string's first word: what follows it may be a tab away
+    return found[0], words[0] if words else ""
 
 
 def _closes(line: str, fence: str) -> bool:
     found = _fence_run(line)
     return (found is not None and found[0][0] == fence[0] and len(found[0]) >= len(fence)
-            and not found[1].strip(" \t"))
+            and not found[1].strip(" \t\r"))  # a CRLF line's end is no content
 
 
 def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:

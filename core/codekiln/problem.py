@@ -12,9 +12,13 @@ from typing import Any
 
 import attrs
 
+from .errors import DataError
 from .typespec import TypeSpec, check_value, from_json, parse_type
 
-__all__ = ["NativeTests", "Param", "Problem", "Signature", "TestCase"]
+__all__ = ["MAX_MEMORY_LIMIT_MB", "MAX_TIME_LIMIT_S", "NativeTests", "Param", "Problem", "Signature", "TestCase"]
+
+MAX_TIME_LIMIT_S = 3600.0
+MAX_MEMORY_LIMIT_MB = 1 << 20
 
 
 def _type_text(instance: Any, attribute: attrs.Attribute, value: str) -> None:
@@ -92,8 +96,11 @@ class Problem:
     references: Mapping[str, str] = attrs.field(factory=dict)
     difficulty: int = attrs.field(default=1, validator=[attrs.validators.ge(1), attrs.validators.le(5)])
     tags: tuple[str, ...] = ()
-    time_limit_s: float | None = None
-    memory_limit_mb: int | None = None
+    #: Its own sandbox limits, in place of the verifier's (bounded: a day's limit is a mistake, not a need).
+    time_limit_s: float | None = attrs.field(default=None, validator=attrs.validators.optional(
+        [attrs.validators.gt(0), attrs.validators.le(MAX_TIME_LIMIT_S)]))
+    memory_limit_mb: int | None = attrs.field(default=None, validator=attrs.validators.optional(
+        [attrs.validators.ge(1), attrs.validators.le(MAX_MEMORY_LIMIT_MB)]))
     #: Requirements on the solution's form (``max_lines``, ``required_docstring``, ``type_hints``), read by
     #: the ``constraints`` reward; they override that reward's configured values key by key.
     constraints: Mapping[str, Any] = attrs.field(factory=dict)
@@ -114,6 +121,17 @@ class Problem:
     def languages(self) -> tuple[str, ...]:
         """Languages this problem can be verified in without translation (its native material)."""
         return tuple(self.native)
+
+    def tested_in(self, language: str) -> bool:
+        """Whether it has tests to run in ``language``: native ones, or a signature's, which every language runs."""
+        return language in self.native or bool(self.signature is not None and self.tests)
+
+    def check_testable(self, language: str) -> None:
+        """Raise DataError where it has tests, but none in ``language``: an answer in it could only be compiled,
+        and would pass whatever it does. (A problem without any tests is checked up to compilation.)"""
+        if not self.tested_in(language) and (self.native or self.tests):
+            raise DataError(f"problem '{self.id}' has tests in {', '.join(self.native)} only, none in {language}: "
+                            f"ask it in one of those")
 
     @property
     def split(self) -> str | None:

@@ -197,3 +197,29 @@ def test_from_config_binds_the_session():
     for name in ("format", "quality", "efficiency"):
         with pytest.raises(RegistryError, match="unknown language 'python'"):
             rewards.rewards[name]._plugins.languages().get("python")
+
+
+#: A correct C++ answer that calls std::system, and the same with a line g++ compiles but tree-sitter cannot parse.
+HONEST = ('#include <cstdlib>\nlong long add(long long a, long long b) {\n'
+          '    if (a == 123456789) std::system("true");\n    return a + b;\n}\n')
+TRICK = HONEST.replace("#include <cstdlib>\n",
+                       "#include <cstdlib>\n#define S(x) #x\nstatic const char* s = S(] ] ]);\n")
+
+
+def test_code_the_parser_cannot_read_scores_no_more_than_code_it_can(plugins, verifier):
+    """C++'s grammar is inexact: g++ accepted the trick line, so the verdict passes, but the code rewards cannot
+    read the program. Abstaining would drop their weight, and the std::system penalty with it (1.0 > 0.833)."""
+    from codekiln.config import config_from_dict
+    from codekiln.problem import Param, Problem, Signature, TestCase
+    from codekiln.scoring import Scorer
+
+    add = Problem(id="add", description="Return a + b.", signature=Signature("add", (
+        Param("a", "int"), Param("b", "int")), "int"), tests=(TestCase((1, 2), 3),))
+    config = config_from_dict({"rewards": {"all_tests": 1.0, "security": 0.5, "quality": 0.5,
+                                           "constraints": 0.5}, "reward_params": {"constraints": {"max_lines": 50}}})
+    honest, trick = Scorer(config, plugins, verifier=verifier).score([add, add], [HONEST, TRICK], ["cpp", "cpp"])
+    assert honest.verdict.passed and trick.verdict.passed
+    assert honest.breakdown.components["security"] == 0.5
+    assert {name: trick.breakdown.components[name] for name in ("security", "quality", "constraints")} == \
+        {"security": 0.0, "quality": 0.0, "constraints": 0.0}
+    assert trick.reward < honest.reward

@@ -213,7 +213,8 @@ def test_abstains(codekiln_plugins, register_plugin):
     reward = bound(QualityReward())
     masked = Verdict(VerdictStatus.INFRA_ERROR, "python", masked=True)
     codes = [CLEAN["python"], "", "   \n", "def f(:\n", CLEAN["python"]]
-    verdicts = [masked] + [judged("python")] * 4
+    verdicts = [masked, judged("python"), judged("python"), Verdict(VerdictStatus.COMPILE_ERROR, "python"),
+                judged("python")]
     languages = ["python"] * 4 + ["brainfuck"]
     assert reward(codes, problems=[Problem("p", "")] * 5, languages=languages, verdicts=verdicts,
                   codes=codes) == [None] * 5

@@ -105,7 +105,7 @@ def test_abstains():
     assert reward(codes, problems=[Problem("p", "")] * 3, languages=["cpp"] * 3, codes=codes,
                   verdicts=[masked, *[Verdict(VerdictStatus.COMPILE_ERROR, "cpp")] * 2]) == [None, None, None]
     assert reward.last_details == [{}, {}, {}]
-    assert score(reward, ["def f(:\n"], "python") == [None]
+    assert score(reward, ["def f(:\n"], "python", verdicts=[Verdict(VerdictStatus.COMPILE_ERROR, "python")]) == [None]
     assert score(reward, ["x"], "fortran") == [None]
 
 

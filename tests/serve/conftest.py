@@ -24,8 +24,10 @@ DOUBLE = Problem("double", "Return twice n.", Signature("double", (Param("n", "i
                  (TestCase((2,), 4), TestCase((-3,), -6)))
 #: The sandbox's wall and CPU limit: a hanging sample ends after this long.
 HANG_LIMIT_S = 3.0
-#: max_batch, queue_size, per_key_concurrency, max_body_bytes: small, so that tests reach each limit.
-LIMITS = dict(max_batch=4, queue_size=6, per_key_concurrency=1, max_body_bytes=64 * 1024)
+#: max_batch, queue_size, per_key_concurrency, max_body_bytes: small, so that tests reach each limit; the most
+#: a problem sent whole may raise its own limits to: the sandbox's, as ``codekiln serve-verifier`` sets them.
+LIMITS = dict(max_batch=4, queue_size=6, per_key_concurrency=1, max_body_bytes=64 * 1024, max_time_s=HANG_LIMIT_S,
+              max_memory_mb=1024)
 
 
 class LiveServer:

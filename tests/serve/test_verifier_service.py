@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 httpx = pytest.importorskip("httpx", reason="the serve extra is not installed (pip install 'codekiln[serve]')")
@@ -20,13 +21,16 @@ from pydantic import BaseModel  # noqa: E402
 
 from codekiln.client import VerifierClient, VerifierServiceError  # noqa: E402
 from codekiln.jsonio import to_json  # noqa: E402
-from codekiln.problem import Problem  # noqa: E402
+from codekiln.problem import NativeTests, Problem  # noqa: E402
 from codekiln.rewards import Reward, RewardSet  # noqa: E402
 from codekiln.verdict import Verdict, VerdictStatus  # noqa: E402
 from codekiln.verifier import Sample  # noqa: E402
 
 from .conftest import DOUBLE, HANG_LIMIT_S, KEYS, LIMITS, LiveServer  # noqa: E402
 
+#: Tests in Python alone (HumanEval's shape): asked in another language, nothing could test the answer.
+NATIVE_ONLY = Problem(id="twice", description="Return twice x.", native={"python": NativeTests(
+    prompt="def twice(x):\n", test="def check(candidate):\n    assert candidate(2) == 4\n", entry_point="twice")})
 GOOD = "def all_unique(values):\n    return len(set(values)) == len(values)\n"
 WRONG = "def all_unique(values):\n    return True\n"
 HANG = "def all_unique(values):\n    while True:\n        pass\n"
@@ -124,6 +128,10 @@ def test_api_keys_are_required_on_the_verify_routes(live):
     ({"samples": [{"problem": {"id": "x"}, "language": "python", "completion": GOOD}]}, 422,
      "samples[0].problem: "),
     ({"samples": [{**task(GOOD), "extra": 1}]}, 422, "samples[0].extra: Extra inputs are not permitted"),
+    ({"samples": [whole(NATIVE_ONLY, "const x = 1;", language="javascript")]}, 422,
+     "samples[0]: problem 'twice' has tests in python only, none in javascript: ask it in one of those"),
+    ({"samples": [{**whole(DOUBLE, GOOD), "problem": {**to_json(DOUBLE), "time_limit_s": 1e9}}]}, 422,
+     "samples[0].problem: 'time_limit_s' must be <= 3600.0"),
     ({"samples": [task(GOOD)] * (LIMITS['max_batch'] + 1)}, 413,
      f"{LIMITS['max_batch'] + 1} samples in one request; the limit is {LIMITS['max_batch']}"),
 ])
@@ -138,6 +146,15 @@ def test_bad_requests_get_one_line_errors_and_verify_nothing(live, body, status,
     message = response.json()["error"]
     assert message.startswith(error) and "\n" not in message
     assert metric(live, "codekiln_verdicts_total", language="python", status="passed") == verdicts_before
+
+
+def test_a_problem_sent_whole_cannot_raise_its_limits_past_the_services(live):
+    """A client's problem asks for an hour; the sandbox's limit (max_time_s) ends its hanging answer."""
+    greedy = attrs.evolve(DOUBLE, time_limit_s=3600.0, memory_limit_mb=100_000)
+    started = time.monotonic()
+    response = post(live, {"samples": [whole(greedy, "def double(n):\n    while True:\n        pass\n")]})
+    assert response.json()["results"][0]["status"] == "timeout"
+    assert time.monotonic() - started < HANG_LIMIT_S + 10  # ours to start and clear; never the hour
 
 
 def test_a_body_over_the_limit_is_refused_with_413_declared_or_streamed(live):

@@ -57,6 +57,11 @@ class ServiceLimits:
     per_key_concurrency: int = attrs.field(default=4, validator=attrs.validators.gt(0))
     #: Bytes of one request body (more: 413).
     max_body_bytes: int = attrs.field(default=8 * 1024 * 1024, validator=attrs.validators.gt(0))
+    #: The most a problem sent whole in a request may raise its own limits to (``time_limit_s``,
+    #: ``memory_limit_mb``): ``codekiln serve-verifier`` passes its ``sandbox`` settings. A client cannot buy a
+    #: worker for an hour, or memory the operator did not give.
+    max_time_s: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    max_memory_mb: int = attrs.field(default=1024, validator=attrs.validators.gt(0))
 
     def __attrs_post_init__(self) -> None:
         if self.max_batch > self.queue_size:
@@ -111,12 +116,22 @@ class VerificationService:
             raise RequestError(422, f"{where}: give either 'problem' or both 'dataset' and 'task_id'")
         if data.get("problem") is not None:
             try:
-                problem = problem_from_row(data["problem"], where=f"{where}.problem")
+                problem = self._within_limits(problem_from_row(data["problem"], where=f"{where}.problem"))
             except DataError as exc:
                 raise RequestError(422, str(exc)) from None
         else:
             problem = await self._task(where, data["dataset"], data["task_id"])
+        try:
+            problem.check_testable(language)
+        except DataError as exc:
+            raise RequestError(422, f"{where}: {exc}") from None
         return Sample(problem, completion, language)
+
+    def _within_limits(self, problem: Problem) -> Problem:
+        """A problem a client sent, its own limits held to :class:`ServiceLimits`' maxima."""
+        time_s, memory_mb = problem.time_limit_s, problem.memory_limit_mb
+        return attrs.evolve(problem, time_limit_s=time_s and min(time_s, self.limits.max_time_s),
+                            memory_limit_mb=memory_mb and min(memory_mb, self.limits.max_memory_mb))
 
     async def _task(self, where: str, dataset: str, task_id: str) -> Problem:
         if dataset not in self.dataset_names:

@@ -275,8 +275,9 @@ class Verifier:
 
     def _plan(self, samples: Sequence[Sample]) -> tuple[list[str], dict[str, Sample], dict[str, Verdict]]:
         """Each sample's key, the distinct work still to do, and the verdicts already known (cached)."""
-        for language in {s.language for s in samples}:
-            self.languages.get(language)  # an unknown or broken language fails before any work starts
+        names = {language: self.languages.get(language).name for language in {s.language for s in samples}}
+        for sample in samples:  # an unknown or broken language, or one without tests, fails before any work starts
+            sample.problem.check_testable(names[sample.language])
         keys = [_sample_key(s, self.runner) for s in samples]
         todo: dict[str, Sample] = {}
         done: dict[str, Verdict] = {}

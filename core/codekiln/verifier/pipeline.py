@@ -57,7 +57,7 @@ def verify_one(backend: LanguageBackend, problem: Problem, completion: str, runn
     availability = _availability[backend.name]
     if not availability.ok:
         return verdict.done(VerdictStatus.TOOLCHAIN_MISSING, masked=True, stderr=availability.hint or "")
-    run_tests = backend.name in problem.native or bool(problem.signature and problem.tests)
+    run_tests = problem.tested_in(backend.name)
 
     start = time.perf_counter()
     problem_text = _unreadable(completion)

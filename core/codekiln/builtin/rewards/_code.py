@@ -5,6 +5,11 @@ They read the ``codes`` column (what the verifier extracted), find the language'
 abstain (None) on a masked verdict, a ``syntax_error`` verdict (the verifier found the code does not parse,
 or overruns the parse budget: nothing to measure, and hostile text is not parsed again here), a language
 without a profile, and empty code.
+
+Code that compiled (or needs no compiling) but that the language's tree-sitter grammar cannot read scores 0
+(:data:`UNREADABLE`) rather than abstaining. C++'s grammar is inexact (g++ has the last word on syntax), and
+one line that defeats the parser (a macro stringising unbalanced brackets) would otherwise drop the reward from
+the weighted total, and with it the penalty for what the code does.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from ._session import SessionHandle
 
 #: The columns every code reward reads.
 COLUMNS = ("problems", "languages", "verdicts", "codes")
+#: The score of judged code the analyzer cannot parse.
+UNREADABLE = 0.0
 
 
 class CodeReward(Reward):
@@ -67,7 +74,8 @@ class CodeReward(Reward):
             judged = not verdict.masked and verdict.status is not VerdictStatus.SYNTAX_ERROR and bool(code.strip())
             native = problem.native.get(language)
             program = code if native is None else native.prompt + code
-            yield CodeSample(problem, language, code, program if judged else None)
+            yield CodeSample(problem, language, code, program if judged else None,
+                             verdict.status is not VerdictStatus.COMPILE_ERROR)
 
 
 class CodeSample(NamedTuple):
@@ -79,3 +87,8 @@ class CodeSample(NamedTuple):
     language: str
     code: str
     program: str | None
+    compiled: bool  # past the compiler: code the analyzer cannot read then scores UNREADABLE
+
+    def unreadable(self) -> float | None:
+        """The score of this sample's program where the analyzer cannot parse it."""
+        return UNREADABLE if self.compiled else None

@@ -86,7 +86,10 @@ class ConstraintsReward(CodeReward):
             # something else (``sum_list = sum``) would meet the function constraints by having no function.
             expects_function = sample.problem.signature is not None or bool(sample.problem.native)
             met = {} if analysis is None else _met(active, sample.code, analysis, expects_function)
-            values.append(sum(met.values()) / len(met) if met else None)
+            if analyzer is not None and analysis is None and any(v not in (None, False) for v in active.values()):
+                values.append(sample.unreadable())
+            else:
+                values.append(sum(met.values()) / len(met) if met else None)
             self.last_details.append({f"constraints/{name}": float(ok) for name, ok in met.items()})
         return values
 

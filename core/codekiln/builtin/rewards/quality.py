@@ -89,7 +89,10 @@ class QualityReward(CodeReward):
             scores = {} if analysis is None else metric_scores(analysis)
             counted = {m: s for m, s in scores.items() if self.weights[m] > 0}
             total_weight = sum(self.weights[m] for m in counted)
-            values.append(sum(self.weights[m] * s for m, s in counted.items()) / total_weight if counted else None)
+            if analyzer is not None and analysis is None:
+                values.append(sample.unreadable())
+            else:
+                values.append(sum(self.weights[m] * s for m, s in counted.items()) / total_weight if counted else None)
             self.last_details.append({f"quality/{metric}": score for metric, score in scores.items()})
         return values
 

@@ -76,7 +76,8 @@ class SecurityReward(CodeReward):
             findings = None if sample.program is None else self.scan(sample.program, sample.language)
             self.last_findings.append(findings or [])
             if findings is None:
-                values.append(None)
+                abstains = sample.program is None or self.analyzer(sample.language) is None
+                values.append(None if abstains else sample.unreadable())
                 self.last_details.append({})
                 continue
             penalty = sum(self.penalties[finding.severity] for finding in findings)
