@@ -8,6 +8,7 @@ through the built-in type's methods, so a subclass that lies about its contents 
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from codekiln.datasets import read_dataset
@@ -157,3 +158,17 @@ def test_signature_container_subclasses_pass(verifier, problem, code):
 ], ids=["dict_items", "list_iter", "native_tuple_eq"])
 def test_a_lying_container_subclass_is_read_for_what_it_holds(verifier, problem, code):
     assert _status(verifier, problem, code)[0] is S.WRONG_ANSWER
+
+
+#: HumanEval-X's shape: its test code ends by calling check() on the entry point itself.
+SELF_CHECKING = attrs.evolve(DOUBLE, id="Native/self_checking", native={"python": attrs.evolve(
+    DOUBLE.native["python"], test=DOUBLE.native["python"].test + "\ncheck(double)\n")})
+#: Right for its first three calls only: a check run twice would make six.
+THREE_CALLS = "    calls.append(x)\n    return 2 * x if len(calls) <= 3 else 0\n\ncalls = []\n"
+
+
+def test_test_code_that_calls_check_itself_is_not_checked_twice(verifier):
+    """HumanEval-X's tests ran twice (once by the test code, once by the harness): twice the time of a slow correct
+    answer, against the same limit."""
+    assert _status(verifier, SELF_CHECKING, THREE_CALLS)[0] is S.PASSED
+    assert _status(verifier, DOUBLE, THREE_CALLS)[0] is S.PASSED  # HumanEval's shape: the harness calls check()
