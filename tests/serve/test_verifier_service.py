@@ -166,6 +166,35 @@ def test_a_body_over_the_limit_is_refused_with_413_declared_or_streamed(live):
     assert streamed.status_code == 413 and "Content-Length" not in streamed.request.headers
 
 
+def test_a_body_that_stops_arriving_is_answered_408_and_its_connection_closed():
+    """A client that sends its headers and a few bytes, then nothing (slowloris), would hold the connection and
+    the body read so far for ever."""
+    import socket
+
+    from fastapi import FastAPI
+
+    from codekiln.serve.http import BodyLimit
+
+    refused: list[str] = []
+    app = FastAPI()
+    app.add_api_route("/echo", lambda: {"ok": True}, methods=["POST"])
+    app.add_middleware(BodyLimit, limit=1024, refused=refused.append, stall_s=0.3)
+    server = LiveServer(app)
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            client.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            started, answer = time.monotonic(), b""
+            while chunk := client.recv(4096):  # until the server closes the connection
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b'{"error":"the request body stalled: nothing arrived for 0.3 s"}' in answer
+        assert time.monotonic() - started < 5 and refused == ["timeout"]
+        assert httpx.post(server.url + "/echo", json={}).json() == {"ok": True}  # a whole body is let through
+    finally:
+        server.stop()
+
+
 def test_a_hanging_sample_does_not_delay_a_quick_one(live):
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         started = time.monotonic()

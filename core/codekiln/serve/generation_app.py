@@ -136,7 +136,7 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
                   description="Generates code, verifies it in a sandbox, and answers with the verdict.")
     app.state.api_keys = ApiKeys(api_keys)
     app.add_middleware(BodyLimit, limit=service.limits.max_body_bytes,
-                       refused=lambda: metrics.rejected.labels("too_large").inc(), openai_paths=OPENAI_PATHS)
+                       refused=lambda reason: metrics.rejected.labels(reason).inc(), openai_paths=OPENAI_PATHS)
     install_error_handlers(app, lambda reason: metrics.rejected.labels(reason).inc(), openai_paths=OPENAI_PATHS)
     app.include_router(review_router(service.store, api_keys))
 

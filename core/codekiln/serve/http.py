@@ -10,6 +10,7 @@ service's metrics.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -109,11 +110,15 @@ def require_api_key(request: Request) -> str:
 
 class BodyLimit:
     """Refuses a request body over ``limit`` bytes with 413 before anything parses it, whether its size is
-    declared (Content-Length) or not (chunked); the body read is held in memory, so never more than that."""
+    declared (Content-Length) or not (chunked); the body read is held in memory, so never more than that. A body
+    that stops arriving for ``stall_s`` is answered 408 and its connection closed: a client that sends a few bytes
+    and then nothing would otherwise hold its connection, and the body read so far, for ever.
+    ``refused(reason)`` counts each refusal (``too_large``, ``timeout``)."""
 
-    def __init__(self, app: ASGIApp, limit: int, refused: Callable[[], None],
-                 openai_paths: Container[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, limit: int, refused: Callable[[str], None],
+                 openai_paths: Container[str] = (), stall_s: float = 30.0) -> None:
         self.app, self.limit, self.refused, self.openai_paths = app, limit, refused, openai_paths
+        self.stall_s = stall_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -125,7 +130,12 @@ class BodyLimit:
             return
         chunks, size = [], 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.stall_s)
+            except TimeoutError:
+                await self._refuse(scope, receive, send, 408, "timeout",
+                                   f"the request body stalled: nothing arrived for {self.stall_s:g} s")
+                return
             if message["type"] == "http.disconnect":
                 return
             size += len(message.get("body", b""))
@@ -143,9 +153,14 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.refused()
-        response = error_response(413, f"the request body is over the limit of {self.limit} bytes",
-                                  openai=scope["path"] in self.openai_paths)
+        await self._refuse(scope, receive, send, 413, "too_large",
+                           f"the request body is over the limit of {self.limit} bytes")
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, reason: str,
+                      message: str) -> None:
+        self.refused(reason)
+        response = error_response(status, message, openai=scope["path"] in self.openai_paths)
+        response.headers["Connection"] = "close"  # the rest of the body will not be read: the connection is done
         await response(scope, receive, send)
 
 

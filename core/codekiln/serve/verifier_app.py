@@ -80,7 +80,7 @@ def create_app(service: VerificationService, api_keys: Collection[str] = ()) -> 
                   description="Verifies model-written code in a sandbox and scores it with codekiln's rewards.")
     app.state.api_keys = ApiKeys(api_keys)
     app.add_middleware(BodyLimit, limit=service.limits.max_body_bytes,
-                       refused=lambda: metrics.rejected.labels("too_large").inc())
+                       refused=lambda reason: metrics.rejected.labels(reason).inc())
     install_error_handlers(app, lambda reason: metrics.rejected.labels(reason).inc(), _REJECTION)
 
     async def timed(endpoint: str, work: Callable[[], Awaitable[Any]]) -> Any:
