@@ -154,3 +154,72 @@ def test_a_solver_that_ends_before_answering_is_a_runtime_error(verifier):
 
 def test_the_relay_problem_passes_when_right(verifier):
     assert verifier.verify(NATIVE, NATIVE_RIGHT, "cpp").passed
+
+
+# -- code that takes over the hook that writes the ready row -------------------------------------------------
+
+# What a loader that cannot start a program prints, and its exit status: a run without the ready row that ended
+# so was masked as ours.
+FAKE_LOAD_ERROR = ('    std::fputs("./prog: error while loading shared libraries: libkiln.so: cannot open shared "\n'
+                   '               "object file\\n", stderr);\n    _exit(127);\n')
+# The hook's own functions have internal linkage: a definition of the same name is an unused function of the
+# solution's. A libc function the hook calls can still be replaced: then the loader, listing the program's
+# libraries in a probe of ours, shows that it could start the program, and the failure is the code's.
+HOOK_TAKEOVERS = {
+    "the harness's hook": ("namespace kiln { void open_results(int, char**, char**) {\n" + FAKE_LOAD_ERROR + "} }\n",
+                           S.WRONG_ANSWER),
+    "a libc function it calls": ('extern "C" int fcntl(int, int, ...) {\n' + FAKE_LOAD_ERROR + "}\n", S.RUNTIME_ERROR),
+}
+SOLVER_TAKEOVERS = {
+    "the solver's hook": ('extern "C" __attribute__((used)) void kiln_leave(int, char**, char**) {\n' + FAKE_LOAD_ERROR
+                          + '}\n__asm__(".globl _ZN4kiln9say_readyEiPPcS1_\\n'
+                            '.set _ZN4kiln9say_readyEiPPcS1_, kiln_leave\\n");\n', S.WRONG_ANSWER),
+    "a libc function it calls": ('extern "C" ssize_t write(int, const void*, size_t) {\n' + FAKE_LOAD_ERROR + "}\n",
+                                 S.RUNTIME_ERROR),
+}
+
+
+@pytest.mark.parametrize("takeover", sorted(HOOK_TAKEOVERS))
+def test_code_that_takes_over_the_ready_hook_is_never_masked(verifier, takeover):
+    code, expected = HOOK_TAKEOVERS[takeover]
+    wrong = "long long add(long long a, long long b) { return a - b; }\n"
+    check_attack(verifier, ADD, "#include <unistd.h>\n#include <cstdio>\n" + code + wrong, expected)
+
+
+@pytest.mark.parametrize("takeover", sorted(SOLVER_TAKEOVERS))
+def test_code_that_takes_over_the_solvers_ready_hook_is_never_masked(verifier, takeover):
+    code, expected = SOLVER_TAKEOVERS[takeover]
+    check_attack(verifier, NATIVE, "    return 7;\n}\n#include <unistd.h>\n#include <cstdio>\n" + code, expected)
+
+
+def test_static_data_beyond_the_memory_limit_is_a_memory_limit(verifier):
+    # The loader cannot map the program (it says so, exit status 127): the code's data, not our loader.
+    big = f"char kiln_big[{2 * LIMITS.memory_mb} << 20];\n"
+    attack = check_attack(verifier, ADD, big + "long long add(long long a, long long b) { return a + b; }\n",
+                          S.MEMORY_LIMIT)
+    assert "static data does not fit in the memory limit" in attack.tests[0].message
+    check_attack(verifier, NATIVE, NATIVE_RIGHT + big, S.MEMORY_LIMIT)
+
+
+# -- NaN in a benchmark's own float comparison -----------------------------------------------------------------
+
+# HumanEval-X's shape (CPP/20, 21, 30, 37, 62): `abs(a[i] - b[i]) > 1e-4` is false for NaN, so an answer of NaNs
+# would pass. Infinity needs no rule: the same comparison is true for it.
+HALVES = Problem(id="CPP/halves", description="", native={"cpp": NativeTests(
+    prompt="#include<vector>\n#include<math.h>\nusing namespace std;\nvector<float> halves(vector<float> numbers){\n",
+    test="#undef NDEBUG\n#include<assert.h>\nbool issame(vector<float> a,vector<float>b){\n"
+         "    if (a.size()!=b.size()) return false;\n    for (size_t i=0;i<a.size();i++)\n"
+         "        if (abs(a[i]-b[i])>1e-4) return false;\n    return true;\n}\n"
+         "int main(){\n    assert(issame(halves({1, 3}), {0.5, 1.5}));\n}\n",
+    entry_point="halves",
+)})
+
+
+def test_nan_where_the_benchmark_compares_floats_fails_the_test(verifier):
+    attack = check_attack(verifier, HALVES, "    return vector<float>(numbers.size(), NAN);\n}\n", S.WRONG_ANSWER)
+    assert attack.tests[0].message == "the solution returned NaN, which the test's float comparisons cannot judge"
+    infinite = check_attack(verifier, HALVES, "    return vector<float>(numbers.size(), INFINITY);\n}\n",
+                            S.WRONG_ANSWER)
+    assert infinite.tests[0].message.startswith("assertion failed (line 10)")
+    right = "    for (auto& x : numbers) x /= 2;\n    return numbers;\n}\n"
+    assert verifier.verify(HALVES, right, "cpp").passed

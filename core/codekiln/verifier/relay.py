@@ -29,7 +29,8 @@ captured), one JSON line each, and reads what is relayed to it on stdin, one lin
 
 - Both first write :data:`~codekiln.languages.READY_ROW` (``{"ready":true}``), before any code of the
   benchmark's or the solution's runs. Its absence is ours (the interpreter or the harness did not start):
-  the run raises, and the verifier masks the sample, unless a limit explains it.
+  the run raises, and the verifier masks the sample, unless a limit explains it or, for the solver, the
+  plugin's ``NativePrograms.not_started`` finds the solution at fault.
 - The tester then writes one line per call, in any form the two programs agree on (a JSON object or
   array; the relay does not read it), and reads the answer on stdin: the solver's answer line exactly as
   the solver wrote it, or ``{"gone":true}`` when the solver gave none (it died, hit a limit, closed its
@@ -110,6 +111,10 @@ class NativePrograms:
     #: The sandbox result of either program as the language's runtime reads it: a plugin may name a limit
     #: the sandbox could not see (V8 dies of SIGSEGV when RLIMIT_DATA refuses it memory).
     explain: Callable[[Any], Any] = _same
+    #: For a solver that may run code of the solution's before its ready row (C++: the solution's definition of
+    #: a libc function the hook calls): called with the solver's runner when the solver wrote no ready row and
+    #: hit no limit, it returns the solution's error, or None when the failure is ours. None: always ours.
+    not_started: Callable[[SandboxRunner], str | None] | None = None
 
 
 def run_native(programs: NativePrograms, runner: SandboxRunner) -> NativeRun:
@@ -125,7 +130,12 @@ def run_native(programs: NativePrograms, runner: SandboxRunner) -> NativeRun:
         verdict = relay.run()
         if relay.solver_gone:  # let it end as it ends: a limit it dies of is its verdict
             solver.wait(limits.wall_time_s)
-    return _judge(programs, relay, verdict, programs.explain(tester.result), programs.explain(solver.result))
+    solver_result = programs.explain(solver.result)
+    if relay.solver_ready is False and solver_result.limit_hit is None and programs.not_started is not None:
+        why = programs.not_started(runner)
+        if why is not None:
+            return NativeRun([TestOutcome(0, False, why, error=True)], solver_result, why)
+    return _judge(programs, relay, verdict, programs.explain(tester.result), solver_result)
 
 
 def _spawn(runner: SandboxRunner, program: Program) -> Any:

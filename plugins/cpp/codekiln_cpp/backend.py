@@ -10,7 +10,9 @@
 - Native benchmark tests (HumanEval-X): the solution and the benchmark's test code are two programs, run in
   two sandboxes by the core relay (:mod:`codekiln.verifier.relay`; the programs: :mod:`codekiln_cpp.native`).
 - Nothing of the code runs before our harness says it is ready: a built program with an ``ifunc`` (whose
-  resolver the loader runs first) is refused, found in the binary itself (:func:`_ifunc`).
+  resolver the loader runs first) is refused, found in the binary itself (:func:`_ifunc`). The one way left,
+  its definition of a libc function the ready hook calls, can only fail the run, never mask it
+  (:func:`_start_failure`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import struct
 import subprocess
 from collections.abc import Sequence
 from typing import Any, ClassVar, NamedTuple
+
+import attrs
 
 from codekiln.code_profile import CodeProfile
 from codekiln.languages import (
@@ -54,6 +58,9 @@ _CODE_LIMITS = ("memory", "wall_time", "cpu_time", "file_size")
 #: The g++ driver's exit status when one of its programs crashed or was killed (cc1plus's internal compiler
 #: error, ``as`` killed at the file-size limit by a ``.fill`` directive).
 _CRASH_EXIT_STATUS = 4
+#: The memory of the second probe of :func:`_start_failure`: more than any program needs to be loaded (static
+#: data of 2 GiB or more does not link).
+_PROBE_MEMORY_MB = 4096
 
 
 class _Pch(NamedTuple):
@@ -187,7 +194,7 @@ class CppBackend(LanguageBackend):
                 return start
             entry = function.name
             files.update({"kiln_entry.cpp": native.solver_source(function), _SOLVER_START: start})
-            argv = [*pch.options, _SOLVER_START, "kiln_entry.cpp", "-o", _PROGRAM,
+            argv = [_SOLVER_START, "kiln_entry.cpp", "-o", _PROGRAM,
                     *build.link_options(self.compiler, source.text)]
         elif problem.signature is not None:  # the solution, linked after its harness
             entry = problem.signature.name
@@ -196,12 +203,16 @@ class CppBackend(LanguageBackend):
                 return harness
             files.update({"kiln_entry.cpp": translate.entry_source(problem.signature), _HARNESS_OBJECT: harness})
             # The harness object first: its .preinit_array entry then runs before any of the solution's.
-            argv = [*pch.options, _HARNESS_OBJECT, "kiln_entry.cpp", "-o", _PROGRAM,
+            argv = [_HARNESS_OBJECT, "kiln_entry.cpp", "-o", _PROGRAM,
                     *build.link_options(self.compiler, source.text)]
         else:  # nothing to test: compile the code alone
-            argv = [*pch.options, "-c", diagnostics.SOLUTION_FILE, "-o", "solution.o"]
-        result = runner.run([self.compiler, *build.FLAGS, *argv], files=files, env={"LC_ALL": "C"},
-                            ro_paths=pch.ro_paths, collect=[_PROGRAM], limits=build.COMPILE_LIMITS)
+            argv = ["-c", diagnostics.SOLUTION_FILE, "-o", "solution.o"]
+        result = self._compile_program(argv, files, pch, runner)
+        if pch.options and _failed_plainly(result):
+            # The precompiled header includes headers the code may not: under `using namespace std` a global of
+            # the code's named like a std name it never included (count, list, gcd) is ambiguous. Without it
+            # the code compiles as g++ compiles it alone, and that compile's verdict is the code's.
+            result = self._compile_program(argv, files, _Pch([], []), runner)
         stderr = result.stderr.decode("utf-8", "replace")
         found = diagnostics.parse(stderr, entry)
         if result.limit_hit in _CODE_LIMITS:  # a compile-time bomb (#include "/dev/zero", template blow-up)
@@ -235,6 +246,11 @@ class CppBackend(LanguageBackend):
                 return tester
             artifacts[_TESTER] = tester
         return CompileResult(True, found, artifacts)
+
+    def _compile_program(self, argv: list[str], files: dict[str, bytes | str], pch: _Pch,
+                         runner: SandboxRunner) -> Any:
+        return runner.run([self.compiler, *build.FLAGS, *pch.options, *argv], files=files, env={"LC_ALL": "C"},
+                          ro_paths=pch.ro_paths, collect=[_PROGRAM], limits=build.COMPILE_LIMITS)
 
     def _missing_extras(self, prompt: str) -> str | None:
         """The extras (Boost, OpenSSL) the problem's prompt includes that programs cannot use here, with the fix.
@@ -309,7 +325,7 @@ class CppBackend(LanguageBackend):
         result = runner.run([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: program})
         lines = output_lines(result.stdout)
         if not lines or lines[0] != '{"ready":true}':
-            return SignatureRun([], result, _not_started(result))
+            return SignatureRun([], result, _not_started(result, runner, _loader(self.compiler), program))
         rows = []
         for line in lines[1:]:
             try:
@@ -326,24 +342,51 @@ class CppBackend(LanguageBackend):
     ) -> NativeRun:
         # Sandbox files are not executable: the system's dynamic loader runs both programs.
         loader = _loader(self.compiler)
+        program = compiled.artifacts[_PROGRAM]
         return run_native(NativePrograms(
             language="C++",
             tester=Program([loader, f"./{_TESTER}"], files={_TESTER: compiled.artifacts[_TESTER]}),
-            solver=Program([loader, f"./{_PROGRAM}"], files={_PROGRAM: compiled.artifacts[_PROGRAM]}),
+            solver=Program([loader, f"./{_PROGRAM}"], files={_PROGRAM: program}),
+            not_started=functools.partial(_start_failure, loader=loader, program=program),
         ), runner)
 
 
-def _not_started(result: Any) -> str | None:
-    """Why the program wrote no ready line. Before that line only libc, the dynamic loader and the solution's
-    ifunc resolvers run: a loader failure is ours (raised: the verdict is masked); anything else is the code's
-    (None while a limit explains it)."""
-    stderr = result.stderr.decode("utf-8", "replace")
+def _failed_plainly(result: Any) -> bool:
+    """Whether a compile failed as g++ fails on code it rejects: no limit, no crash, no signal."""
+    return (result.exit_code not in (0, _CRASH_EXIT_STATUS) and result.limit_hit is None
+            and result.signal is None)
+
+
+def _not_started(result: Any, runner: SandboxRunner, loader: str, program: bytes) -> str | None:
+    """Why the program wrote no ready line: None while a limit explains it, else :func:`_start_failure`'s
+    answer (raised when the failure is ours: the verdict is masked)."""
     if result.limit_hit is not None:
         return None
-    if "error while loading shared libraries" in stderr or result.exit_code == 127:
-        raise RuntimeError(f"the C++ test program did not start: {_tail(stderr)}")
+    why = _start_failure(runner, loader, program)
+    if why is None:
+        raise RuntimeError(f"the C++ test program did not start: {_tail(result.stderr.decode('utf-8', 'replace'))}")
     how = f"signal {result.signal}" if result.signal is not None else f"exit status {result.exit_code}"
-    return f"the program wrote no results: it ended before its tests started, or removed them ({how})"
+    return f"{why} ({how})"
+
+
+def _start_failure(runner: SandboxRunner, loader: str, program: bytes) -> str | None:
+    """Whose failure it is that ``program`` wrote no ready row, no limit explaining it: the code's (why, in a
+    line) or ours (None).
+
+    Code of the solution's can run before the hook that writes the row (its definition of a libc function the
+    hook calls takes that function's place) and end the run as the loader does, message and exit status 127
+    included: nothing the run did tells. So a probe decides, the system loader listing the program's
+    libraries (``--list`` maps it and its libraries and runs none of their code) in a sandbox like the run's:
+    when it can, the run's failure is the code's; when it can only with more memory, the program does not fit
+    in the memory limit (its static data); when it cannot, the loader cannot start the program: ours. Paid
+    only on this path."""
+    probe = [loader, "--list", f"./{_PROGRAM}"]
+    if runner.run(probe, files={_PROGRAM: program}).exit_code == 0:
+        return "the program ended before its tests started"
+    roomy = attrs.evolve(runner.limits, memory_mb=max(runner.limits.memory_mb, _PROBE_MEMORY_MB))
+    if runner.run(probe, files={_PROGRAM: program}, limits=roomy).exit_code == 0:
+        return "MemoryError: the program's static data does not fit in the memory limit"
+    return None
 
 
 @functools.cache

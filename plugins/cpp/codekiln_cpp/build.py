@@ -45,10 +45,10 @@ __all__ = ["COMPILE_LIMITS", "DEFAULT_LINK", "EXTRAS", "FLAGS", "LINK_ENV", "RUN
 FLAGS = ("-std=c++17", "-Wall", "-O1", "-pipe", "-fdiagnostics-plain-output", "-fdiagnostics-column-unit=byte",
          "-fmax-errors=10")
 
-#: The compiler's own budget (trusted: more than a test run gets). A compile killed at one of these limits
-#: is a failure of ours (``infra_error``), as is a crash of the compiler.
+#: The compiler's own budget (trusted: more than a test run gets). ``output_bytes``, the cap on each collected
+#: file, is the file-size limit: a program the linker could write is never read back cut short.
 COMPILE_LIMITS = Limits(wall_time_s=30.0, cpu_time_s=30.0, memory_mb=1024, memory_kind="data", processes=16,
-                        file_size_mb=64, output_bytes=16 * 1024 * 1024)
+                        file_size_mb=64, output_bytes=64 * 1024 * 1024)
 
 # The headers a solution most often includes, and those the adapter needs (vector, map, string, optional,
 # tuple). C headers whose global names collide with common variable names (<cmath>'s y1 and j0, <cstring>'s

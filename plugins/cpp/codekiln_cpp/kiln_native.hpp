@@ -18,20 +18,19 @@
 // Values travel as JSON, typed on both ends by the C++ types of the declaration (the Codec templates):
 // integers (char included) as numbers, floating point in its shortest exact form (NaN, Infinity,
 // -Infinity), strings, vectors, lists, sets, maps (as [key, value] pairs), pairs, tuples, optionals.
+//
+// The first part is what the solver's translation unit needs, and that unit includes it after the solution
+// (or in the precompiled header, when that compiles): so it includes no C header, whose global names (<cmath>'s
+// y1, <cstring>'s index, <unistd.h>'s dup) could collide with a solution's. The second part, the descriptors,
+// the ready row and the test program's side, is compiled only where KILN_NATIVE_MAIN is defined: in the
+// programs' own objects (the solver's start object and the test program), never beside the solution.
 #ifndef KILN_NATIVE_HPP
 #define KILN_NATIVE_HPP
 
-#include <cxxabi.h>
-#include <signal.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <list>
 #include <map>
 #include <new>
@@ -39,6 +38,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
@@ -56,6 +56,7 @@ namespace kiln {
 struct Reader {
     const std::string& text;
     std::size_t pos = 0;
+    bool read_nan = false;  // whether a NaN was read: an answer holding one fails the test (see call_remote)
 
     void skip() {
         while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
@@ -70,7 +71,7 @@ struct Reader {
     }
     bool word(const char* w) {
         skip();
-        std::size_t n = std::strlen(w);
+        std::size_t n = std::char_traits<char>::length(w);
         if (text.compare(pos, n, w) != 0) return false;
         pos += n;
         return true;
@@ -78,7 +79,9 @@ struct Reader {
     std::string_view token() {  // a number's characters
         skip();
         std::size_t start = pos;
-        while (pos < text.size() && std::strchr("+-.0123456789eE", text[pos]) != nullptr) ++pos;
+        while (pos < text.size() && std::string_view("+-.0123456789eE").find(text[pos]) != std::string_view::npos) {
+            ++pos;
+        }
         if (start == pos) malformed();
         return std::string_view(text).substr(start, pos - start);
     }
@@ -128,9 +131,9 @@ template <class T> struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !st
 
 template <class T> struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>> {
     static void write(std::string& out, T value) {
-        if (std::isnan(value)) {
+        if (value != value) {
             out += "NaN";
-        } else if (std::isinf(value)) {
+        } else if (value == std::numeric_limits<T>::infinity() || value == -std::numeric_limits<T>::infinity()) {
             out += value > 0 ? "Infinity" : "-Infinity";
         } else {
             char buffer[64];
@@ -138,7 +141,10 @@ template <class T> struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>
         }
     }
     static T read(Reader& in) {
-        if (in.word("NaN")) return std::numeric_limits<T>::quiet_NaN();
+        if (in.word("NaN")) {
+            in.read_nan = true;
+            return std::numeric_limits<T>::quiet_NaN();
+        }
         if (in.word("Infinity")) return std::numeric_limits<T>::infinity();
         if (in.word("-Infinity")) return -std::numeric_limits<T>::infinity();
         std::string_view digits = in.token();
@@ -291,44 +297,12 @@ template <class T> struct Codec<std::optional<T>> {
 
 template <class T> using Plain = std::remove_cv_t<std::remove_reference_t<T>>;
 
-// -- lines on descriptors ------------------------------------------------------------------------------
-
-inline bool write_all(int fd, const std::string& data) {
-    const char* p = data.data();
-    std::size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-inline bool read_line(int fd, std::string& line) {
-    static std::string buffer;
-    for (;;) {
-        std::size_t end = buffer.find('\n');
-        if (end != std::string::npos) {
-            line.assign(buffer, 0, end);
-            buffer.erase(0, end + 1);
-            return true;
-        }
-        char chunk[65536];
-        ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        buffer.append(chunk, static_cast<std::size_t>(n));
-    }
-}
-
-// -- both sides -----------------------------------------------------------------------------------------
+// -- lines on descriptors: defined in the second part, in the programs' own objects ---------------------
 
 inline constexpr int channel = 3;  // where rows go; the relay holds the other end
 
-// The .preinit_array hook of both programs: runs before any static initialiser of the code they hold.
-inline void say_ready(int, char**, char**) { write_all(channel, "{\"ready\":true}\n"); }
+bool write_all(int fd, const std::string& data);
+bool read_line(int fd, std::string& line);
 
 // -- the solution's side ---------------------------------------------------------------------------------
 
@@ -357,6 +331,66 @@ template <class R, class... A, class F> int serve(R (*)(A...), F call) {
     }
     return 0;
 }
+
+}  // namespace kiln
+
+#endif  // KILN_NATIVE_HPP
+
+// -- the second part: the programs' own objects ------------------------------------------------------------
+// Not wholly inside one include guard, so that g++ reads this file again after the precompiled header that
+// holds the first part.
+#if defined(KILN_NATIVE_MAIN) && !defined(KILN_NATIVE_MAIN_DONE)
+#define KILN_NATIVE_MAIN_DONE
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace kiln {
+
+// -- lines on descriptors ------------------------------------------------------------------------------
+// Not inline: a definition of the same name in the solution is a link error, never a silent replacement.
+
+bool write_all(int fd, const std::string& data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool read_line(int fd, std::string& line) {
+    static std::string buffer;
+    for (;;) {
+        std::size_t end = buffer.find('\n');
+        if (end != std::string::npos) {
+            line.assign(buffer, 0, end);
+            buffer.erase(0, end + 1);
+            return true;
+        }
+        char chunk[65536];
+        ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+// -- both sides -----------------------------------------------------------------------------------------
+
+// The .preinit_array hook of both programs: runs before any static initialiser of the code they hold.
+// Internal linkage, so that a definition of the same name in the solution cannot take its place (that of
+// a libc function it calls still can: the plugin's probe then decides whose failure a missing row is).
+static void say_ready(int, char**, char**) { write_all(channel, "{\"ready\":true}\n"); }
 
 // -- the test program's side -----------------------------------------------------------------------------
 
@@ -415,6 +449,10 @@ template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&..
             Plain<R> value = Codec<Plain<R>>::read(in);
             in.expect('}');
             if (in.pos != answer.size()) malformed();
+            // NaN compares false with everything: a benchmark's own `abs(a - b) > 1e-4` would pass it.
+            if (in.read_nan) {
+                verdict("failed", "the solution returned NaN, which the test's float comparisons cannot judge");
+            }
             return value;
         }
     } catch (const std::exception&) {
@@ -424,4 +462,4 @@ template <class R, class... A, class... P> R call_remote(R (*)(A...), const P&..
 
 }  // namespace kiln
 
-#endif  // KILN_NATIVE_HPP
+#endif  // KILN_NATIVE_MAIN

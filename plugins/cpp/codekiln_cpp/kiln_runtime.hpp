@@ -42,6 +42,10 @@
 #include "kiln_common.hpp"
 
 namespace kiln {
+// Internal linkage for all of the harness: a definition of the same name in the solution cannot take the place
+// of the ready hook or of what it calls (that of a libc function it calls still can: then the backend's probe
+// decides whose failure a missing ready row is).
+namespace {
 
 inline int results_fd = -1;
 inline volatile sig_atomic_t in_test = 0;
@@ -231,6 +235,7 @@ inline void start() {
     ::_exit(0);
 }
 
+}  // namespace
 }  // namespace kiln
 
 // The first entry of .preinit_array (the harness object is linked first, and the section is not sorted):

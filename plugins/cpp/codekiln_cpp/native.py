@@ -32,7 +32,7 @@ SIGNATURE = "kiln_signature"
 
 #: The solver's first object (linked before the solution): the ready row, then ``main`` serving calls.
 SOLVER_START = (
-    '#include "kiln_native.hpp"\n'
+    '#define KILN_NATIVE_MAIN\n#include "kiln_native.hpp"\n'
     "int kiln_serve();\n"
     "int main() { return kiln_serve(); }\n"
     '__attribute__((section(".preinit_array"), used)) static void (*kiln_preinit)(int, char**, char**) = '
@@ -42,7 +42,7 @@ SOLVER_START = (
 # The tester's start and its assertions: glibc's assert() calls __assert_fail, which the test program defines
 # itself, so a failed assertion writes the "failed" verdict with its text.
 _TESTER_PRELUDE = (
-    '#include "kiln_native.hpp"\n'
+    '#define KILN_NATIVE_MAIN\n#include "kiln_native.hpp"\n'
     '__attribute__((section(".preinit_array"), used)) static void (*kiln_preinit)(int, char**, char**) = '
     "kiln::start_tester;\n"
     'extern "C" void __assert_fail(const char* assertion, const char*, unsigned line, const char*) noexcept '
@@ -118,10 +118,13 @@ def entry_function(native: NativeTests, parse: Callable[[bytes], Any]) -> EntryF
 
 
 def solver_source(entry: EntryFunction) -> str:
-    """The solver's translation unit: the solution (prompt and completion), then the typed wrapper."""
+    """The solver's translation unit: the solution (prompt and completion), then the typed wrapper.
+
+    Nothing of ours comes before the solution (but the precompiled header, see
+    :meth:`codekiln_cpp.backend.CppBackend.compile`): our names cannot collide with those it declares."""
     args = ", ".join(f"a{i}" for i in range(len(entry.params)))
     call = f"[]({', '.join(f'auto& a{i}' for i in range(len(entry.params)))}) {{ return (::{entry.name})({args}); }}"
-    return (f'#include "kiln_native.hpp"\n#include "solution.cpp"\n{_AFTER_PROMPT}{entry.typedef}\n'
+    return (f'#include "solution.cpp"\n#include "kiln_native.hpp"\n{_AFTER_PROMPT}{entry.typedef}\n'
             f"int kiln_serve() {{ return kiln::serve(static_cast<{SIGNATURE}*>(nullptr), {call}); }}\n")
 
 

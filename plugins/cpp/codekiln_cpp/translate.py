@@ -14,10 +14,11 @@ vocabulary         C++
 =================  ======================
 
 A test program is two translation units. ``kiln_entry.cpp`` is the solution (``#include "solution.cpp"``,
-so compiler diagnostics name the submitted lines) followed by a one-line adapter that calls the solution's
-function with lvalues of the declared types: the solution may take its parameters by value, by const
-reference or by reference. ``kiln_harness.cpp`` (see ``kiln_runtime.hpp``) builds each test's arguments
-from literals, calls the adapter and writes what came back; it never sees the solution's source.
+so compiler diagnostics name the submitted lines) followed by the headers of the declared types and a
+one-line adapter that calls the solution's function with lvalues of the declared types: the solution may
+take its parameters by value, by const reference or by reference. ``kiln_harness.cpp`` (see
+``kiln_runtime.hpp``) builds each test's arguments from literals, calls the adapter and writes what came
+back; it never sees the solution's source.
 """
 
 from __future__ import annotations
@@ -108,15 +109,33 @@ def _adapter_declaration(signature: Signature) -> str:
 
 
 def entry_source(signature: Signature) -> str:
-    """The solution's translation unit: the solution, then the adapter the harness calls.
+    """The solution's translation unit: the solution, then the headers of the declared types and the adapter
+    the harness calls. Nothing of ours comes before the solution (but the precompiled header, see
+    :meth:`codekiln_cpp.backend.CppBackend.compile`): our names cannot collide with those it declares.
 
     >>> from codekiln.problem import Param
     >>> print(entry_source(Signature("add", (Param("a", "int"), Param("b", "int")), "int")), end="")
     #include "solution.cpp"
     long long kiln_call_solution(long long& a0, long long& a1) { return ::add(a0, a1); }
+    >>> print(entry_source(Signature("f", (Param("xs", "list[str]"),), "optional[int]")), end="")
+    #include "solution.cpp"
+    #include <optional>
+    #include <string>
+    #include <vector>
+    std::optional<long long> kiln_call_solution(std::vector<std::string>& a0) { return ::f(a0); }
     """
     args = ", ".join(f"a{i}" for i in range(len(signature.params)))
-    return f'#include "solution.cpp"\n{_adapter_declaration(signature)} {{ return ::{signature.name}({args}); }}\n'
+    headers = sorted({header for spec in (*signature.param_types(), signature.return_type())
+                      for header in _headers(spec)})
+    includes = "".join(f"#include <{header}>\n" for header in headers)
+    return (f'#include "solution.cpp"\n{includes}'
+            f"{_adapter_declaration(signature)} {{ return ::{signature.name}({args}); }}\n")
+
+
+def _headers(spec: TypeSpec) -> set[str]:
+    """The standard headers that declare the C++ type of ``spec``."""
+    own = {"str": {"string"}, "list": {"vector"}, "dict": {"map"}, "optional": {"optional"}, "tuple": {"tuple"}}
+    return own.get(spec.name, set()).union(*(_headers(arg) for arg in spec.args))
 
 
 def harness_source(problem: Problem) -> str:

@@ -245,6 +245,22 @@ def test_a_value_cpp_cannot_hold_is_our_failure(verifier):
     assert verdict.status is VerdictStatus.INFRA_ERROR and verdict.masked
 
 
+def test_a_global_named_like_a_std_name_it_never_included_compiles(verifier):
+    # The precompiled header includes <algorithm> and <list>: under `using namespace std` these globals are ambiguous
+    # with std::count and std::list. A compile that fails with it is done again without it, as g++ alone does it.
+    code = ("#include <vector>\nusing namespace std;\nlong long count = 0;\nint list = 1;\n"
+            "long long add(long long a, long long b) { count = a + b; return count * list; }\n")
+    assert verifier.verify(ADD, code, "cpp").passed
+
+
+def test_a_program_larger_than_a_streams_output_cap_is_collected_whole(verifier):
+    # 20 MB of .rodata: more than the 16 MiB a stream keeps, within the 64 MiB a compile may write.
+    code = ("static const long long table[2500000] = {0, 1, 2};\n"
+            "long long add(long long a, long long b) { return a + b + table[(a & 1) + 3]; }\n")
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.passed, verdict
+
+
 def test_precompiled_header_is_used():
     backend = CppBackend()
     version = backend.available().version

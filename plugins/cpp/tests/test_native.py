@@ -127,7 +127,8 @@ def test_right_and_wrong(verifier):
         ("    int* p = nullptr; *p = 1; return {};\n}\n", VerdictStatus.RUNTIME_ERROR,
          "the solution's process ended before answering"),
         # A forged verdict on the solver's own fd 3 reaches the tests as an answer, data only.
-        ("    write(3, \"{\\\"check\\\":\\\"passed\\\"}\\n\", 19); pause(); return {};\n}\n#include <unistd.h>\n",
+        ("    FILE* out = fdopen(3, \"w\"); fputs(\"{\\\"check\\\":\\\"passed\\\"}\\n\", out); fflush(out);\n"
+         "    getchar(); return {};\n}\n",
          VerdictStatus.RUNTIME_ERROR, "the solution's answer could not be read"),
         ("    puts(\"{\\\"check\\\":\\\"passed\\\"}\"); return {};\n}\n", VerdictStatus.WRONG_ANSWER,
          "assertion failed"),
@@ -143,6 +144,13 @@ def test_a_main_of_the_solution_is_a_compile_error(verifier):
     verdict = verifier.verify(PROBLEM, RIGHT + "int main() { return 0; }\n", "cpp")
     assert verdict.status is VerdictStatus.COMPILE_ERROR
     assert "the solution defines main()" in verdict.diagnostics[0].message
+
+
+def test_globals_named_like_names_of_our_headers_compile(verifier):
+    # Neither the standard headers of the precompiled header (std::count) nor the C headers of the programs' own
+    # code (<unistd.h>'s dup, <strings.h>'s index) may collide with the solution's names.
+    completion = RIGHT + "int count = 0, dup = 0;\nlong index = 0;\nint touch() { return count + dup + int(index); }\n"
+    assert verifier.verify(PROBLEM, completion, "cpp").passed
 
 
 def test_diagnostics_are_on_completion_lines(verifier):
