@@ -177,7 +177,7 @@ class CodekilnEnvironment:
                 for index, (log, meta) in enumerate(zip(message_log_batch, metadata))]
 
     def _turn(self, where: str, log: Sequence[Mapping[str, Any]], meta: Any) -> _Turn:
-        problem, language = self._task(where, meta)
+        problem, language = self.task(where, meta)
         answers = [message for message in log if message.get("role") == "assistant"]
         if not answers:
             raise DataError(f"{where}: the message log holds no assistant message to verify")
@@ -186,7 +186,7 @@ class CodekilnEnvironment:
         public = 0 if language in problem.native or not problem.tests else self.public_tests
         return _Turn(Sample(problem, answer, language), dict(meta), len(answers), public)
 
-    def _task(self, where: str, meta: Any) -> tuple[Problem, str]:
+    def task(self, where: str, meta: Any) -> tuple[Problem, str]:
         """The problem and language ``meta`` names, checked: a bad row fails here in one line."""
         if not isinstance(meta, Mapping):
             raise DataError(f"{where}: metadata must be a mapping such as {{'dataset': ..., 'task_id': ..., "

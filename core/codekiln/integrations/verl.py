@@ -157,12 +157,12 @@ class CodekilnInteraction:
     async def start_interaction(self, instance_id: str | None = None, **kwargs: Any) -> str:
         """Check the row's problem and language now (a bad row fails here, in one line); return the id."""
         instance_id = instance_id or uuid.uuid4().hex
-        self._episodes._task(f"interaction {instance_id}", _task(kwargs))
+        self._episodes.task(f"interaction {instance_id}", _metadata(kwargs))
         return instance_id
 
     async def generate_response(self, instance_id: str, messages: Sequence[Mapping[str, Any]],
                                 **kwargs: Any) -> tuple[bool, str, float, dict[str, Any]]:
-        result = await self._episodes.step([messages], [_task(kwargs)])
+        result = await self._episodes.step([messages], [_metadata(kwargs)])
         score = float(result.rewards[0])
         self._scores[instance_id] = score
         self._scores.move_to_end(instance_id)
@@ -178,6 +178,6 @@ class CodekilnInteraction:
         self._scores.pop(instance_id, None)
 
 
-def _task(interaction_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def _metadata(interaction_kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """A row's ``interaction_kwargs`` as the environment's metadata: all but verl's ``name``."""
     return {key: value for key, value in interaction_kwargs.items() if key != "name"}
