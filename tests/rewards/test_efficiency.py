@@ -130,6 +130,14 @@ def test_code_that_fails_when_measured_scores_zero():
     assert wrong_score == 0.0 and reference_score > 0.6
 
 
+def test_code_whose_measurement_does_not_compile_scores_zero():
+    """The verifier passed it, so a compile the measurement cannot make is the code's doing (it told the two
+    compiles apart): 0, not an abstention that would drop the reward's weight."""
+    reward = bound(EfficiencyReward(repeats=1))
+    assert score(reward, PROBLEM, "cpp", ["long long sum_list( {\n", PROBLEM.references["cpp"]]) == \
+        [0.0, pytest.approx(1.0, abs=0.5)]
+
+
 def test_abstains_when_the_reference_fails_its_own_tests():
     wrong = attrs.evolve(PROBLEM, id="wrong_reference", references={
         "python": "def sum_list(values: list[int]) -> int:\n    return 0\n"})

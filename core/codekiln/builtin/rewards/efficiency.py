@@ -150,8 +150,8 @@ class EfficiencyReward(Reward):
 
     def measure(self, problem: Problem, language: str, code: str) -> Measurement | None:
         """Compile ``code`` once and run the problem's tests ``repeats`` times, judging each run as the verifier
-        does (a run that does not pass ends the measurement); None when it does not compile or a run fails on
-        our side."""
+        does (a run that does not pass, or a compile that fails, ends the measurement unpassed); None when the
+        compile or a run fails on our side."""
         backend = self._backend(language)
         # The cold path, warm paths off: each run starts its runtime, as the start-up figures above assume, and a
         # warm path's compile result may serve one run only (JavaScript's node started ahead runs its sample once).
@@ -161,8 +161,10 @@ class EfficiencyReward(Reward):
         try:
             source = backend.assemble(code, problem)
             compiled = backend.compile(source, problem, runner)
-            if not compiled.ok or compiled.infra_error:
+            if compiled.infra_error:
                 return None
+            if not compiled.ok:  # code the verifier passed, failing the measurement's compile: its own doing
+                return Measurement(0.0, 0.0, passed=False)
             for _ in range(self.params["repeats"]):
                 if source.native:
                     run: Any = backend.run_native_tests(source, compiled, problem, runner)
