@@ -136,15 +136,23 @@ class CppBackend(LanguageBackend):
 
     def _is_body(self, code: str) -> bool:
         """Whether ``code`` is a function body rather than whole definitions: it defines no function, and
-        has statements at file level (which tree-sitter-cpp accepts there) or does not parse on its own."""
+        either is a ``{``-block or closes more braces than it opens (it closes the stub's).
+
+        Braces, not parse errors or file-level statements, tell the two apart: tree-sitter reads a definition
+        whose body is a macro call with no ``;`` as a declaration with an error, while only a body reading
+        leaves a closing brace unmatched (those inside strings, comments and macros are no tokens)."""
         root = self._parse(code.encode("utf-8"))
+        opened = closed = 0
         pending = [root]
         while pending:
             node = pending.pop()
             if node.type == "function_definition":
                 return False
+            if node.child_count == 0 and not node.is_missing:
+                opened += node.type == "{"
+                closed += node.type == "}"
             pending.extend(node.children)
-        return root.has_error or any(child.type.endswith("_statement") for child in root.children)
+        return code.lstrip().startswith("{") or closed > opened
 
     def requirements(self) -> Sequence[Requirement]:
         """The benchmarks' headers and libraries (:data:`codekiln_cpp.build.EXTRAS`) and the libraries every

@@ -169,6 +169,17 @@ def test_full_solution_and_stub_continuation(verifier):
     assert [(d.line, d.column) for d in verdict.diagnostics] == [(2, 18)]  # lines of the submitted body
 
 
+@pytest.mark.parametrize("head", ["#include <vector>\n", ""], ids=["include", "no-include"])
+def test_whole_program_that_tree_sitter_misreads_is_not_a_body(verifier, head):
+    # A body that is one statement macro with no `;` (g++ accepts it): tree-sitter finds no function definition,
+    # yet the code closes no brace it did not open, so it is no continuation of the stub.
+    macro = "#define ADD_BODY(x, y) \\\n    long long sum = (x) + (y); \\\n    return sum;\n\n"
+    code = f"{head}{macro}long long add(long long a, long long b) {{\n    ADD_BODY(a, b)\n}}\n"
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.passed, verdict.diagnostics
+    assert verifier.verify(ADD, f"{macro}    ADD_BODY(a, b)\n}}\n", "cpp").passed  # the same as a body
+
+
 def test_compile_error_lines_are_the_submitted_lines(verifier):
     answer = ("Try this:\n```cpp\n#include <vector>\n\n"
               "long long add(long long a, long long b) {\n    return a + c;\n}\n```")
