@@ -297,6 +297,23 @@ def test_a_masked_answer_is_reported_and_gets_its_groups_mean(env, problems):
     assert metrics["codekiln/status/infra_error"] == 0.5
 
 
+def test_a_masked_first_answer_of_several_turns_gets_the_groups_mean_not_the_passes(problems):
+    """At a first turn of two only passes end the episode; a masked answer must get what its group scores (here
+    1 pass and 2 wrong answers: 1/3), not the mean of the passes alone (1.0, an advantage for a crash of ours)."""
+    reference = problems["average"].references["python"]
+    session = make_plugins()
+    with registered(session, nemo_rl_support):
+        env = nemo_rl.CodekilnEnvironment({"rewards": {"all_tests": 1.0}, "max_turns": 2, "languages": ["pycrash"],
+                                           "verifier": {"workers": 2}, "sandbox": SANDBOX}, plugins=session)
+        try:
+            answers = [reference, WRONG, WRONG + "# another\n", f"# {nemo_rl_support.CRASH}\n{WRONG}"]
+            result = env.step([conversation(a) for a in answers], [by_name(language="pycrash", chat=True)] * 4)
+        finally:
+            env.shutdown()
+    assert result.terminateds.tolist() == [True, False, False, True]
+    assert result.rewards.tolist() == pytest.approx([1.0, 0.0, 0.0, 1 / 3])
+
+
 @pytest.mark.parametrize(("metadata", "logs", "error"), [
     (["average"], [conversation("x")], "sample 0: metadata must be a mapping such as"),
     ([{"dataset": "builtin", "task": "average", "language": "python"}], [conversation("x")],

@@ -33,9 +33,10 @@ can special-case the expected values and earn the reward of an answer that solve
 then counts the other tests alone.
 
 Masked samples (the verifier failed, not the model) are reported, not scored 0: the sample's metadata says
-``codekiln.masked``, the metrics count it, and its reward is the mean reward of the unmasked answers to the
-same task in the same call. NeMo RL sends a prompt's whole group in one call, so the masked answer gets a
-zero advantage under GRPO's group baseline and adds nothing to the policy gradient. NeMo RL has no
+``codekiln.masked``, the metrics count it, and its reward (which ends its episode) is the mean of what the
+unmasked answers to the same task in the same call score, those that go on to a feedback turn included. NeMo
+RL sends a prompt's whole group in one call, so the masked answer gets a zero advantage under GRPO's group
+baseline (near zero at a turn before the last) and adds nothing to the policy gradient. NeMo RL has no
 per-sample mask an environment could set instead: ``loss_multiplier`` comes from the data processor, and
 main's ``mask_sample`` only from NeMo Gym results. With no unmasked answer to the task in the call (a group
 masked whole: all equal, so again no advantage; or an async rollout's one-sample call) the reward is 0.0.
@@ -250,16 +251,18 @@ class CodekilnEnvironment:
 
     def _shares(self, turns: list[_Turn], scored: list[Scored], ends: list[bool]) -> list[dict[str, float]]:
         """Each answer's reward as each component's share of the total: 0 for a turn that goes on, and for a
-        masked answer the mean of the unmasked answers to the same task that end in this call."""
+        masked answer the mean of what the unmasked answers to the same task in this call score. Those that go on
+        count with their answer's own score, not the 0 of their turn: averaged over the answers that end alone,
+        at a first turn of several (where only passes end) a masked answer would be paid as a pass."""
         names = self.scorer.rewards.names
-        shares = [_components_share(s, names) if end and not s.masked else dict.fromkeys(names, 0.0)
-                  for s, end in zip(scored, ends)]
+        own = [_components_share(s, names) if not s.masked else dict.fromkeys(names, 0.0) for s in scored]
+        shares = [own[i] if end else dict.fromkeys(names, 0.0) for i, end in enumerate(ends)]
         for index, (turn, answer) in enumerate(zip(turns, scored)):
             if not answer.masked:
                 continue
             task = _task_key(turn.sample)
-            peers = [shares[i] for i, (t, s) in enumerate(zip(turns, scored))
-                     if ends[i] and not s.masked and _task_key(t.sample) == task]
+            peers = [own[i] for i, (t, s) in enumerate(zip(turns, scored))
+                     if not s.masked and _task_key(t.sample) == task]
             if peers:
                 shares[index] = {name: sum(p[name] for p in peers) / len(peers) for name in names}
         return shares
