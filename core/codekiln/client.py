@@ -21,6 +21,7 @@ safe. Any other refusal raises :class:`VerifierServiceError` with the service's 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import time
@@ -133,7 +134,7 @@ class VerifierClient:
                 response, last = None, _describe(exc)
             else:
                 if response.status_code not in _RETRY_STATUS:
-                    return _results(response, len(rows))
+                    return _results(response, rows)
                 last = _refusal(response)
             if attempt < self.retries:
                 time.sleep(self._wait(attempt, response))
@@ -149,7 +150,7 @@ class VerifierClient:
                 response, last = None, _describe(exc)
             else:
                 if response.status_code not in _RETRY_STATUS:
-                    return _results(response, len(rows))
+                    return _results(response, rows)
                 last = _refusal(response)
             if attempt < self.retries:
                 await asyncio.sleep(self._wait(attempt, response))
@@ -181,15 +182,52 @@ def _refusal(response: httpx.Response) -> str:
     return f"{response.status_code}: {reason}"
 
 
-def _results(response: httpx.Response, expected: int) -> list[RemoteResult]:
+def _results(response: httpx.Response, sent: list[dict[str, Any]]) -> list[RemoteResult]:
+    """The service's results, each checked against the sample it answers: a buggy or hostile service must not
+    have a wrong answer scored as a pass (nor crash the caller with a traceback)."""
     if response.status_code != 200:
         raise VerifierServiceError(f"the verification service refused the request ({_refusal(response)})")
     try:
         rows = response.json()["results"]
     except (ValueError, KeyError, TypeError):
         raise VerifierServiceError("the verification service answered something that is not a result list") from None
-    if len(rows) != expected:
-        raise VerifierServiceError(f"the verification service answered {len(rows)} results for {expected} samples")
-    return [RemoteResult(from_json(Verdict, row["verdict"], where=f"result {index}"), row["reward"], row["masked"],
-                         row.get("reward_components", {}))
-            for index, row in enumerate(rows)]
+    if not isinstance(rows, list) or len(rows) != len(sent):
+        count = len(rows) if isinstance(rows, list) else "no list of"
+        raise VerifierServiceError(f"the verification service answered {count} results for {len(sent)} samples")
+    return [_result(f"result {index}", row, sample) for index, (row, sample) in enumerate(zip(rows, sent))]
+
+
+def _result(where: str, row: Any, sample: Mapping[str, Any]) -> RemoteResult:
+    def bad(why: str) -> VerifierServiceError:
+        return VerifierServiceError(f"the verification service's {where} {why}")
+
+    if not isinstance(row, dict):
+        raise bad("is not an object")
+    try:
+        # Fields a newer service adds are left out: a fleet is upgraded one service at a time.
+        verdict = from_json(Verdict, row.get("verdict"), where=where, extra_keys="ignore")
+    except CodekilnError as exc:
+        raise VerifierServiceError(f"the verification service's {exc}") from None
+    reward, masked, components = row.get("reward"), row.get("masked"), row.get("reward_components", {})
+    if not isinstance(masked, bool) or masked != verdict.masked:
+        raise bad(f"has masked {masked!r}, where its verdict says {verdict.masked}")
+    if not (reward is None if masked else _finite(reward)):
+        raise bad(f"has reward {reward!r}: a finite number, or null for a masked verdict")
+    if not isinstance(components, dict) or not all(isinstance(k, str) and (v is None or _finite(v))
+                                                   for k, v in components.items()):
+        raise bad("has reward_components that are not names with numbers")
+    problem = sample.get("problem") or {}
+    asked = problem.get("id") if isinstance(problem, dict) else None
+    asked = asked or sample.get("task_id")
+    if asked is not None and verdict.problem_id != asked:
+        raise bad(f"answers problem {verdict.problem_id!r}, where the sample asked {asked!r}")
+    if verdict.passed:
+        tests = problem.get("tests") if isinstance(problem, dict) else None
+        if verdict.tests_passed != verdict.tests_total or (tests and verdict.tests_total != len(tests)):
+            raise bad(f"passes with {verdict.tests_passed} of {verdict.tests_total} tests"
+                      + (f", where the problem has {len(tests)}" if tests else ""))
+    return RemoteResult(verdict, reward, masked, components)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -28,6 +28,7 @@ __all__ = ["from_json", "iter_jsonl", "load_problem_file", "problem_from_row", "
 T = TypeVar("T")
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
+_tolerant = cattrs.Converter(forbid_extra_keys=False)
 
 
 def to_json(obj: Any) -> Any:
@@ -35,10 +36,14 @@ def to_json(obj: Any) -> Any:
     return _converter.unstructure(obj)
 
 
-def from_json(cls: type[T], data: Any, *, where: str) -> T:
-    """Build ``cls`` from JSON data; on failure raise DataError ``"<where>: field '<path>': <why>"``."""
+def from_json(cls: type[T], data: Any, *, where: str, extra_keys: str = "forbid") -> T:
+    """Build ``cls`` from JSON data; on failure raise DataError ``"<where>: field '<path>': <why>"``.
+
+    An unknown key is an error (a typo in a file someone wrote); ``extra_keys="ignore"`` drops it instead, for
+    data another version of codekiln wrote (a verification service's verdicts)."""
+    converter = {"forbid": _converter, "ignore": _tolerant}[extra_keys]
     try:
-        return _converter.structure(data, cls)
+        return converter.structure(data, cls)
     except cattrs.BaseValidationError as exc:
         raise DataError(f"{where}: {_first_error(exc)}") from None
     except (TypeError, ValueError, AttributeError) as exc:

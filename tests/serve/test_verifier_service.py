@@ -347,6 +347,65 @@ def test_client_raises_the_service_reason_without_retrying_a_refusal(live):
     assert time.monotonic() - started < 2.0
 
 
+BARE_PASS = {"status": "passed", "language": "python", "problem_id": "double"}
+
+
+@pytest.mark.parametrize(("answer", "error"), [
+    ({"results": "xx"}, "the verification service answered no list of results for 1 samples"),
+    ({"results": [7]}, "result 0 is not an object"),
+    ({"results": [{"verdict": BARE_PASS}]}, "result 0 has masked None, where its verdict says False"),
+    ({"results": [{"verdict": None, "reward": 1.0, "masked": False}]}, "result 0: "),
+    ({"results": [{"verdict": {"status": "wrong_answer", "language": "python", "problem_id": "double"},
+                   "reward": float("nan"), "masked": False}]}, "result 0 has reward nan: a finite number"),
+    ({"results": [{"verdict": BARE_PASS, "reward": 1.0, "masked": False, "reward_components": [1]}]},
+     "result 0 has reward_components that are not names with numbers"),
+    # A pass that ran nothing, or fewer tests than the problem has, or answers another sample.
+    ({"results": [{"verdict": BARE_PASS, "reward": 1.0, "masked": False}]},
+     "result 0 passes with 0 of 0 tests, where the problem has 2"),
+    ({"results": [{"verdict": {**BARE_PASS, "tests_total": 2}, "reward": 1.0, "masked": False}]},
+     "result 0 passes with 0 of 2 tests"),
+    ({"results": [{"verdict": {**BARE_PASS, "problem_id": "other", "tests_passed": 2, "tests_total": 2},
+                   "reward": 1.0, "masked": False}]}, "result 0 answers problem 'other', where the sample asked"),
+])
+def test_the_client_checks_what_a_service_answers(answer, error):
+    """A buggy or compromised service (a real HTTP server on loopback answering what the case says) must not have
+    a wrong answer scored as a pass, nor crash its caller with a traceback: one line naming what is wrong."""
+    import http.server
+    import threading
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with VerifierClient(f"http://127.0.0.1:{server.server_port}", retries=0) as client, \
+                pytest.raises(VerifierServiceError, match=re.escape(error)):
+            client.verify_batch([Sample(DOUBLE, "def double(n):\n    return 0\n", "python")])
+    finally:
+        server.shutdown()
+
+
+def test_the_client_reads_a_verdict_with_fields_a_newer_service_added(live):
+    """A fleet is upgraded one service at a time: fields the client does not know are dropped, not refused."""
+    from codekiln.client import _result
+
+    verdict = to_json(Verdict(VerdictStatus.WRONG_ANSWER, "python", problem_id="double", tests_total=2))
+    result = _result("result 0", {"verdict": {**verdict, "added_later": 1}, "reward": 0.0, "masked": False},
+                     {"problem": to_json(DOUBLE)})
+    assert result.verdict.status is VerdictStatus.WRONG_ANSWER and result.reward == 0.0
+
+
 def test_client_retries_an_unreachable_service_then_says_so():
     with VerifierClient("http://127.0.0.1:9", retries=2, backoff_s=0.01) as client, \
             pytest.raises(VerifierServiceError, match=r"^http://127.0.0.1:9: no answer after 3 attempts; last: "
