@@ -14,16 +14,22 @@ Query conventions (every query is an ordinary tree-sitter query over the whole t
 - ``functions``: ``@function`` on each function a reader expects documented (named functions, methods, a
   lambda or arrow function bound to a name at the top level); the node a doc comment precedes (a
   declaration wrapping an arrow function, say).
-- ``docstring``: ``@documented`` on the functions that carry a docstring inside their body (Python). When a
-  profile has none, a function is documented when a comment ends on the line just before it.
+- ``docstring``: ``@documented`` on the functions that carry a docstring inside their body (Python), ``@doc``
+  on the docstring's text. When a profile has none, a function is documented when a comment ends on the line
+  just before it (or a run of comments, one per line). Either way the documentation must hold a word: an
+  empty docstring or a bare ``//`` documents nothing.
+- ``inlined``: ``@inlined`` on each function called right where it is defined (an immediately invoked
+  lambda). It is measured as part of the function around it, its body a block like any other: otherwise
+  wrapping code in such lambdas would split its complexity and nesting into functions of their own.
 - ``untyped``: ``@untyped`` on each parameter or return type a function leaves undeclared.
-- ``SecurityRule.query``: ``@finding`` on each dangerous construct.
+- ``SecurityRule.query``: ``@finding`` on each dangerous construct. With ``SecurityRule.receivers``, only the
+  matches whose ``@receiver`` is one of the names that query captures as ``@name`` count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -58,6 +64,9 @@ class SecurityRule:
     name: str
     severity: str = attrs.field(validator=attrs.validators.in_(SEVERITIES))
     query: str
+    #: Where the names a dangerous method is called on are declared (``@name``): a ``Runtime rt`` in Java,
+    #: whose ``rt.exec(...)`` is a finding where another object's ``exec`` is not.
+    receivers: str | None = None
 
 
 @attrs.frozen
@@ -97,6 +106,8 @@ class CodeProfile:
     naming: Mapping[str, tuple[str, ...]] = attrs.field(converter=_styles)
     max_line_length: int = 100
     docstring: str | None = None
+    #: Where a function is called right where it is defined (see the module docstring).
+    inlined: str | None = None
     #: Node types a documented function may sit inside, the doc comment preceding them (``export``).
     doc_wrappers: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     #: Where a function leaves a type undeclared; with neither this nor ``static_types``, the language has
@@ -154,8 +165,12 @@ class CodeAnalyzer:
         self._names = query(profile.names)
         self._functions = query(profile.functions)
         self._docstring = query(profile.docstring)
+        if self._docstring is not None and "doc" not in map(self._docstring.capture_name,
+                                                            range(self._docstring.capture_count)):
+            raise ValueError("code profile: the docstring query must capture the docstring's text as @doc")
         self._untyped = query(profile.untyped)
-        self._security = [(rule, query(rule.query)) for rule in profile.security]
+        self._inlined = query(profile.inlined)
+        self._security = [(rule, query(rule.query), query(rule.receivers)) for rule in profile.security]
 
     def parse(self, code: str) -> tree_sitter.Node | None:
         """The root of ``code``'s tree, or None when the code is empty, does not parse, or is not Unicode.
@@ -198,8 +213,8 @@ class CodeAnalyzer:
             return None
         found = [
             Finding(rule.name, rule.severity, node.start_point[0] + 1)
-            for rule, query in self._security
-            for node in _captures(query, root, "finding")
+            for rule, query, receivers in self._security
+            for node in _findings(query, receivers, root)
         ]
         return sorted(found, key=lambda f: (f.line, f.name))
 
@@ -207,12 +222,17 @@ class CodeAnalyzer:
 
     def _scopes(self, root: tree_sitter.Node) -> tuple[int, int, int | None]:
         """(highest complexity, deepest nesting, longest function) over the function scopes and the code
-        outside them. A scope's own body block is level 0; nested functions are scopes of their own."""
-        function_types = self.profile.function_types
+        outside them. A scope's own body block is level 0; nested functions are scopes of their own, except
+        inlined ones, whose body is a block of the scope around them."""
+        inlined = {node.id for node in _captures(self._inlined, root, "inlined")}
+
+        def is_scope(node: tree_sitter.Node) -> bool:
+            return node.type in self.profile.function_types and node.id not in inlined
+
         branches_in: dict[int, int] = {}
         for node in _captures(self._branches, root, "branch"):
-            scope = _enclosing(node, function_types)
-            branches_in[scope.id if scope else root.id] = branches_in.get(scope.id if scope else root.id, 0) + 1
+            scope = _enclosing(node, is_scope) or root
+            branches_in[scope.id] = branches_in.get(scope.id, 0) + 1
         complexity = 1 + max(branches_in.values(), default=0)
 
         nesting = 0
@@ -220,11 +240,11 @@ class CodeAnalyzer:
         pending = [(root, 0)]
         while pending:
             node, depth = pending.pop()
-            if node.type in function_types:
+            if is_scope(node):
                 depth = 0
                 lines = node.end_point[0] - node.start_point[0] + 1
                 longest = max(longest or 0, lines)
-            elif node.type in self.profile.block_types and node.parent.type not in function_types:
+            elif node.type in self.profile.block_types and not is_scope(node.parent):
                 depth += 1
                 nesting = max(nesting, depth)
             pending.extend((child, depth) for child in node.named_children)
@@ -251,23 +271,55 @@ class CodeAnalyzer:
 
     def _is_documented(self, function: tree_sitter.Node, root: tree_sitter.Node) -> bool:
         if self._docstring is not None:
-            return function.id in {n.id for n in _captures(self._docstring, function, "documented")}
+            import tree_sitter
+
+            return any(
+                match["documented"][0].id == function.id and any(_WORD.search(_text(doc)) for doc in match["doc"])
+                for _, match in tree_sitter.QueryCursor(self._docstring).matches(function)
+            )
         anchor = function
         while anchor.parent is not None and anchor.parent.type in self.profile.doc_wrappers:
             anchor = anchor.parent
+        # The comments ending each on the line before the next, up to the function.
+        comments = []
         before = anchor.prev_named_sibling
-        return (
-            before is not None
-            and before.type in self.profile.comment_types
-            and before.end_point[0] >= anchor.start_point[0] - 1
-        )
+        while (before is not None and before.type in self.profile.comment_types
+               and before.end_point[0] >= anchor.start_point[0] - 1):
+            comments.append(before)
+            anchor, before = before, before.prev_named_sibling
+        return any(_WORD.search(_text(comment)) for comment in comments)
 
 
-def _enclosing(node: tree_sitter.Node, types: frozenset[str]) -> tree_sitter.Node | None:
+#: What documentation must hold: a letter (comment and string delimiters have none).
+_WORD = re.compile(r"[^\W\d_]")
+
+
+def _text(node: tree_sitter.Node) -> str:
+    return node.text.decode("utf-8")
+
+
+def _enclosing(node: tree_sitter.Node, is_scope: Callable[[tree_sitter.Node], bool]) -> tree_sitter.Node | None:
     parent = node.parent
-    while parent is not None and parent.type not in types:
+    while parent is not None and not is_scope(parent):
         parent = parent.parent
     return parent
+
+
+def _findings(query: tree_sitter.Query, receivers: tree_sitter.Query | None,
+              root: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The distinct ``@finding`` nodes of ``query``, where ``receivers`` (if any) declares the ``@receiver``."""
+    if receivers is None:
+        return _captures(query, root, "finding")
+    import tree_sitter
+
+    names = {_text(node) for node in _captures(receivers, root, "name")}
+    unique = {
+        node.id: node
+        for _, match in tree_sitter.QueryCursor(query).matches(root)
+        if any(_text(receiver) in names for receiver in match.get("receiver", ()))
+        for node in match.get("finding", ())
+    }
+    return sorted(unique.values(), key=lambda n: n.start_byte)
 
 
 def _captures_by_name(query: tree_sitter.Query | None, node: tree_sitter.Node) -> dict[str, list]:

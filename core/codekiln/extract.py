@@ -23,12 +23,14 @@ __all__ = ["FencedBlock", "extract_code", "fenced_blocks"]
 
 @attrs.frozen
 class FencedBlock:
-    """One fenced block: its language tag (the info string's first word, lower case), body and whether it
-    was closed (a block cut off by the end of generation is not)."""
+    """One fenced block: its language tag (the info string's first word, lower case), body, whether it
+    was closed (a block cut off by the end of generation is not), and its whole info string (what follows the
+    fence on its opening line, stripped)."""
 
     tag: str
     body: str
     closed: bool
+    info: str = ""
 
 
 def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
@@ -42,12 +44,12 @@ def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
 
     >>> blocks, outside = fenced_blocks("Sure:\\n```python\\nx = 1\\n```\\n")
     >>> blocks, outside.strip()
-    ([FencedBlock(tag='python', body='x = 1\\n', closed=True)], 'Sure:')
+    ([FencedBlock(tag='python', body='x = 1\\n', closed=True, info='python')], 'Sure:')
     """
     blocks: list[FencedBlock] = []
     outside: list[str] = []
     outside_from = 0  # where the text outside the blocks resumes
-    opening: tuple[str, str, int] | None = None  # (fence, tag, where its body starts) of the open block
+    opening: tuple[str, str, str, int] | None = None  # (fence, tag, info, where its body starts) of the open block
     line_start = 0
     while line_start <= len(text):
         line_end = text.find("\n", line_start)
@@ -58,14 +60,14 @@ def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
             fence = _opening_fence(line)
             if fence is not None:
                 outside.append(text[outside_from:line_start])
-                opening = (fence[0], fence[1], line_end + 1)
+                opening = (*fence, line_end + 1)
         elif _closes(line, opening[0]):
-            fence, tag, body_start = opening
-            blocks.append(FencedBlock(tag, text[body_start:line_start], True))
+            fence, tag, info, body_start = opening
+            blocks.append(FencedBlock(tag, text[body_start:line_start], True, info))
             opening, outside_from = None, line_end
         line_start = line_end + 1
     if opening is not None:
-        blocks.append(FencedBlock(opening[1], text[opening[2]:], False))
+        blocks.append(FencedBlock(opening[1], text[opening[3]:], False, opening[2]))
     else:
         outside.append(text[outside_from:])
     return blocks, "".join(outside)
@@ -81,13 +83,14 @@ def _fence_run(line: str) -> tuple[str, str] | None:
     return (run, rest) if len(run) >= 3 else None
 
 
-def _opening_fence(line: str) -> tuple[str, str] | None:
-    """(fence, tag) when ``line`` opens a fenced block."""
+def _opening_fence(line: str) -> tuple[str, str, str] | None:
+    """(fence, tag, info string) when ``line`` opens a fenced block."""
     found = _fence_run(line)
     if found is None or "`" in found[1]:
         return None
-    words = found[1].lower().split()  # the info string's first word: what follows it may be a tab away
-    return found[0], words[0] if words else ""
+    info = found[1].strip()
+    words = info.lower().split()  # the info string's first word: what follows it may be a tab away
+    return found[0], words[0] if words else "", info
 
 
 def _closes(line: str, fence: str) -> bool:

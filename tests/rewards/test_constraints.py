@@ -111,6 +111,21 @@ def test_a_solution_without_a_function_does_not_meet_the_function_constraints(la
     assert score(reward, [code], language, problems=[problem]) == [0.0]
 
 
+def test_python_parenthesised_lambda_and_wordless_documentation_miss_the_function_constraints():
+    typed = bound(ConstraintsReward(type_hints=True))
+    documented = bound(ConstraintsReward(required_docstring=True))
+    codes = [
+        "key = (\n    lambda x: x\n)\n",  # a lambda bound to a name, parentheses or not
+        'def f(x: int) -> int:\n    ""\n    return x\n',  # an empty docstring
+    ]
+    assert score(typed, codes, "python") == [0.0, 1.0]
+    assert score(documented, codes, "python") == [0.0, 0.0]
+    for language, code in [("javascript", "//\nfunction f(x) {\n  return x;\n}\n"),
+                           ("java", "class S {\n  /** */\n  int f(int x) { return x; }\n}\n"),
+                           ("cpp", "//\nint f(int x) { return x; }\n")]:
+        assert score(documented, [code], language) == [0.0], language
+
+
 def test_cpp_lambdas_bound_at_file_scope_are_functions():
     typed = bound(ConstraintsReward(type_hints=True))
     documented = bound(ConstraintsReward(required_docstring=True))

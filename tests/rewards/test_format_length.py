@@ -83,6 +83,17 @@ def test_format_mixes_languages_in_one_batch_and_pickles():
     assert reward(texts, languages=["python", "cpp", "java"]) == [1.0, 0.0, 1.0]
 
 
+def test_prose_in_the_fence_info_string_is_prose():
+    code = "def f(x):\n    return x + 1\n"
+    texts = [f"```python Sure! Here is the function you asked for.\n{code}```",
+             f"```python title=solution.py\n{code}```", f"```python solution.py\n{code}```",
+             f"```python\n{code}```\n~~~ Here it is.\n~~~"]
+    strict = bound(FormatReward(allow_prose=False))
+    # Words after the tag are prose, unless a file name or an attribute; the last answer has two blocks too.
+    assert strict(texts, languages=["python"] * 4) == [0.5, 1.0, 1.0, 0.0]
+    assert bound(FormatReward())(texts, languages=["python"] * 4) == [1.0, 1.0, 1.0, 0.5]
+
+
 def test_fenced_blocks_tells_closed_from_open_and_keeps_the_prose():
     blocks, outside = fenced_blocks("Intro\n~~~~ JS extra\na\n~~~~\nmid\n```\nb\n")
     assert [(b.tag, b.body, b.closed) for b in blocks] == [("js", "a\n", True), ("", "b\n", False)]

@@ -261,3 +261,96 @@ def test_registered_as_a_builtin_plugin():
     assert rewards.owner("quality") == "builtin.quality"
     assert isinstance(rewards.create("quality"), QualityReward)
     assert "quality" not in make_plugins(autoload=False, block=["builtin.quality"]).rewards()
+
+
+def test_cpp_goto_is_a_decision():
+    # A loop written with labels and gotos: 2 ifs, 3 gotos.
+    code = ("// Sum the numbers below n.\nint sum_below(int n) {\n  int i = 0, total = 0;\nloop:\n"
+            "  if (i >= n) goto done;\n  total += i;\n  if (total > 100) goto done;\n  i++;\n  goto loop;\ndone:\n"
+            "  return total;\n}\n")
+    reward = bound(QualityReward(weights={"complexity": 1.0}))
+    assert score(reward, [code], "cpp") == [pytest.approx(0.9)]  # complexity 1 + 5 = 6: (15 - 6) / 10
+
+
+# A loop whose body is a block, written bare and as a lambda called where it is defined.
+IIFE = {
+    "cpp": ("""// Count the odd numbers below n.
+int count_odd(int n) {
+  int total = 0;
+  for (int i = 0; i < n; i++) {
+    {BLOCK}
+  }
+  return total;
+}
+""", """{
+      if (i % 2 && i > 0 || i == 1) {
+        if (total >= 0) {
+          total++;
+        }
+      }
+    }""", "[&] {BLOCK}();"),
+    "javascript": ("""// Count the odd numbers below n.
+function countOdd(n) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    {BLOCK}
+  }
+  return total;
+}
+""", """{
+      if (i % 2 && i > 0 || i === 1) {
+        if (total >= 0) {
+          total++;
+        }
+      }
+    }""", "(() => {BLOCK})();"),
+}
+
+
+@pytest.mark.parametrize("language", IIFE)
+def test_a_lambda_called_where_it_is_defined_counts_for_the_function_around_it(language):
+    template, block, wrapper = IIFE[language]
+    bare = template.replace("{BLOCK}", block)
+    wrapped = template.replace("{BLOCK}", wrapper.replace("{BLOCK}", block))
+    reward = bound(QualityReward())
+    score(reward, [bare, wrapped], language)
+    # for, if, &&, ||, if: complexity 6; for > block > if > if: 4 levels. Both ways, in one function.
+    for details in reward.last_details:
+        assert details["quality/complexity"] == pytest.approx(0.9)
+        assert details["quality/nesting"] == pytest.approx(2 / 3)
+        assert details["quality/documentation"] == 1.0
+
+
+def test_python_lambda_called_where_it_is_defined_counts_for_the_function_around_it():
+    choice = " else ".join(f"{k} if x > {k}" for k in range(6)) + " else 6"  # 6 conditional expressions
+    code = f'def pick(x):\n    """Pick one."""\n    if x:\n        return (lambda: {choice})()\n    return 0\n'
+    reward = bound(QualityReward(weights={"complexity": 1.0}))
+    assert score(reward, [code], "python") == [pytest.approx(0.7)]  # 1 + if + 6: (15 - 8) / 10
+
+
+# Documentation without a word in it: an empty docstring, a bare comment.
+EMPTY_DOC = {
+    "python": ['def add(a, b):\n    ""\n    return a + b\n', 'def add(a, b):\n    """ ... """\n    return a + b\n'],
+    "javascript": ["//\nfunction add(a, b) {\n  return a + b;\n}\n",
+                   "/** */\nfunction add(a, b) {\n  return a + b;\n}\n"],
+    "java": ["class Solution {\n  //\n  static int add(int a, int b) {\n    return a + b;\n  }\n}\n",
+             "class Solution {\n  /** */\n  static int add(int a, int b) {\n    return a + b;\n  }\n}\n"],
+    "cpp": ["//\nint add(int a, int b) {\n  return a + b;\n}\n",
+            "/* -- */\nint add(int a, int b) {\n  return a + b;\n}\n"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_documentation_without_a_word_documents_nothing(language):
+    reward = bound(QualityReward(weights={"documentation": 1.0}))
+    assert score(reward, EMPTY_DOC[language], language) == [0.0, 0.0]
+    if language != "python":  # a run of comment lines documents when one of them holds a word
+        comment = "//" if language != "java" else "  //"
+        code = EMPTY_DOC[language][0].replace(comment, comment + " Sum.\n" + comment, 1)
+        assert score(reward, [code], language) == [1.0]
+
+
+def test_python_parenthesised_lambda_is_a_function():
+    code = "count = (\n    # how many\n    lambda items: len(items)\n)\n"
+    reward = bound(QualityReward(weights={"documentation": 1.0}))
+    assert score(reward, [code, code.replace("(\n", "((").replace("\n)", "))")], "python") == [0.0, 0.0]

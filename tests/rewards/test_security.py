@@ -137,3 +137,58 @@ def test_pickles_without_bandit_and_is_registered():
     assert "_bandit" not in copy.__dict__ and "_analyzers" not in copy.__dict__
     assert score(copy, [shell], "python") == [0.0]
     assert copy.penalties == {"high": 1.0, "medium": 0.25, "low": 0.1}
+
+
+# The direct forms of what the rules name (no alias involved), each one finding; all once scored 1.0.
+DIRECT = {
+    "cpp": {
+        "execve": ("#include <unistd.h>\nvoid f(char** a) { execve(a[0], a, a); }\n", "process_spawn"),
+        "fexecve": ("#include <unistd.h>\nvoid f(char** a) { fexecve(3, a, a); }\n", "process_spawn"),
+        "execveat": ('#include <unistd.h>\nvoid f(char** a) { execveat(3, "", a, a, 0); }\n', "process_spawn"),
+        "asm syscall": ('void f() {\n  long r;\n  asm volatile("syscall" : "=a"(r) : "a"(59L) : "rcx", "r11");\n}\n',
+                        "syscall"),
+        "asm int 0x80": ('void f() { __asm__("int $0x80"); }\n', "syscall"),
+    },
+    "javascript": {
+        "Function without new": ('Function("return 1")();\n', "eval"),
+        "require template literal": ("require(`child_process`).execSync(\"true\");\n", "process_spawn"),
+        "dynamic import": ('import("child_process").then((m) => m.execSync("true"));\n', "process_spawn"),
+        "module.require": ('module.require("child_process").execSync("true");\n', "process_spawn"),
+        "require vm": ('require("vm").runInThisContext("1");\n', "eval"),
+        "import vm": ('import { runInNewContext } from "node:vm";\n', "eval"),
+    },
+    "java": {
+        "exec on a Runtime variable": ("class S {\n  void f() throws Exception {\n"
+                                       '    Runtime rt = Runtime.getRuntime();\n    rt.exec("true");\n  }\n}\n',
+                                       "process_spawn"),
+        "exec on a var bound to getRuntime": ("class S {\n  void f() throws Exception {\n"
+                                              '    var rt = Runtime.getRuntime();\n    rt.exec("true");\n  }\n}\n',
+                                              "process_spawn"),
+        "exec on a Runtime field": ("class S {\n  java.lang.Runtime rt;\n  void f() throws Exception {\n"
+                                    '    this.rt.exec("true");\n  }\n}\n', "process_spawn"),
+        "qualified ProcessBuilder": ("class S {\n  void f() throws Exception {\n"
+                                     '    new java.lang.ProcessBuilder("true").start();\n  }\n}\n', "process_spawn"),
+        "Runtime load": ('class S {\n  void f() {\n    Runtime.getRuntime().load("/x.so");\n  }\n}\n', "native_code"),
+    },
+}
+DIRECT_PARAMS = [pytest.param(language, case, id=f"{language}-{case}")
+                 for language in DIRECT for case in DIRECT[language]]
+
+
+@pytest.mark.parametrize(("language", "case"), DIRECT_PARAMS)
+def test_direct_forms_of_the_rules_are_findings(language, case):
+    code, name = DIRECT[language][case]
+    reward = bound(SecurityReward())
+    assert score(reward, [code], language) == [0.5]  # every one high
+    assert reward.last_details == [{"security/findings": 1.0, f"security/{name}": 1.0}]
+
+
+@pytest.mark.parametrize(("language", "code"), [
+    # Another object's exec, and the Runtime asked something harmless.
+    ("java", "class S {\n  void f(Machine m) {\n    m.exec(1);\n    Runtime.getRuntime().availableProcessors();\n"
+             "  }\n}\n"),
+    ("cpp", 'void f() { asm volatile("" ::: "memory"); asm("pause"); }\n'),  # a barrier, a spin hint
+    ("javascript", 'const fs = require("fs");\nconst m = /a/.exec("a");\nconst util = require(`util`);\n'),
+])
+def test_look_alikes_are_not_findings(language, code):
+    assert score(bound(SecurityReward()), [code], language) == [1.0]

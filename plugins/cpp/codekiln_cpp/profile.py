@@ -3,15 +3,17 @@
 C++ has no single naming convention (the standard library uses snake_case, Google's style PascalCase
 functions, many code bases camelCase): functions may be snake_case, camelCase or PascalCase, variables
 snake_case or camelCase (or UPPER_CASE constants), types PascalCase or snake_case; only mixtures such as
-``get_Value`` fail. A function is documented by a comment ending on the line just before it (or before its
-``template`` line). Type hints: C++ declares types, except where ``auto`` asks the compiler to deduce a
-parameter's type or a return type without a trailing ``-> T``: each such ``auto`` counts as undeclared. A
-lambda bound to an ``auto`` variable at file scope (``auto add = [](int a, int b) { ... };``) is a function
-as well, documented by the comment before its declaration, its return type undeclared without a trailing
-``-> T``: otherwise a solution would meet ``required_docstring`` and ``type_hints`` by writing lambdas.
-Security findings: spawning processes (``system``, ``popen``, ``fork``, the ``exec*`` family), raw system
-calls (``syscall``), deleting files (``unlink``, ``rmdir``, one-argument ``remove``, ``filesystem::remove``),
-loading code (``dlopen``).
+``get_Value`` fail. A function is documented by a comment holding a word, ending on the line just before it
+(or before its ``template`` line). Each ``goto`` is a decision; a lambda called where it is defined
+(``[&] { ... }()``) is measured as part of the function around it. Type hints: C++ declares types, except
+where ``auto`` asks the compiler to deduce a parameter's type or a return type without a trailing ``-> T``:
+each such ``auto`` counts as undeclared. A lambda bound to an ``auto`` variable at file scope (``auto add =
+[](int a, int b) { ... };``) is a function as well, documented by the comment before its declaration, its
+return type undeclared without a trailing ``-> T``: otherwise a solution would meet ``required_docstring``
+and ``type_hints`` by writing lambdas. Security findings: spawning processes (``system``, ``popen``,
+``fork``, the ``exec*`` family), raw system calls (``syscall``, inline ``asm`` holding ``syscall``,
+``sysenter`` or ``int 0x80``), deleting files (``unlink``, ``rmdir``, one-argument ``remove``,
+``filesystem::remove``), loading code (``dlopen``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ BRANCHES = """
 [(if_statement) (for_statement) (for_range_loop) (while_statement) (do_statement) (catch_clause)
  (conditional_expression)] @branch
 (case_statement value: (_)) @branch
+(goto_statement) @branch
 (binary_expression operator: ["&&" "||" "and" "or"]) @branch
 """
 
@@ -70,7 +73,8 @@ FUNCTIONS = """
 _CALL = '(call_expression function: (identifier) @fn (#match? @fn "^({names})$")) @finding'
 _STD_CALL = ('(call_expression function: (qualified_identifier name: (identifier) @fn) '
              '(#match? @fn "^({names})$")) @finding')
-_PROCESS = "system|popen|fork|vfork|execl|execlp|execle|execv|execvp|execvpe|posix_spawn|posix_spawnp"
+_PROCESS = ("system|popen|fork|vfork|execl|execlp|execle|execv|execvp|execvpe|execve|execveat|fexecve"
+            "|posix_spawn|posix_spawnp")
 
 
 def _calls(name: str, severity: str, names: str) -> tuple[SecurityRule, SecurityRule]:
@@ -82,6 +86,8 @@ def _calls(name: str, severity: str, names: str) -> tuple[SecurityRule, Security
 SECURITY = (
     *_calls("process_spawn", "high", _PROCESS),
     *_calls("syscall", "high", "syscall"),
+    SecurityRule("syscall", "high", "(gnu_asm_expression assembly_code: (_) @code "
+                                    r'(#match? @code "(?i)syscall|sysenter|\\bint\\W*(0x80|128)\\b")) @finding'),
     *_calls("native_code", "high", "dlopen"),
     *_calls("file_delete", "medium", "unlink|unlinkat|rmdir|remove_all"),
     # ``remove`` with one argument is <cstdio>'s file deletion; ``std::remove(first, last, value)`` is the
@@ -103,6 +109,7 @@ PROFILE = CodeProfile(
             "UPPER_CASE"), "type": ("PascalCase", "snake_case")},
     max_line_length=100,
     doc_wrappers={"template_declaration"},
+    inlined="(call_expression function: (lambda_expression) @inlined)",
     untyped=UNTYPED,
     static_types=True,
     security=SECURITY,

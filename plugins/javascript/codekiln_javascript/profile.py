@@ -2,9 +2,12 @@
 
 Names: functions, methods and variables camelCase (variables may be UPPER_CASE constants), classes
 PascalCase. A function (declaration, method, or a ``const``/``let``/``var`` bound to a function) is
-documented by a comment ending on the line just before it (``export`` included). JavaScript declares no
-types, so the ``type_hints`` constraint does not apply to it. Security findings: spawning processes
-(``child_process``), evaluating strings (``eval``, ``new Function``), deleting files (``fs.rm``/``unlink``).
+documented by a comment holding a word, ending on the line just before it (``export`` included). A function
+called where it is written (``(() => { ... })()``) is measured as part of the function around it. JavaScript
+declares no types, so the ``type_hints`` constraint does not apply to it. Security findings: spawning
+processes (loading ``child_process``), evaluating strings (``eval``, ``Function``, loading ``vm``), deleting
+files (``fs.rm``/``unlink``). A module is loaded by ``require``, ``module.require``, ``import`` or a dynamic
+``import()``, its name a string or a template literal without substitutions.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ def _bound_functions(pattern: str) -> str:
     return "\n".join(pattern.format(value=value) for value in _FUNCTION_VALUES)
 
 
+# ``(function () { ... })()``, ``(() => { ... })()`` and ``(function () { ... }())``.
+INLINED = "\n".join(
+    f"(call_expression function: (parenthesized_expression ({value}) @inlined))\n"
+    f"(call_expression function: ({value}) @inlined)"
+    for value in _FUNCTION_VALUES
+)
+
 NAMES = """
 (function_declaration name: (identifier) @function.name)
 (generator_function_declaration name: (identifier) @function.name)
@@ -48,14 +58,30 @@ FUNCTIONS = (
     + _bound_functions("(variable_declaration (variable_declarator value: ({value}))) @function")
 )
 
-_MODULE = '(#match? @module "^[\\"\'](node:)?child_process[\\"\']$")'
 _FS_DELETE = '(#match? @method "^(rm|rmSync|rmdir|rmdirSync|unlink|unlinkSync)$")'
 
+_LOADERS = ('(identifier) @fn (#eq? @fn "require")',
+            '(member_expression object: (identifier) @o (#eq? @o "module") property: (property_identifier) @fn '
+            '(#eq? @fn "require"))',
+            "(import)")
+
+
+def _loads(name: str, modules: str) -> tuple[SecurityRule, ...]:
+    """Rules named ``name`` for each way of loading one of ``modules`` (a regex), ``node:`` prefixed or not."""
+    module = f'(#match? @module "^[\\"\'`](node:)?({modules})[\\"\'`]$")'
+    return (
+        *(SecurityRule(name, "high", f"(call_expression function: {loader} "
+                                     f"arguments: (arguments ({literal}) @module {module})) @finding")
+          for loader in _LOADERS for literal in ("string", "template_string")),
+        SecurityRule(name, "high", f"(import_statement source: (string) @module {module}) @finding"),
+    )
+
+
 SECURITY = (
-    SecurityRule("process_spawn", "high", f'(call_expression function: (identifier) @fn (#eq? @fn "require") '
-                                          f'arguments: (arguments (string) @module {_MODULE})) @finding'),
-    SecurityRule("process_spawn", "high", f"(import_statement source: (string) @module {_MODULE}) @finding"),
-    SecurityRule("eval", "high", '(call_expression function: (identifier) @fn (#eq? @fn "eval")) @finding'),
+    *_loads("process_spawn", "child_process"),
+    *_loads("eval", "vm"),
+    SecurityRule("eval", "high", '(call_expression function: (identifier) @fn (#match? @fn "^(eval|Function)$")) '
+                                 "@finding"),
     SecurityRule("eval", "high", '(new_expression constructor: (identifier) @fn (#eq? @fn "Function")) @finding'),
     SecurityRule("file_delete", "medium", "(call_expression function: (member_expression "
                                           f"property: (property_identifier) @method {_FS_DELETE})) @finding"),
@@ -72,5 +98,6 @@ PROFILE = CodeProfile(
     naming={"function": ("camelCase",), "variable": ("camelCase", "UPPER_CASE"), "type": ("PascalCase",)},
     max_line_length=80,
     doc_wrappers={"export_statement"},
+    inlined=INLINED,
     security=SECURITY,
 )

@@ -1,12 +1,13 @@
 """How Python's tree-sitter tree reads for the quality, constraints and security rewards.
 
 Names follow PEP 8: functions and variables snake_case (variables may be UPPER_CASE constants), classes
-PascalCase. A function is documented by a docstring, the first statement of its body. Type hints: every
-parameter of a ``def`` except ``self``/``cls``, and its return type, are annotated. A ``lambda`` bound to a
-name at module level (``add = lambda a, b: a + b``) is a function as well (PEP 8 asks for a ``def``): it can
-carry no docstring, and declares no types unless the assignment is annotated (``add: Callable[[int, int],
-int] = ...``); otherwise a solution would meet ``required_docstring`` and ``type_hints`` by writing lambdas.
-Security is Python's own linter, bandit, which the core runs.
+PascalCase. A function is documented by a docstring, the first statement of its body, holding a word. Type
+hints: every parameter of a ``def`` except ``self``/``cls``, and its return type, are annotated. A ``lambda``
+bound to a name at module level (``add = lambda a, b: a + b``, in parentheses or not) is a function as well
+(PEP 8 asks for a ``def``): it can carry no docstring, and declares no types unless the assignment is
+annotated (``add: Callable[[int, int], int] = ...``); otherwise a solution would meet ``required_docstring``
+and ``type_hints`` by writing lambdas. A lambda called where it is written (``(lambda: ...)()``) is measured
+as part of the code around it. Security is Python's own linter, bandit, which the core runs.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ NAMES = """
 (for_statement left: (pattern_list (identifier) @variable.name))
 """
 
-DOCSTRING = "(function_definition body: (block . (expression_statement (string)))) @documented"
+DOCSTRING = "(function_definition body: (block . (expression_statement (string (string_content) @doc)))) @documented"
+
+
+def _parenthesised_lambda(capture: str) -> str:
+    """A lambda inside parentheses, at any depth (comments may sit inside them), captured as ``capture``."""
+    return rf'(parenthesized_expression) @{capture} (#match? @{capture} "^(?:[(\\s]|#[^\\n]*\\n)*lambda\\b")'
+
 
 _NOT_SELF = '(#not-match? @untyped "^(self|cls)$")'
 UNTYPED = f"""
@@ -45,12 +52,14 @@ UNTYPED = f"""
 (parameters (list_splat_pattern (identifier) @untyped))
 (parameters (dictionary_splat_pattern (identifier) @untyped))
 (module (expression_statement (assignment left: (identifier) !type right: (lambda) @untyped)))
+(module (expression_statement (assignment left: (identifier) !type right: {_parenthesised_lambda('untyped')})))
 """
 
 #: Functions a reader expects documented: every ``def``, and a lambda bound to a name at module level.
-FUNCTIONS = """
+FUNCTIONS = f"""
 (function_definition) @function
 (module (expression_statement (assignment left: (identifier) right: (lambda)) @function))
+(module (expression_statement (assignment left: (identifier) right: {_parenthesised_lambda('value')}) @function))
 """
 
 PROFILE = CodeProfile(
@@ -63,6 +72,7 @@ PROFILE = CodeProfile(
     naming={"function": ("snake_case",), "variable": ("snake_case", "UPPER_CASE"), "type": ("PascalCase",)},
     max_line_length=79,
     docstring=DOCSTRING,
+    inlined="(call function: (parenthesized_expression (lambda) @inlined))",
     untyped=UNTYPED,
     security_scanner="bandit",
 )

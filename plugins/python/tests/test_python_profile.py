@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import attrs
+import pytest
+
 from codekiln.code_profile import CodeAnalysis, CodeAnalyzer
 from codekiln_python.backend import PythonBackend
 
@@ -52,3 +55,16 @@ def test_code_that_does_not_parse_is_not_measured():
 def test_security_is_left_to_bandit():
     assert PythonBackend().code_profile().security_scanner == "bandit"
     assert analyzer().findings(CODE) == []
+
+
+def test_documentation_must_hold_a_word():
+    empty = 'def f():\n    ""\n\n\ndef g():\n    """ -- """\n\n\ndef h():\n    r"""Ünïcode."""\n'
+    analysis = analyzer().analyze(empty)
+    assert (analysis.functions, analysis.documented) == (3, 1)  # h only
+
+
+def test_a_docstring_query_must_capture_the_text():
+    backend = PythonBackend()
+    profile = attrs.evolve(backend.code_profile(), docstring="(function_definition) @documented")
+    with pytest.raises(ValueError, match="the docstring query must capture the docstring's text as @doc"):
+        CodeAnalyzer(profile, backend.tree_sitter_language())

@@ -60,7 +60,7 @@ class QualityReward(CodeReward):
     >>> reward = QualityReward()
     >>> reward.bind_plugins(make_plugins())
     >>> reward([code, "def ("], problems=[Problem("p", "")] * 2, languages=["python"] * 2, codes=[code, "def ("],
-    ...        verdicts=[Verdict(VerdictStatus.PASSED, "python")] * 2)
+    ...        verdicts=[Verdict(VerdictStatus.PASSED, "python"), Verdict(VerdictStatus.SYNTAX_ERROR, "python")])
     [1.0, None]
     >>> reward.last_details[0]["quality/documentation"]
     1.0

@@ -6,6 +6,7 @@ Registered by the ``builtin.rewards`` plugin (:mod:`codekiln.builtin.rewards.bas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,8 @@ class FormatReward(Reward):
 
     - several fenced blocks (of any language);
     - its code block has no language tag;
-    - text outside the blocks, when ``allow_prose`` is false.
+    - text outside the blocks, when ``allow_prose`` is false; words after a fence's language tag count as
+      such text, except a file name (``sol.py``) or an attribute (``title=sol.py``).
 
     A bare answer (no fence: code continuing a prompt stub) scores 1.0 unless ``require_fence``. Never
     abstains. Each language's fence tags come from its backend (``py`` means python, ``c++`` cpp), looked up
@@ -77,7 +79,9 @@ class FormatReward(Reward):
         code = ours or [b for b in blocks if not b.tag]
         if not all(b.closed for b in blocks) or not "".join(b.body for b in code).strip():
             return 0.0
-        faults = (len(blocks) > 1) + (not ours) + (not self.allow_prose and bool(outside.strip()))
+        prose = not self.allow_prose and (
+            bool(outside.strip()) or any(_holds_prose(block.info) for block in blocks))
+        faults = (len(blocks) > 1) + (not ours) + prose
         return max(0.0, 1.0 - 0.5 * faults)
 
     def _fence_tags(self, language: str) -> frozenset[str]:
@@ -86,6 +90,15 @@ class FormatReward(Reward):
             tags = backend.fence_tags or (backend.name, *backend.aliases)  # as LanguageBackend.extract reads them
             self._tags[language] = frozenset(tag.lower() for tag in tags)
         return self._tags[language]
+
+
+#: Words a fence's info string may hold after its tag without being prose: a file name or an attribute.
+_LABEL = re.compile(r"[\w.-]+=\S*|[\w./-]*\.\w+")
+
+
+def _holds_prose(info: str) -> bool:
+    """Whether the info string ``info`` holds a word beyond its tag that is neither a file name nor an attribute."""
+    return any(re.search(r"[^\W\d_]", word) and not _LABEL.fullmatch(word) for word in info.split()[1:])
 
 
 class LengthReward(Reward):
