@@ -110,3 +110,24 @@ def test_openai_answers_are_security_scanned_when_the_request_names_the_language
     assert "codekiln" not in (plain.choices[0].model_extra or {}) and "os.system" in plain.choices[0].text
     with pytest.raises(openai.BadRequestError, match="language: unknown language 'cobol'"):
         client.completions.create(model="broken", prompt="x", max_tokens=1, extra_body={"language": "cobol"})
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil"])
+def test_without_api_keys_only_a_host_naming_loopback_is_answered(served, host):
+    """A web page reaching the keyless service through DNS rebinding sends its own name as Host: refused."""
+    live = served["failing"]
+    port = live.url.rsplit(":", 1)[1]
+    for loopback in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost"):
+        assert httpx.get(live.url + "/v1/generations", headers={"Host": loopback}).status_code == 200
+    refused_before = metric(live, "codekiln_rejected_requests_total", reason="invalid")
+    line = f"Host {host!r} refused: without API keys this service answers only requests to localhost, 127.0.0.1 " \
+           "or [::1]"
+    listed = httpx.get(live.url + "/v1/generations", headers={"Host": host})
+    assert listed.status_code == 400 and listed.json() == {"error": line}
+    rated = httpx.post(live.url + "/v1/review/ratings", headers={"Host": host}, json={
+        "reviewer": "page", "ratings": [{"generation_id": "x", "readability": 5, "correctness": 5}]})
+    assert rated.status_code == 400 and rated.json() == {"error": line}
+    completed = httpx.post(live.url + "/v1/completions", headers={"Host": host}, json={"prompt": "x"})
+    assert completed.status_code == 400
+    assert completed.json() == {"error": {"message": line, "type": "invalid_request_error", "code": 400}}
+    assert metric(live, "codekiln_rejected_requests_total", reason="invalid") == refused_before + 3

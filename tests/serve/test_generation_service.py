@@ -195,6 +195,26 @@ def test_keys_body_size_and_rate_are_enforced(live):
     assert metric(live, "codekiln_rejected_requests_total", reason="rate_limited") >= 1
 
 
+def test_one_completions_request_asks_for_a_bounded_number_of_completions(live):
+    """Prompts times n is bounded per request: one small request cannot hold the model's one thread for long
+    (a batch whose caller timed out still runs to its end)."""
+    heavy = {"model": "untrained", "prompt": ["x"] * 100, "n": 8, "max_tokens": 1024, "temperature": 1.0}
+    refused = post(live, "/v1/completions", heavy, key=195)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["message"] == ("prompt: 100 prompt(s) with n=8 ask for 800 completions, over "
+                                                  "this service's limit of 16 per request")
+    assert post(live, "/v1/completions", {**heavy, "prompt": ["x"] * 3, "n": 6}, key=195).status_code == 422
+    at_limit = post(live, "/v1/completions", {"model": "untrained", "prompt": ["x", "y"], "n": 8, "max_tokens": 1},
+                    key=195)
+    assert at_limit.status_code == 200 and len(at_limit.json()["choices"]) == 16
+    assert httpx.get(live.url + "/healthz").json()["limits"]["max_completions"] == 16
+
+
+def test_with_api_keys_any_host_is_answered(live):
+    response = httpx.get(live.url + "/v1/models", headers={**auth(196), "Host": "codekiln.example.org"})
+    assert response.status_code == 200 and response.json()["object"] == "list"
+
+
 def test_waiting_requests_share_a_batch_and_a_full_queue_answers_503(live):
     calls_before = httpx.get(live.url + "/healthz").json()["generate_calls"]["untrained"]
     answers = {}

@@ -106,6 +106,29 @@ def test_ratings_are_stored_whole_or_not_at_all(review_server):
         [(good.id, "ana", 5, 5), (bad.id, "ana", 2, 1)])
 
 
+def test_a_reviewer_counts_once_per_generation_however_often_they_rate(review_server):
+    """One reviewer rating one answer fifty times is one rating in ``codekiln ab``'s table: the latest."""
+    from codekiln.evaluation.compare import ratings_by_model
+
+    server, store, (good, bad) = review_server
+    auth = {"Authorization": f"Bearer {KEY}"}
+    one = lambda reviewer, score: {"reviewer": reviewer, "ratings": [  # noqa: E731
+        {"generation_id": good.id, "readability": score, "correctness": score}]}
+    with httpx.Client(base_url=server.url, headers=auth) as client:
+        for i in range(50):
+            assert client.post("/v1/review/ratings", json=one("ana", 5 if i < 49 else 2)).json() == {"stored": 1}
+        assert client.post("/v1/review/ratings", json=one("bo", 4)).json() == {"stored": 1}
+        twice = client.post("/v1/review/ratings", json={"reviewer": "ana", "ratings": [
+            {"generation_id": bad.id, "readability": 1, "correctness": 1},
+            {"generation_id": bad.id, "readability": 5, "correctness": 5}]})
+        assert twice.status_code == 422
+        assert twice.json() == {"error": f"ratings: generation {bad.id!r} is rated twice; rate each answer once"}
+    assert sorted((r.reviewer, r.readability) for r in store.ratings()) == [("ana", 2), ("bo", 4)]
+    model_of = {g.id: g.model for g in store.history(limit=None)}
+    assert ratings_by_model(store.ratings(), model_of) == {"tiny": {"ratings": 2.0, "readability": 3.0,
+                                                                    "correctness": 3.0}}
+
+
 @pytest.fixture
 def chromium():
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):

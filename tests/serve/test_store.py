@@ -95,6 +95,39 @@ def test_ratings_are_validated_and_kept_in_order(store):
     assert len(store.ratings()) == 2  # nothing half-written by the refused ones
 
 
+def test_a_repeat_rating_replaces_the_earlier_one(store):
+    target, other = store.add(generation()), store.add(generation(model="other"))
+    for score in (1, 2, 5, 3):
+        store.add_rating(target, reviewer="ana", readability=score, correctness=6 - score)
+    store.add_rating(target, reviewer=" ana ", readability=4, correctness=4)  # the same reviewer, by name
+    store.add_rating(other, reviewer="ana", readability=2, correctness=2)
+    store.add_rating(target, reviewer="bo", readability=1, correctness=1)
+    assert [(r.generation_id, r.reviewer, r.readability, r.correctness) for r in store.ratings()] == [
+        (target, "ana", 4, 4), (other, "ana", 2, 2), (target, "bo", 1, 1)]
+    assert count(store.path, "ratings") == 3
+
+
+def test_an_older_store_with_repeated_ratings_opens_keeping_each_reviewers_latest(tmp_path):
+    path = tmp_path / "generations.db"
+    with SQLiteStore(path) as store:
+        target, other = store.add(generation()), store.add(generation(model="other"))
+    # What a store of schema 1 held: no rule of one rating per reviewer and generation, so repeats.
+    rows = [(target, "ana", 1, 1), (target, "ana", 5, 5), (other, "ana", 3, 3), (target, "bo", 2, 2),
+            (target, "ana", 4, 2), (target, "bo", 3, 1)]
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX ratings_once")
+        db.executemany("INSERT INTO ratings (generation_id, reviewer, readability, correctness, created) "
+                       "VALUES (?, ?, ?, ?, ?)", [(*row, 100.0 + i) for i, row in enumerate(rows)])
+        db.execute("PRAGMA user_version = 1")
+    with SQLiteStore(path) as store:
+        assert sorted((r.generation_id, r.reviewer, r.readability, r.correctness) for r in store.ratings()) == sorted(
+            [(target, "ana", 4, 2), (other, "ana", 3, 3), (target, "bo", 3, 1)])
+        store.add_rating(target, reviewer="ana", readability=5, correctness=5)
+        assert len(store.ratings()) == 3
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
 def test_pairs_are_one_prompt_from_two_sources_least_rated_first(store):
     # Same prompt and source twice: not a pair. Another prompt or language: not a pair either.
     store.add(generation(model="a"))

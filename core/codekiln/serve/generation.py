@@ -75,6 +75,10 @@ class GenerationLimits:
     max_tokens: int = attrs.field(default=1024, validator=attrs.validators.gt(0))
     max_candidates: int = attrs.field(default=8, validator=attrs.validators.gt(0))
     max_tries: int = attrs.field(default=5, validator=attrs.validators.gt(0))
+    #: The most completions (prompts times ``n``) one OpenAI-style request may ask for (more: 422). The model
+    #: generates one batch at a time and a batch whose request timed out still runs to its end, so this bounds
+    #: how long one request can hold the model for everyone else.
+    max_completions: int = attrs.field(default=16, validator=attrs.validators.gt(0))
 
     @rate.validator
     def _parses(self, attribute: attrs.Attribute, value: str) -> None:
@@ -444,6 +448,11 @@ class GenerationService:
         stored. With ``language``, the code in each completion is scanned by the ``security`` reward (and
         withheld under ``refuse_insecure`` when a finding is high-severity)."""
         self.check_sampling(params)
+        count = 1 if messages is not None else len(prompts or ())
+        if count * params.n > self.limits.max_completions:
+            raise RequestError(422, f"prompt: {count} prompt(s) with n={params.n} ask for {count * params.n} "
+                                    f"completions, over this service's limit of {self.limits.max_completions} per "
+                                    "request")
         if language is not None:
             try:
                 language = self.scorer.language(language)

@@ -21,7 +21,16 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict, Field
 
 from .generation import GenerationService
-from .http import ApiKeys, BodyLimit, RequestError, exposure, install_error_handlers, require_api_key, serve_app
+from .http import (
+    ApiKeys,
+    BodyLimit,
+    LoopbackHosts,
+    RequestError,
+    exposure,
+    install_error_handlers,
+    require_api_key,
+    serve_app,
+)
 from .models import SamplingParams
 from .review import review_router
 
@@ -128,7 +137,8 @@ def _stops(stop: str | list[str] | None) -> tuple[str, ...]:
 
 
 def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> FastAPI:
-    """The service's FastAPI app. ``api_keys`` empty: no key asked (serve it on loopback only)."""
+    """The service's FastAPI app. ``api_keys`` empty: no key asked, and only a ``Host`` naming loopback is
+    answered (serve it on loopback only)."""
     from .. import __version__
 
     metrics = service.metrics
@@ -137,6 +147,9 @@ def create_app(service: GenerationService, api_keys: Collection[str] = ()) -> Fa
     app.state.api_keys = ApiKeys(api_keys)
     app.add_middleware(BodyLimit, limit=service.limits.max_body_bytes,
                        refused=lambda reason: metrics.rejected.labels(reason).inc(), openai_paths=OPENAI_PATHS)
+    if not api_keys:  # added last, so it runs first: a page's rebound request gets no further
+        app.add_middleware(LoopbackHosts, refused=lambda reason: metrics.rejected.labels(reason).inc(),
+                           openai_paths=OPENAI_PATHS)
     install_error_handlers(app, lambda reason: metrics.rejected.labels(reason).inc(), openai_paths=OPENAI_PATHS)
     app.include_router(review_router(service.store, api_keys))
 

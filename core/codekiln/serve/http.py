@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
+import re
 from collections.abc import Callable, Collection, Container, Mapping
 from pathlib import Path
 
@@ -25,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CodekilnError
 
-__all__ = ["ApiKeys", "BodyLimit", "RequestError", "error_response", "exposure", "install_error_handlers",
-           "read_api_keys", "require_api_key", "serve_app"]
+__all__ = ["ApiKeys", "BodyLimit", "LoopbackHosts", "RequestError", "error_response", "exposure",
+           "install_error_handlers", "read_api_keys", "require_api_key", "serve_app"]
 
 #: What each refused status counts as in a service's rejected-requests counter.
 REJECTION = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "invalid", 413: "too_large",
@@ -106,6 +107,43 @@ def require_api_key(request: Request) -> str:
     """A FastAPI dependency: the caller's checked key, by the app's ``app.state.api_keys`` (an
     :class:`ApiKeys`). Routers mounted into a service's app (``/review``) use it as its own routes do."""
     return request.app.state.api_keys.from_request(request)
+
+
+class LoopbackHosts:
+    """Without API keys a service listens on loopback only, yet a web page the user visits can still reach it by
+    DNS rebinding (its own name, re-pointed at 127.0.0.1): that request names the page's host, so only a
+    ``Host`` naming loopback (``localhost``, ``127.0.0.1``, ``[::1]`` or another loopback address, any port) is
+    let in; others are answered 400. ``refused(reason)`` counts each refusal (``invalid``)."""
+
+    def __init__(self, app: ASGIApp, refused: Callable[[str], None], openai_paths: Container[str] = ()) -> None:
+        self.app, self.refused, self.openai_paths = app, refused, openai_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
+        if scope["type"] != "http" or _names_loopback(host):  # the services have no websocket routes
+            await self.app(scope, receive, send)
+            return
+        self.refused("invalid")
+        await error_response(400, f"Host {host[:100]!r} refused: without API keys this service answers only "
+                                  "requests to localhost, 127.0.0.1 or [::1]",
+                             openai=scope["path"] in self.openai_paths)(scope, receive, send)
+
+
+def _names_loopback(host: str) -> bool:
+    """Whether a ``Host`` header (``name``, ``name:port``, ``[v6]`` or ``[v6]:port``) names a loopback address."""
+    match = _HOST.fullmatch(host)
+    if match is None:
+        return False
+    name, v6 = match["name"], match["v6"]
+    if name is not None and name.lower() == "localhost":
+        return True
+    try:
+        return (ipaddress.IPv6Address(v6) if v6 is not None else ipaddress.IPv4Address(name)).is_loopback
+    except ValueError:
+        return False
+
+
+_HOST = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<name>[^:\[\]]+))(?::[0-9]{1,5})?")
 
 
 class BodyLimit:

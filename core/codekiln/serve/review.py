@@ -8,7 +8,9 @@ Routes (an :class:`~fastapi.APIRouter` that ``codekiln serve`` mounts):
 - ``GET /review``: the page (static HTML with a little JavaScript; it loads nothing from elsewhere).
 - ``GET /v1/review/pair?reviewer=NAME``: the least rated pair this reviewer has not rated yet, or ``null``.
 - ``POST /v1/review/ratings``: ``{"reviewer": NAME, "ratings": [{"generation_id", "readability",
-  "correctness"}, ...]}``; all are checked before any is stored.
+  "correctness"}, ...]}``; all are checked before any is stored. A reviewer has one rating per generation:
+  rating it again replaces the earlier one. Any stored generation may be rated, not only one the page showed:
+  the review is blind on the page, while ``/v1/generations`` names each generation's model to any key holder.
 - ``POST /v1/review/login``: ``{"key": KEY}`` sets the key as an HttpOnly cookie for the page.
 
 With API keys configured, the two ``/v1/review/...`` data routes take the key as ``Authorization: Bearer KEY``,
@@ -103,7 +105,10 @@ def review_router(store: GenerationStore, api_keys: Collection[str] = ()) -> API
 
     @router.post("/v1/review/ratings", dependencies=[Depends(reviewer_key)], summary="Store a reviewer's ratings")
     def rate(body: RatingsIn) -> dict[str, int]:
-        missing = [r.generation_id for r in body.ratings if store.get(r.generation_id) is None]
+        ids = [r.generation_id for r in body.ratings]
+        if len(set(ids)) < len(ids):
+            raise RequestError(422, f"ratings: generation {ids[0]!r} is rated twice; rate each answer once")
+        missing = [generation_id for generation_id in ids if store.get(generation_id) is None]
         if missing:  # checked first, so a submission is stored whole or not at all
             raise RequestError(404, f"no generation {missing[0]!r} in the store; reload the review page")
         for rating in body.ratings:

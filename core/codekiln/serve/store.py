@@ -113,11 +113,11 @@ class GenerationStore(Protocol):
         """Generations newest first, optionally of one model; ``limit=None`` reads them all."""
 
     def add_rating(self, generation_id: str, *, reviewer: str, readability: int, correctness: int) -> None:
-        """Store a rating; :class:`RatingError` when a score is off the scale, :class:`UnknownGeneration`
-        when the generation is not stored."""
+        """Store a rating, replacing this reviewer's earlier rating of this generation; :class:`RatingError`
+        when a score is off the scale, :class:`UnknownGeneration` when the generation is not stored."""
 
     def ratings(self) -> list[Rating]:
-        """Every rating, oldest first."""
+        """Every rating, at most one per generation and reviewer (the latest), oldest first."""
 
     def pairs_to_review(self, limit: int = 1) -> list[tuple[Generation, Generation]]:
         """Pairs of generations for the same prompt and language from different models, versions or arms,
@@ -128,7 +128,8 @@ class GenerationStore(Protocol):
 
 
 #: Bumped when the tables change; a store written by a newer codekiln is refused rather than misread.
-_SCHEMA_VERSION = 1
+#: 2: one rating per generation and reviewer.
+_SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS code (
@@ -170,6 +171,13 @@ CREATE TABLE IF NOT EXISTS ratings (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ratings_generation ON ratings(generation_id);
+"""
+
+# A reviewer rates a generation once: a repeat replaces the earlier rating, so no one weighs a model's mean by
+# rating one answer many times. A store from before schema 2 may hold repeats: the latest of each is kept.
+_RATINGS_ONCE = """
+DELETE FROM ratings WHERE id NOT IN (SELECT MAX(id) FROM ratings GROUP BY generation_id, reviewer);
+CREATE UNIQUE INDEX IF NOT EXISTS ratings_once ON ratings(generation_id, reviewer);
 """
 
 #: The key of empty code: a generation whose code the service withheld.
@@ -221,7 +229,8 @@ class SQLiteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")  # another process (codekiln ab) may be reading
-        self._db.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version={_SCHEMA_VERSION}; COMMIT;")
+        migrate = _RATINGS_ONCE if version < 2 else ""
+        self._db.executescript(f"BEGIN; {_SCHEMA} {migrate} PRAGMA user_version={_SCHEMA_VERSION}; COMMIT;")
 
     def add(self, generation: Generation) -> str:
         g = generation
@@ -259,13 +268,15 @@ class SQLiteStore:
             if self._db.execute("SELECT 1 FROM generations WHERE id = ?", (generation_id,)).fetchone() is None:
                 raise UnknownGeneration(f"no generation {generation_id!r} in the store {self.path}")
             self._db.execute("INSERT INTO ratings (generation_id, reviewer, readability, correctness, created) "
-                             "VALUES (?, ?, ?, ?, ?)",
+                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (generation_id, reviewer) DO UPDATE SET "
+                             "readability = excluded.readability, correctness = excluded.correctness, "
+                             "created = excluded.created",
                              (generation_id, reviewer.strip(), readability, correctness, time.time()))
 
     def ratings(self) -> list[Rating]:
         with self._lock:
             rows = self._db.execute("SELECT generation_id, reviewer, readability, correctness, created "
-                                    "FROM ratings ORDER BY id").fetchall()
+                                    "FROM ratings ORDER BY created, id").fetchall()
         return [Rating(*row) for row in rows]
 
     def pairs_to_review(self, limit: int = 1) -> list[tuple[Generation, Generation]]:

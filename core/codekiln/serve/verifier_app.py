@@ -24,6 +24,7 @@ from .http import (
     REJECTION,
     ApiKeys,
     BodyLimit,
+    LoopbackHosts,
     RequestError,
     exposure,
     install_error_handlers,
@@ -72,7 +73,8 @@ class VerifyResponse(BaseModel):
 
 
 def create_app(service: VerificationService, api_keys: Collection[str] = ()) -> FastAPI:
-    """The service's FastAPI app. ``api_keys`` empty: no key asked (serve it on loopback only)."""
+    """The service's FastAPI app. ``api_keys`` empty: no key asked, and only a ``Host`` naming loopback is
+    answered (serve it on loopback only)."""
     from .. import __version__
 
     metrics = service.metrics
@@ -81,6 +83,8 @@ def create_app(service: VerificationService, api_keys: Collection[str] = ()) -> 
     app.state.api_keys = ApiKeys(api_keys)
     app.add_middleware(BodyLimit, limit=service.limits.max_body_bytes,
                        refused=lambda reason: metrics.rejected.labels(reason).inc())
+    if not api_keys:  # added last, so it runs first: a page's rebound request gets no further
+        app.add_middleware(LoopbackHosts, refused=lambda reason: metrics.rejected.labels(reason).inc())
     install_error_handlers(app, lambda reason: metrics.rejected.labels(reason).inc(), _REJECTION)
 
     async def timed(endpoint: str, work: Callable[[], Awaitable[Any]]) -> Any:
