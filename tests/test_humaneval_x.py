@@ -14,7 +14,9 @@ import pytest
 
 from codekiln.builtin.datasets.humaneval import entry_point
 from codekiln.builtin.datasets.loaders import HumanEvalXDataset
+from codekiln.datasets import load_dataset
 from codekiln.errors import DataError
+from codekiln.verifier import Sample
 
 from .test_cli import codekiln
 
@@ -259,3 +261,35 @@ def test_every_real_canonical_solution_passes_and_every_fixed_answer_fails(langu
 def test_javascript_162_passes_with_js_md5(real_results):
     result = real_results("javascript")["canonical"]["JavaScript/162"]
     assert result["passed"], result["verdict"]
+
+
+def _chat_answer(language: str, row: dict, completion: str, form: str) -> str:
+    """A chat model's answer: the prompt's function restated whole with ``completion`` as its body, in a fenced
+    block; ``form="methods"`` (Java) leaves the class out, the methods alone."""
+    code = row["prompt"] + completion
+    if form == "methods":
+        code = code.split("class Solution {", 1)[1].rstrip()
+        assert code.endswith("}")
+        code = code[:-1]
+    return f"Here is the complete solution:\n```{language}\n{code}\n```\n"
+
+
+@needs_real_data
+@pytest.mark.slow
+@pytest.mark.parametrize(("language", "form"), [("javascript", "whole"), ("java", "whole"), ("java", "methods"),
+                                                 ("cpp", "whole")])
+def test_an_answer_restating_the_function_is_judged_like_its_completion(language, form, plugins, verifier):
+    """Task 10 and 38's prompts define a helper the entry function uses, which the answer restates too."""
+    data = REAL_DATA / _FILES[language]
+    problems = {p.id: p for p in load_dataset(f"humaneval-x:{data}", plugins.datasets())}
+    with gzip.open(data, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    samples, expected = [], []
+    for row in (rows[0], rows[10], rows[38]):
+        problem = problems[row["task_id"]]
+        fixed = _fixed_return(language, row["declaration"], problem.native[language].entry_point)
+        for completion, status in ((row["canonical_solution"], "passed"), (fixed, "wrong_answer")):
+            samples.append(Sample(problem, _chat_answer(language, row, completion, form), language))
+            expected.append((row["task_id"], status))
+    verdicts = verifier.verify_batch(samples)
+    assert [(v.problem_id, v.status.value) for v in verdicts] == expected, verdicts

@@ -140,7 +140,9 @@ class LanguageBackend(abc.ABC):
 
     def assemble(self, code: str, problem: Problem) -> Source:
         """The program to check: the code alone, or, for a native benchmark problem, the prompt the model
-        continued followed by its completion (as HumanEval does)."""
+        continued followed by its completion (as HumanEval does). A backend may also take a chat answer that
+        restates the entry function whole (JavaScript, Java and C++ do: the prompt's text before the function,
+        then the code)."""
         native = problem.native.get(self.name)
         if native is None:
             return Source(code)

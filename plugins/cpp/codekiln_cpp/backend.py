@@ -41,7 +41,7 @@ from codekiln.languages import (
     output_lines,
 )
 from codekiln.parsing import parse
-from codekiln.problem import Problem
+from codekiln.problem import NativeTests, Problem
 from codekiln.verdict import Diagnostic
 from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
@@ -119,13 +119,39 @@ class CppBackend(LanguageBackend):
 
     def assemble(self, code: str, problem: Problem) -> Source:
         """The code as it is; the stub followed by the code when the code is the body of the function,
-        continuing the prompt's stub (see :meth:`_is_body`); a native problem's prompt followed by the code."""
+        continuing the prompt's stub (see :meth:`_is_body`); a native problem's prompt followed by the code,
+        or its text before the entry function followed by the code where the code restates that function
+        (see :meth:`_restated`)."""
         if self.name in problem.native:
-            return super().assemble(code, problem)
+            return self._restated(code, problem.native[self.name]) or super().assemble(code, problem)
         if problem.signature is not None and self._is_body(code):
             opening = "\n" if code.lstrip().startswith("{") else " {\n"
             return Source(translate.stub(problem.signature) + opening + code, code_line_offset=1)
         return Source(code)
+
+    def _restated(self, code: str, tests: NativeTests) -> Source | None:
+        """The solver's source for ``code`` that defines the prompt's entry function itself (a chat answer, often
+        with the includes): the prompt's text before that function (includes, ``using``, helpers), less the
+        helpers the code defines again (a redefinition would not compile; the tester has the prompt's own),
+        then the code. None for a continuation: code that does not define the entry function at its top level,
+        or that makes a program with the prompt."""
+        defined = {name for name, _ in _defined_functions(self._parse(code.encode("utf-8")))}
+        if not defined:
+            return None
+        try:
+            entry = native.entry_function(tests, self._parse)
+        except ValueError:  # the compile step reports the prompt it cannot read
+            return None
+        if entry.name not in defined or not self._parse((tests.prompt + code).encode("utf-8")).has_error:
+            return None  # such as one that closes the function and then overloads it
+        preamble = bytearray(entry.preamble.encode("utf-8"))
+        redefined = [node for name, node in _defined_functions(self._parse(bytes(preamble))) if name in defined]
+        for node in sorted(redefined, key=lambda node: node.start_byte, reverse=True):
+            del preamble[node.start_byte:node.end_byte]
+        text = preamble.decode("utf-8")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return Source(text + code, code_line_offset=text.count("\n"), native=True)
 
     def _parse(self, data: bytes) -> Any:
         """The root node of the tree-sitter parse of ``data``, within the parse budget (raises
@@ -357,6 +383,21 @@ class CppBackend(LanguageBackend):
             solver=Program([loader, f"./{_PROGRAM}"], files={_PROGRAM: program}),
             not_started=functools.partial(_start_failure, loader=loader, program=program),
         ), runner)
+
+
+def _defined_functions(root: Any) -> list[tuple[str, Any]]:
+    """The functions a translation unit defines at its top level, by name (``A::f`` and operators are not)."""
+    found = []
+    for node in root.children:
+        declarator = node.child_by_field_name("declarator") if node.type == "function_definition" else None
+        while declarator is not None and declarator.type != "identifier":
+            if declarator.type in ("reference_declarator", "parenthesized_declarator"):  # &f(...), (f)(...)
+                declarator = declarator.named_children[0] if declarator.named_children else None
+            else:  # through the function declarator and any *
+                declarator = declarator.child_by_field_name("declarator")
+        if declarator is not None:
+            found.append((declarator.text.decode("utf-8", "replace"), node))
+    return found
 
 
 def _failed_plainly(result: Any) -> bool:

@@ -159,6 +159,29 @@ def test_diagnostics_are_on_completion_lines(verifier):
     assert [(d.line, d.column) for d in verdict.stage(Stage.COMPILE).diagnostics] == [(2, 12)]
 
 
+def _chat(code: str) -> str:
+    return f"Here is the complete function:\n```cpp\n{code}```\n"
+
+
+def test_an_answer_restating_the_function_is_judged_as_its_completion(verifier):
+    # Chat models answer with the whole function, includes and the prompt's helper too: it replaces the prompt's
+    # function instead of following its header (the helper's second definition would not compile either).
+    verdict = verifier.verify(PROBLEM, _chat(PROMPT + RIGHT), "cpp")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    verdict = verifier.verify(PROBLEM, _chat(DECLARATION.split("string shout")[0] + DECLARATION.splitlines()[-1]
+                                             + "\n" + RIGHT), "cpp")  # no helper: the prompt's stays
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    verdict = verifier.verify(PROBLEM, _chat(PROMPT + RIGHT.replace("2 * numbers[i]", "3 * numbers[i]")), "cpp")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+    # A completion that closes the function and then overloads it still continues the prompt.
+    overload = RIGHT + "vector<float> close_doubled(vector<float> numbers){ return numbers; }\n"
+    assert verifier.verify(PROBLEM, overload, "cpp").passed
+    # Diagnostics stay on the answer's own lines.
+    verdict = verifier.verify(PROBLEM, _chat(DECLARATION + "    vector<float> out;\n    return outt;\n}\n"), "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    assert [(d.line, d.column) for d in verdict.stage(Stage.COMPILE).diagnostics] == [(10, 12)]
+
+
 def test_a_humaneval_x_row(verifier, tmp_path):
     row = {
         "task_id": "CPP/0",

@@ -103,8 +103,9 @@ class JavaBackend(LanguageBackend):
         return java_source.signature_stub(problem)
 
     def assemble(self, code: str, problem: Problem) -> Source:
-        if self.name in problem.native:  # a benchmark's prompt, continued by the answer
-            return super().assemble(code, problem)
+        native = problem.native.get(self.name)
+        if native is not None:  # a benchmark's prompt, continued by the answer or restated in it
+            return java_source.assemble_restated(code, native) or super().assemble(code, problem)
         return java_source.assemble(code, problem)
 
     # -- compile -----------------------------------------------------------------------------------------

@@ -32,13 +32,13 @@ import attrs
 
 from codekiln.languages import Source
 from codekiln.parsing import parse
-from codekiln.problem import Problem, Signature
+from codekiln.problem import NativeTests, Problem, Signature
 from codekiln.typespec import TypeSpec
 
 from .tuples import TUPLE_CLASSES
 
-__all__ = ["DEFAULT_IMPORTS", "HARNESS_CLASS", "SignatureHarness", "assemble", "java_type", "signature_harness",
-           "signature_stub"]
+__all__ = ["DEFAULT_IMPORTS", "HARNESS_CLASS", "SignatureHarness", "assemble", "assemble_restated", "java_type",
+           "signature_harness", "signature_stub"]
 
 DEFAULT_IMPORTS = ("java.util.*", "java.util.function.*", "java.util.stream.*", "java.math.*", "java.io.*",
                    "org.javatuples.*")
@@ -203,6 +203,97 @@ def assemble(code: str, problem: Problem) -> Source:
         body += "\n"
     text = " ".join(preamble) + "\n" + body + ("}\n" if wrap else "")
     return Source(text, code_line_offset=1)
+
+
+def assemble_restated(code: str, native: NativeTests) -> Source | None:
+    """Solution.java for a chat answer to a native problem that restates the entry method instead of continuing
+    the prompt; None when ``code`` declares no method of that name (a continuation, as the benchmark expects).
+
+    - the prompt's class with the method in it: the prompt's text before the class (its imports), then the code;
+    - the method alone (helpers and imports beside it): the prompt's text up to the method, then the code, then
+      the ``}`` that closes the class (imports of the code's move up, onto one line of their own).
+
+    The prompt's own helpers (``encodeCyclic``) are kept and a method of the code with a helper's name is
+    blanked: the tests call the helpers through the solution, so they must be the benchmark's. In the class
+    form they go, on one line, before the class's closing brace. Lines and columns of the code are kept."""
+    prompt = (native.prompt.rstrip() + "\n}\n}\n").encode("utf-8")  # the prompt stops inside the entry method
+    prompt_class, entry = _entry_method(parse(java_parser().language, prompt).root_node, native.entry_point)
+    if entry is None:
+        return None
+    members = [node for node in prompt_class.child_by_field_name("body").named_children
+               if node.end_byte <= entry.start_byte and node.type not in ("line_comment", "block_comment")]
+    helpers = {_name(node) for node in members if node.type == "method_declaration"}
+    data = bytearray(code.encode("utf-8"))
+    root = parse(java_parser().language, bytes(data)).root_node  # budgeted: the answer is untrusted
+    code_class, code_entry = _entry_method(root, native.entry_point, _name(prompt_class))
+    loose = any(node.type == "method_declaration" and _name(node) == native.entry_point for node in root.named_children)
+    if code_entry is None and not loose:
+        return None
+    if not parse(java_parser().language, native.prompt + code).root_node.has_error:
+        return None  # the prompt and the code make a program: the code continues the prompt after all
+    if code_entry is not None:
+        for method in _methods(code_class):
+            if _name(method) in helpers:
+                _blank(data, method)
+        for node in root.named_children:
+            if node.type in _TYPE_DECLARATIONS and _name(node) != "Solution":
+                for modifier in _modifiers(node):
+                    if modifier.type == "public":  # Solution.java may hold one public class: Solution
+                        _blank(data, modifier)
+        closing = code_class.child_by_field_name("body").children[-1].start_byte
+        data[closing:closing] = "".join(_one_line(node) + " " for node in members).encode("utf-8")
+        preamble = prompt[:prompt_class.start_byte].decode("utf-8")
+        after = ""
+    else:
+        imports = []
+        for node in root.named_children:
+            if node.type == "import_declaration":
+                imports.append(" ".join(node.text.decode("utf-8", "replace").split()))
+                _blank(data, node)
+            elif node.type == "package_declaration" or (node.type == "method_declaration" and _name(node) in helpers):
+                _blank(data, node)
+        start = prompt_class.start_byte
+        head = prompt[:start].decode("utf-8")
+        if imports:
+            head = (head if head.endswith("\n") or not head else head + "\n") + " ".join(imports) + "\n"
+        preamble = head + prompt[start:entry.start_byte].decode("utf-8")
+        after = "\n}\n"
+    if preamble and not preamble.endswith("\n"):
+        preamble += "\n"
+    text = preamble + data.decode("utf-8") + after
+    return Source(text, code_line_offset=preamble.count("\n"), native=True)
+
+
+def _entry_method(root: Any, entry: str, class_name: str | None = None) -> tuple[Any, Any]:
+    """The top-level class (named ``class_name``, when given) that declares a method named ``entry``, and the
+    last such method; (None, None) when there is none."""
+    for node in root.named_children:
+        if node.type == "class_declaration" and class_name in (None, _name(node)):
+            found = [method for method in _methods(node) if _name(method) == entry]
+            if found:
+                return node, found[-1]
+    return None, None
+
+
+def _methods(type_declaration: Any) -> list[Any]:
+    body = type_declaration.child_by_field_name("body")
+    return [node for node in body.named_children if node.type == "method_declaration"] if body else []
+
+
+def _one_line(node: Any) -> str:
+    """``node``'s text without its comments, its line breaks made spaces (the prompt's, so no text blocks)."""
+    data = bytearray(node.text)
+    pending = [node]
+    comments = []
+    while pending:
+        child = pending.pop()
+        if child.type in ("line_comment", "block_comment"):
+            comments.append((child.start_byte - node.start_byte, child.end_byte - node.start_byte))
+        else:
+            pending.extend(child.children)
+    for start, end in sorted(comments, reverse=True):
+        del data[start:end]
+    return data.decode("utf-8").replace("\r", " ").replace("\n", " ")
 
 
 def signature_harness(solution_java: str, problem: Problem) -> SignatureHarness | None:

@@ -450,6 +450,80 @@ def test_native_overloads_the_prompt_declares(verifier):
     assert verdict.status is VerdictStatus.PASSED, verdict
 
 
+# As HumanEval-X's Java/38: the prompt's class has a helper, and the tests call it (through the solution) too.
+_CODEC_PROMPT = """\
+import java.util.*;
+import java.lang.*;
+
+class Solution {
+    /**
+    Encodes x.
+     */
+    public int encode(int x) {
+        return x + 1;
+    }
+
+    /**
+    Decodes what encode returned.
+     */
+    public int decode(int x) {
+"""
+_CODEC_TEST = """\
+public class Main {
+    public static void main(String[] args) {
+        Solution s = new Solution();
+        if (s.decode(s.encode(5)) != 5 || s.decode(s.encode(-2)) != -2) {
+            throw new AssertionError();
+        }
+    }
+}
+"""
+CODEC = Problem(id="Java/904", description=_CODEC_PROMPT,
+                native={"java": NativeTests(_CODEC_PROMPT, _CODEC_TEST, "decode")})
+
+
+def _chat(code: str) -> str:
+    return f"Here is the complete solution:\n```java\n{code}```\n"
+
+
+@pytest.mark.parametrize("answer", [
+    _CODEC_PROMPT + "        return x - 1;\n    }\n}\n",
+    "import java.util.*;\n\npublic class Solution {\n    public int decode(int x) {\n        return x - 1;\n    }\n}\n"
+    "\npublic class Main {\n    public static void main(String[] args) { }\n}\n",
+    _CODEC_PROMPT.split("class Solution {\n")[1] + "        return x - 1;\n    }\n",
+    "import java.util.stream.*;\n\npublic int decode(int x) {\n    return IntStream.of(x).map(y -> y - 1).sum();\n}\n",
+], ids=["class", "class-without-helper", "methods", "method-alone"])
+def test_native_answer_restating_the_class_or_method(verifier, answer):
+    # Chat models answer with the whole class (imports included) or with its methods: they replace the prompt's
+    # class, or its method, instead of following the method's header.
+    verdict = verifier.verify(CODEC, _chat(answer), "java")
+    assert verdict.status is VerdictStatus.PASSED, verdict
+    verdict = verifier.verify(CODEC, _chat(answer.replace("- 1", "- 2")), "java")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+
+
+def test_native_restated_helpers_are_the_benchmarks(verifier):
+    # The tests call encode through the solution: an answer's own encode would let identities pass.
+    cheat = "class Solution {\n    public int encode(int x) {\n        return x;\n    }\n"
+    verdict = verifier.verify(CODEC, _chat(cheat + "    public int decode(int x) {\n        return x;\n    }\n}\n"),
+                              "java")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+    verdict = verifier.verify(CODEC, _chat(cheat.split("\n", 1)[1] + "    public int decode(int x) {\n"
+                                           "        return x;\n    }\n"), "java")
+    assert verdict.status is VerdictStatus.WRONG_ANSWER, verdict
+
+
+@pytest.mark.parametrize("answer", [
+    "import java.util.*;\n\nclass Solution {\n    public int decode(int x) {\n        return y;\n    }\n}\n",
+    "\n\n\n    public int decode(int x) {\n        return y;\n    }\n",
+], ids=["class", "method"])
+def test_native_restated_answer_diagnostics_are_on_its_lines(verifier, answer):
+    verdict = verifier.verify(CODEC, _chat(answer), "java")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR
+    [diagnostic] = verdict.stage(Stage.COMPILE).diagnostics
+    assert (diagnostic.line, diagnostic.column) == (5, 16) and diagnostic.message.startswith("cannot find symbol")
+
+
 def test_code_that_crashes_javac_is_a_compile_error(verifier):
     depth = 20_000
     code = f"class Solution {{ static long addNumbers(long a, long b) {{ return {'(' * depth}a + b{')' * depth}; }} }}"

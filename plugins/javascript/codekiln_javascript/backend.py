@@ -53,7 +53,8 @@ from codekiln.languages import (
     output_lines,
     parse_row,
 )
-from codekiln.problem import Problem
+from codekiln.parsing import parse
+from codekiln.problem import NativeTests, Problem
 from codekiln.typespec import TypeSpec
 from codekiln.verdict import Diagnostic
 from codekiln.verifier.relay import NativePrograms, Program, run_native
@@ -119,6 +120,14 @@ def _toolchain() -> _Node:
     return node
 
 
+@functools.cache
+def _language() -> Any:
+    import tree_sitter
+    import tree_sitter_javascript
+
+    return tree_sitter.Language(tree_sitter_javascript.language())
+
+
 def camel_case(name: str) -> str:
     """The JavaScript name of a snake_case signature name.
 
@@ -136,10 +145,7 @@ class JavaScriptBackend(LanguageBackend):
     fence_tags = ("javascript", "js", "node", "nodejs")
 
     def tree_sitter_language(self):
-        import tree_sitter
-        import tree_sitter_javascript
-
-        return tree_sitter.Language(tree_sitter_javascript.language())
+        return _language()
 
     def code_profile(self) -> CodeProfile:
         return PROFILE
@@ -180,6 +186,38 @@ class JavaScriptBackend(LanguageBackend):
         lines += [f" * @returns {{{_jsdoc(signature.return_type())}}}", " */"]
         lines.append(f"function {camel_case(signature.name)}({', '.join(names)}) {{")
         return "\n".join(lines)
+
+    def assemble(self, code: str, problem: Problem) -> Source:
+        """A native problem's prompt followed by the completion, or, where the completion restates the entry
+        function itself (a chat answer), the prompt's text before that function followed by the code."""
+        native = problem.native.get(self.name)
+        if native is not None:
+            return self._restated(code, native) or super().assemble(code, problem)
+        return super().assemble(code, problem)
+
+    def _restated(self, code: str, native: NativeTests) -> Source | None:
+        """The program for ``code`` that declares the entry function at its top level: the prompt's text before
+        that function, less the prompt's declarations of names the code declares again (a second ``const``
+        is a SyntaxError; the tests use the prompt's own helpers, in their process), then the code. None for a
+        continuation: code that declares no such function, or that makes a program with the prompt."""
+        language = _language()
+        declared = _declarations(parse(language, code).root_node)
+        if native.entry_point not in declared or not parse(language, native.prompt + code).root_node.has_error:
+            return None
+        prompt = (native.prompt.rstrip() + "\n}\n").encode("utf-8")  # the prompt leaves its function open
+        prompt_declared = _declarations(parse(language, prompt).root_node)
+        entry = prompt_declared.pop(native.entry_point, None)
+        if entry is None:
+            return None
+        preamble = bytearray(prompt[:entry.start_byte])
+        redeclared = {(node.start_byte, node.end_byte) for name, node in prompt_declared.items()
+                      if name in declared and node.end_byte <= entry.start_byte}
+        for start, end in sorted(redeclared, reverse=True):
+            del preamble[start:end]
+        text = preamble.decode("utf-8")
+        if text and not text.endswith("\n"):
+            text += "\n"
+        return Source(text + code, code_line_offset=text.count("\n"), native=True)
 
     # -- running node --------------------------------------------------------------------------------------
 
@@ -254,6 +292,23 @@ def _tests_request(problem: Problem) -> dict[str, Any]:
         "returns": _spec_json(signature.return_type()),
         "calls": [value_codec.encode(list(problem.typed_args(test))) for test in problem.tests],
     }
+
+
+def _declarations(root: Any) -> dict[str, Any]:
+    """The names a script's top level declares (``function f``, ``const f = ...``, ``var a, b``), each with its
+    statement, the last one where a name is declared twice."""
+    found = {}
+    for node in root.named_children:
+        if node.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+            names = [node.child_by_field_name("name")]
+        elif node.type in ("lexical_declaration", "variable_declaration"):
+            names = [d.child_by_field_name("name") for d in node.named_children if d.type == "variable_declarator"]
+        else:
+            continue
+        for name in names:
+            if name is not None and name.type == "identifier":
+                found[name.text.decode("utf-8")] = node
+    return found
 
 
 def _syntax_error(report: str) -> CompileResult:

@@ -330,6 +330,23 @@ def test_native_diagnostics_map_to_completion_lines(verifier):
     assert verdict.status is S.COMPILE_ERROR and verdict.diagnostics[0].line == 1
 
 
+def _chat(code: str) -> str:
+    return f"Here is the complete function:\n```javascript\n{code}```\n"
+
+
+def test_native_answer_restating_the_function(verifier):
+    # Chat models answer with the whole function, the prompt's helper too: it replaces the prompt's function
+    # instead of following its header (and the helper's second `const` would be a SyntaxError).
+    assert verifier.verify(NATIVE, _chat(DOUBLE_PROMPT + RIGHT_COMPLETION), "javascript").passed
+    alone = "function doubleAll(xs) {\n  return xs.map((x) => helper(2 * x));\n}\n"  # the prompt's helper stays
+    assert verifier.verify(NATIVE, _chat(alone), "javascript").passed
+    verdict = verifier.verify(NATIVE, _chat(DOUBLE_PROMPT + "  return xs.map((x) => x + 2);\n}\n"), "javascript")
+    assert verdict.status is S.WRONG_ANSWER
+    verdict = verifier.verify(NATIVE, _chat("const doubleAll = (xs) => {\n  let ys = 1;\n  let ys = 2;\n}\n"),
+                              "javascript")
+    assert verdict.status is S.COMPILE_ERROR and verdict.diagnostics[0].line == 3
+
+
 @pytest.mark.parametrize(
     ("completion", "status", "message"),
     [
