@@ -143,6 +143,8 @@ def test_pickles_without_bandit_and_is_registered():
 DIRECT = {
     "cpp": {
         "execve": ("#include <unistd.h>\nvoid f(char** a) { execve(a[0], a, a); }\n", "process_spawn"),
+        "parenthesised": ('#include <cstdlib>\nvoid f() { (system)("ls"); }\n', "process_spawn"),
+        "parenthesised_std": ('#include <cstdlib>\nvoid f() { (std::system)("ls"); }\n', "process_spawn"),
         "fexecve": ("#include <unistd.h>\nvoid f(char** a) { fexecve(3, a, a); }\n", "process_spawn"),
         "execveat": ('#include <unistd.h>\nvoid f(char** a) { execveat(3, "", a, a, 0); }\n', "process_spawn"),
         "asm syscall": ('void f() {\n  long r;\n  asm volatile("syscall" : "=a"(r) : "a"(59L) : "rcx", "r11");\n}\n',

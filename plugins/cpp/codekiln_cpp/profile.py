@@ -73,14 +73,20 @@ FUNCTIONS = """
 _CALL = '(call_expression function: (identifier) @fn (#match? @fn "^({names})$")) @finding'
 _STD_CALL = ('(call_expression function: (qualified_identifier name: (identifier) @fn) '
              '(#match? @fn "^({names})$")) @finding')
+# ``(system)("...")``: a parenthesised name is still a direct call (a macro of the same name would not expand).
+_PAREN_CALL = ('(call_expression function: (parenthesized_expression (identifier) @fn) '
+               '(#match? @fn "^({names})$")) @finding')
+# ``(std::system)("...")`` reads as a cast to a type of that name, which no code means.
+_PAREN_STD_CALL = ('(cast_expression type: (type_descriptor type: (qualified_identifier name: (type_identifier) '
+                   '@fn)) (#match? @fn "^({names})$")) @finding')
 _PROCESS = ("system|popen|fork|vfork|execl|execlp|execle|execv|execvp|execvpe|execve|execveat|fexecve"
             "|posix_spawn|posix_spawnp")
 
 
-def _calls(name: str, severity: str, names: str) -> tuple[SecurityRule, SecurityRule]:
-    """``names`` called plainly (``system(...)``) and qualified (``std::system(...)``)."""
-    return (SecurityRule(name, severity, _CALL.format(names=names)),
-            SecurityRule(name, severity, _STD_CALL.format(names=names)))
+def _calls(name: str, severity: str, names: str) -> tuple[SecurityRule, ...]:
+    """``names`` called plainly (``system(...)``) and qualified (``std::system(...)``), each also parenthesised."""
+    return tuple(SecurityRule(name, severity, pattern.format(names=names))
+                 for pattern in (_CALL, _STD_CALL, _PAREN_CALL, _PAREN_STD_CALL))
 
 
 SECURITY = (
