@@ -138,6 +138,25 @@ def test_code_whose_measurement_does_not_compile_scores_zero():
         [0.0, pytest.approx(1.0, abs=0.5)]
 
 
+def test_a_sandbox_failure_in_one_measurement_abstains_for_that_sample_alone(monkeypatch):
+    """A SandboxError is ours and one sample's: the batch's other samples are still scored (it failed them all)."""
+    from codekiln.sandbox import SandboxError
+
+    reward = bound(EfficiencyReward(repeats=1))
+    backend = reward._backend("python")
+    compile_as_before = backend.compile
+
+    def compile_or_fail(source, problem, runner):
+        if "fails here" in source.text:
+            raise SandboxError("sandbox: the run's cgroup could not be made")
+        return compile_as_before(source, problem, runner)
+
+    monkeypatch.setattr(backend, "compile", compile_or_fail)
+    failing = PROBLEM.references["python"] + "# fails here\n"
+    assert score(reward, PROBLEM, "python", [failing, PROBLEM.references["python"]]) == \
+        [None, pytest.approx(1.0, abs=0.5)]
+
+
 def test_abstains_when_the_reference_fails_its_own_tests():
     wrong = attrs.evolve(PROBLEM, id="wrong_reference", references={
         "python": "def sum_list(values: list[int]) -> int:\n    return 0\n"})

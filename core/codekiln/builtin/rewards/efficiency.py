@@ -25,7 +25,7 @@ from codekiln import hookimpl
 from codekiln.errors import CodekilnError
 from codekiln.problem import Problem
 from codekiln.rewards import Reward
-from codekiln.sandbox import Isolation
+from codekiln.sandbox import Isolation, SandboxError
 from codekiln.verdict import Verdict, VerdictStatus
 from codekiln.verifier.pipeline import judge_run
 
@@ -174,7 +174,9 @@ class EfficiencyReward(Reward):
                 memories.append(run.sandbox.peak_memory_mb)
                 if judge_run(problem, run)[0] is not VerdictStatus.PASSED:
                     return Measurement(statistics.median(times), statistics.median(memories), passed=False)
-        except CodekilnError:
+        except SandboxError:  # a failure of ours in this measurement: no figure for this sample alone
+            return None
+        except CodekilnError:  # the configuration's (an unknown language, an unavailable level): everyone's
             raise
         except Exception:  # a failure of ours (a harness that did not start): no figure, no judgement
             return None
