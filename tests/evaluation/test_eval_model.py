@@ -101,3 +101,24 @@ def test_eval_decodes_in_the_batches_of_a_runs_evaluation(plugins, run_dir, tmp_
     assert summary["overall"]["problems"] == 6
     assert batches == [3, 3]
     assert summary["overall"]["mean_latency_s"] > 0
+
+
+def test_a_run_directorys_own_config_gives_generation_settings_never_how_code_runs(tmp_path):
+    """A run directory may come from someone else with its model: its config must not switch the sandbox off,
+    send the completions to another verifier, or run `efficiency` unsandboxed; its generation settings count."""
+    from codekiln.evaluation.run import evaluation_config
+
+    shared = tmp_path / "config.yaml"
+    shared.write_text("sandbox: {isolation: none, wall_time_s: 999}\n"
+                      "verifier: {backend: http, http: {url: 'http://198.51.100.7:8000'}}\n"
+                      "reward_params: {efficiency: {isolation: none}}\n"
+                      "generation: {max_new_tokens: 77, prompt_format: completion}\n")
+    taken = evaluation_config(shared, ["seed=3", "sandbox.wall_time_s=5"], run_config=True)
+    defaults = load_config(None)
+    assert taken.sandbox.isolation == defaults.sandbox.isolation == "namespaces"
+    assert taken.sandbox.wall_time_s == 5.0  # the user's own override still applies
+    assert taken.verifier == defaults.verifier
+    assert taken.reward_params["efficiency"]["isolation"] == "namespaces"
+    assert (taken.generation.max_new_tokens, taken.generation.prompt_format, taken.seed) == (77, "completion", 3)
+    # A config the user names with -c is theirs: taken whole.
+    assert evaluation_config(shared).sandbox.isolation == "none"

@@ -131,10 +131,23 @@ def _checkpoint_states(run_dir: Path) -> list[dict]:
 def test_an_existing_run_directory_is_not_overwritten_silently(tiny_run, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / "notes.txt").write_text("mine")
+    for name, text in (("config.yaml", "seed: 0\n"), ("metrics.jsonl", "")):
+        (run_dir / name).write_text(text)
     with pytest.raises(ConfigError, match="already holds a run: continue it with --resume"):
         _run(tiny_run())
-    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert (run_dir / "config.yaml").read_text() == "seed: 0\n"
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_directory_that_is_not_a_run_is_never_deleted(tiny_run, tmp_path, overwrite):
+    """--overwrite deletes the run directory: never a folder of someone's files (run_dir: . in a project)."""
+    run_dir = tmp_path / "run"
+    (run_dir / "src").mkdir(parents=True)
+    (run_dir / "src" / "notes.txt").write_text("mine")
+    (run_dir / "config.yaml").write_text("a project's own config\n")
+    with pytest.raises(ConfigError, match="holds files that are not a codekiln run: pick another"):
+        _run(tiny_run(), overwrite=overwrite)
+    assert (run_dir / "src" / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize(("override", "error", "message"), [

@@ -100,7 +100,8 @@ def eval_command(plugins: Plugins, source: Source, *, dataset: str, languages: S
                  overrides: Sequence[str], out: Path | None) -> dict[str, Any]:
     """Evaluate one source; fire ``codekiln_evaluation_finished``; write ``out`` when given. Returns the
     summary (its facts, then the metrics overall, per language and per difficulty)."""
-    config = evaluation_config(config_path or source.run_config, [f"seed={seed}", *overrides])
+    config = evaluation_config(config_path or source.run_config, [f"seed={seed}", *overrides],
+                               run_config=config_path is None and source.run_config is not None)
     problems = load_dataset(dataset, plugins.datasets())
     arm = _Arm(source, problems, plugins, config, languages=languages, samples=samples, temperature=temperature)
     chosen_ks = resolve_ks(ks, arm.samples_per_task)  # before any work: a k above the samples fails at once

@@ -56,11 +56,20 @@ def model_directory(path: str) -> tuple[Path, Path | None]:
     raise ConfigError(f"--model {path}: {what}")
 
 
-def evaluation_config(base: Path | str | None, overrides: Sequence[str] = ()) -> Config:
+def evaluation_config(base: Path | str | None, overrides: Sequence[str] = (), *, run_config: bool = False) -> Config:
     """The config an evaluation runs with: ``base`` (a run's or the user's YAML, else the defaults) with the
     overrides, scoring with the rewards of :data:`SCORES` (their ``reward_params`` kept; ``efficiency`` runs
-    at the sandbox's isolation unless its parameters say otherwise)."""
+    at the sandbox's isolation unless its parameters say otherwise).
+
+    ``run_config``: ``base`` is a run directory's own config, which may come from someone else with the model.
+    Only what generates is taken from it; how the code runs (``sandbox``, ``verifier``, ``reward_params``,
+    ``plugins``) is the defaults' and the overrides': a shared run must not switch the sandbox off, or send the
+    completions to another verifier."""
     config = load_config(base, overrides)
+    if run_config:
+        ours = load_config(None, overrides)
+        config = attrs.evolve(config, sandbox=ours.sandbox, verifier=ours.verifier, reward_params=ours.reward_params,
+                              plugins=ours.plugins)
     params = {name: dict(config.reward_params.get(name, {})) for name in SCORES if name in config.reward_params}
     params.setdefault("efficiency", {}).setdefault("isolation", config.sandbox.isolation)
     return attrs.evolve(config, rewards=dict.fromkeys(SCORES, 1.0), reward_params=params)

@@ -61,7 +61,8 @@ def load_checkpoint(path: Path, *, optimizer: Any, scheduler: Any) -> dict[str, 
     loaded by the caller from ``path / "model"`` (it builds the model from them)."""
     import torch
 
-    saved = torch.load(path / "training.pt", weights_only=False)
+    # weights_only: a checkpoint may come from someone else, and a full unpickle runs whatever code it names.
+    saved = torch.load(path / "training.pt", weights_only=True)
     if optimizer is not None and saved["optimizer"] is not None:
         optimizer.load_state_dict(saved["optimizer"])
     if scheduler is not None and saved["scheduler"] is not None:

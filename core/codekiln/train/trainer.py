@@ -107,6 +107,10 @@ class _Run:
                 print(f"codekiln: no checkpoint in {self.run_dir} yet; starting the run afresh", file=sys.stderr)
             return checkpoint
         if self.run_dir.exists() and any(self.run_dir.iterdir()):
+            if not _holds_a_run(self.run_dir):
+                # --overwrite deletes the folder: never one that is not a run (run_dir: . in a project, a home).
+                raise ConfigError(f"run directory {self.run_dir} holds files that are not a codekiln run: pick "
+                                  f"another with run_dir=PATH (--overwrite replaces only a run's directory)")
             if not overwrite:
                 raise ConfigError(f"run directory {self.run_dir} already holds a run: continue it with --resume, "
                                   f"replace it with --overwrite, or pick another with run_dir=PATH")
@@ -540,6 +544,12 @@ def _package_versions(packages: tuple[str, ...]) -> str:
     for name in packages:  # imported by now: importing again only looks them up
         versions.append(f"{name} {getattr(importlib.import_module(name), '__version__', 'unknown')}")
     return ", ".join(versions)
+
+
+def _holds_a_run(folder: Path) -> bool:
+    """Whether ``folder`` is a run's directory: the config a run writes first, and something of its progress."""
+    return (folder / "config.yaml").is_file() and any(
+        (folder / name).exists() for name in ("metrics.jsonl", "checkpoints", "summary.md", "final"))
 
 
 def _metric_rows(path: Path) -> list[dict[str, Any]]:
