@@ -103,6 +103,21 @@ def test_paired_comparison_counts_discordant_pairs_and_says_which_is_better():
     assert strict.sentence.startswith("No significant difference between old.jsonl and new.jsonl at alpha = 0.01")
 
 
+def test_a_test_and_a_difference_that_point_different_ways_name_no_winner():
+    """Five problems of one sample each that B alone passes, and one of twenty samples that A alone passes:
+    McNemar (20 pairs against 5) favours A, the per-problem pass@1 difference (1/6 against 5/6) favours B. No arm
+    may be called better."""
+    a = [outcome(f"p{i}", False) for i in range(5)] + [outcome("p5", True, sample=j) for j in range(20)]
+    b = [outcome(f"p{i}", True) for i in range(5)] + [outcome("p5", False, sample=j) for j in range(20)]
+    comparison = compare_paired(a, b, labels=("a.jsonl", "b.jsonl"), alpha=0.05, seed=0)
+    assert comparison.counts["a_only"] == 20 and comparison.counts["b_only"] == 5 and comparison.p_value < 0.05
+    assert comparison.difference == pytest.approx(1 / 6 - 5 / 6)
+    assert not comparison.significant and comparison.test_favours == 1
+    assert comparison.sentence.startswith("No consistent difference between a.jsonl and b.jsonl: the exact McNemar "
+                                          "test favours a.jsonl, the pass@1 difference does not")
+    assert comparison.to_json()["significant"] is False
+
+
 def test_paired_comparison_needs_a_common_task():
     with pytest.raises(DataError, match="no task in common"):
         compare_paired([outcome("x", True)], [outcome("y", True)])

@@ -55,8 +55,18 @@ class Comparison:
     ratings: dict[str, dict[str, float]] = attrs.field(factory=dict)
 
     @property
+    def test_favours(self) -> int:
+        """Which arm the test's counts favour: 1 for A, -1 for B, 0 for neither. McNemar counts the sample pairs
+        one arm alone passed, which can point against the per-problem difference when problems have different
+        numbers of samples (or some were masked)."""
+        if self.method == "paired":
+            return (self.counts["a_only"] > self.counts["b_only"]) - (self.counts["a_only"] < self.counts["b_only"])
+        return (self.difference > 0) - (self.difference < 0)
+
+    @property
     def significant(self) -> bool:
-        return self.p_value < self.alpha
+        """The test rejects equality at ``alpha``, and favours the arm the difference in pass@1 favours."""
+        return self.p_value < self.alpha and self.test_favours == (self.difference > 0) - (self.difference < 0) != 0
 
     @property
     def sentence(self) -> str:
@@ -65,6 +75,10 @@ class Comparison:
         low, high = self.interval
         evidence = (f"pass@1 {pass_a:.3f} vs {pass_b:.3f}, difference {self.difference:+.3f} "
                     f"({1 - self.alpha:.0%} CI {low:+.3f} to {high:+.3f}), {self.test} p = {self.p_value:.4g}")
+        if self.p_value < self.alpha and not self.significant:
+            return (f"No consistent difference between {label_a} and {label_b}: the {self.test} test favours "
+                    f"{label_a if self.test_favours > 0 else label_b}, the pass@1 difference does not ({evidence}; "
+                    "problems with different numbers of samples weigh differently in the two).")
         if not self.significant:
             return f"No significant difference between {label_a} and {label_b} at alpha = {self.alpha:g} ({evidence})."
         better, worse = (label_a, label_b) if self.difference > 0 else (label_b, label_a)
