@@ -25,6 +25,12 @@ PY = ("python", "py")
         ("```Python title=sol.py\nx = 1\n```", "x = 1\n"),
         ("```python\tsol.py\nx = 1\n```", "x = 1\n"),  # the info string's words split at a tab too
         ("Here:\r\n```python\r\nx = 1\r\n```\r\nDone.\r\n", "x = 1\r\n"),  # CRLF line ends close the fence
+        # A fence in a list item: its indent is not the code's.
+        ("1. Code:\n   ```python\n   def f():\n       return 1\n   ```\n", "def f():\n    return 1\n"),
+        ("```python:solution.py\nx = 1\n```", "x = 1\n"),  # a file name after the tag
+        ("```{.python}\nx = 1\n```", "x = 1\n"),  # pandoc's attribute form
+        # A reasoning trace's draft is not the answer.
+        ("<think>\n```python\nx = 0\n```\n</think>\n```python\nx = 1\n```", "x = 1\n"),
     ],
 )
 def test_extract_shapes(text, expected):

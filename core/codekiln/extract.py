@@ -4,6 +4,8 @@ Models answer in many shapes: one fenced block, several (a helper, then the solu
 a fence left open because generation stopped, a language tag or none, or plain code continuing a prompt
 stub. :func:`extract_code` handles them all the same way for every language:
 
+0. a reasoning model's trace (everything up to the last ``</think>``) is left out: its drafts are not the
+   answer;
 1. blocks tagged with one of the language's fence tags, joined in order;
 2. else untagged blocks, joined;
 3. else, when there are only blocks tagged for *another* language, nothing (the answer is in the wrong
@@ -15,6 +17,8 @@ stub. :func:`extract_code` handles them all the same way for every language:
 """
 
 from __future__ import annotations
+
+import re
 
 import attrs
 
@@ -49,7 +53,8 @@ def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
     blocks: list[FencedBlock] = []
     outside: list[str] = []
     outside_from = 0  # where the text outside the blocks resumes
-    opening: tuple[str, str, str, int] | None = None  # (fence, tag, info, where its body starts) of the open block
+    # (fence, tag, info, where its body starts, the fence's indent) of the open block
+    opening: tuple[str, str, str, int, int] | None = None
     line_start = 0
     while line_start <= len(text):
         line_end = text.find("\n", line_start)
@@ -60,14 +65,14 @@ def fenced_blocks(text: str) -> tuple[list[FencedBlock], str]:
             fence = _opening_fence(line)
             if fence is not None:
                 outside.append(text[outside_from:line_start])
-                opening = (*fence, line_end + 1)
+                opening = (*fence, line_end + 1, len(line) - len(line.lstrip(" ")))
         elif _closes(line, opening[0]):
-            fence, tag, info, body_start = opening
-            blocks.append(FencedBlock(tag, text[body_start:line_start], True, info))
+            fence, tag, info, body_start, indent = opening
+            blocks.append(FencedBlock(tag, _dedent(text[body_start:line_start], indent), True, info))
             opening, outside_from = None, line_end
         line_start = line_end + 1
     if opening is not None:
-        blocks.append(FencedBlock(opening[1], text[opening[3]:], False, opening[2]))
+        blocks.append(FencedBlock(opening[1], _dedent(text[opening[3]:], opening[4]), False, opening[2]))
     else:
         outside.append(text[outside_from:])
     return blocks, "".join(outside)
@@ -90,7 +95,9 @@ def _opening_fence(line: str) -> tuple[str, str, str] | None:
         return None
     info = found[1].strip()
     words = info.lower().split()  # the info string's first word: what follows it may be a tab away
-    return found[0], words[0] if words else "", info
+    # ``{python}``, ``{.python}`` (pandoc) and ``python:solution.py`` name the language too.
+    tag = words[0].strip("{}").lstrip(".").split(":", 1)[0] if words else ""
+    return found[0], tag, info
 
 
 def _closes(line: str, fence: str) -> bool:
@@ -101,6 +108,8 @@ def _closes(line: str, fence: str) -> bool:
 
 def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:
     """The code in ``text`` for a language whose fences are tagged with ``fence_tags``."""
+    if _THINK_END in text:
+        text = text[text.rindex(_THINK_END) + len(_THINK_END):]
     blocks, _ = fenced_blocks(text)
     if not blocks:
         return text
@@ -110,6 +119,16 @@ def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:
         return _join(tagged)
     untagged = [block.body for block in blocks if not block.tag]
     return _join(untagged)
+
+
+#: Where a reasoning model's trace ends (DeepSeek-R1, Qwen3): what follows is its answer.
+_THINK_END = "</think>"
+
+
+def _dedent(body: str, indent: int) -> str:
+    """``body`` less up to ``indent`` spaces at the start of each line, as CommonMark reads a fence indented by
+    that much (a block inside a list item): its code is not indented by it."""
+    return re.sub(rf"(?m)^ {{1,{indent}}}", "", body) if indent else body
 
 
 def _join(bodies: list[str]) -> str:
