@@ -59,3 +59,16 @@ def test_verify_prints_the_skip_line_and_strict_refuses(tmp_path):
     assert json.loads(result.stdout)["python"]["passed"] == 1
     result = codekiln("verify", str(samples), "--dataset", f"mbpp:{data}", "--strict")
     assert result.returncode == 2 and f"{data}:2: not valid JSON" in result.stderr
+
+
+def test_a_yaml_alias_bomb_is_one_line_not_minutes(tmp_path):
+    anchors = ["l0: &l0 [1,1,1,1,1,1,1,1,1,1]"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]"
+                                                   for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("id: bomb\ndescription: d\nconstraints:\n" + "".join(f"  {a}\n" for a in anchors))
+    config = tmp_path / "config.yaml"
+    config.write_text("reward_params:\n  quality:\n" + "".join(f"    {a}\n" for a in anchors))
+    for args in (["datasets", "show", str(bomb)], ["config", "show", "-c", str(config)]):
+        result = codekiln(*args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert "its aliases expand to" in result.stderr and "Traceback" not in result.stderr

@@ -92,3 +92,31 @@ def test_a_list_at_top_level_is_rejected(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match=r"cannot read config file .*nope\.yaml"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_yaml_anchors_and_aliases_are_welcome(tmp_path):
+    path = tmp_path / "shared.yaml"
+    path.write_text("reward_params:\n  a: &p {weight: 2}\n  b: *p\n")
+    assert load_config(path).reward_params == {"a": {"weight": 2}, "b": {"weight": 2}}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("reward_params:\n  q:\n    l0: &l0 [x,x,x,x,x,x,x,x,x,x]\n"
+     + "".join(f"    l{i}: &l{i} [{','.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9)),
+     r"its aliases expand to [\d,]+ values, more than the 1,000,000 codekiln reads"),
+    ("seed: " + "9" * 5000 + "\n", r"not readable YAML \(Exceeds the limit \(4300 digits\)"),
+    ("reward_params: &a {q: {self: *a}}\n", "an alias refers to a list or mapping that contains it"),
+], ids=["alias-bomb", "huge-int", "self-reference"])
+def test_a_config_python_cannot_hold_is_one_line_naming_the_file(tmp_path, text, message):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"^{path}: {message}") as info:
+        load_config(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_config_of_bad_utf8_is_one_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"seed: 1\nname: \xff\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: not valid UTF-8"):
+        load_config(path)

@@ -26,6 +26,7 @@ import yaml
 
 from .cache import cache_dir as codekiln_cache_dir
 from .errors import ConfigError
+from .jsonio import parse_yaml
 
 __all__ = [
     "Config",
@@ -268,14 +269,11 @@ def config_to_yaml(config: Config) -> str:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    data = parse_yaml(text, where=str(path), error=ConfigError)
     if data is None:
         return {}
     if not isinstance(data, dict):

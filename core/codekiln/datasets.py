@@ -11,8 +11,8 @@ mode the first malformed row is an error instead.
 from __future__ import annotations
 
 import gzip
-import json
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import attrs
 
 from .errors import DataError
-from .jsonio import load_problem_file
+from .jsonio import load_problem_file, parse_json
 from .problem import Problem
 
 if TYPE_CHECKING:
@@ -94,31 +94,36 @@ class DatasetLoader:
         file = Path(path)
         if not file.is_file():
             raise DataError(f"{file}: no such file")
+        try:
+            yield from self._rows(file)
+        except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz: BadGzipFile is an OSError
+            raise DataError(f"{file}: cannot read the file ({exc or type(exc).__name__})") from None
+
+    def _rows(self, file: Path) -> Iterator[tuple[str, Any]]:
         opener = gzip.open if file.suffix == ".gz" else open
-        if file.name.removesuffix(".gz").endswith(".json"):
-            with opener(file, "rt", encoding="utf-8") as handle:
+        with opener(file, "rb") as handle:  # bytes: a line of bad UTF-8 is that row's fault, not the file's
+            if file.name.removesuffix(".gz").endswith(".json"):
                 try:
-                    data = json.load(handle)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(data, list):
-                raise DataError(f"{file}: expected a JSON list of rows, got {type(data).__name__}")
-            yield from ((f"{file} item {index}", row) for index, row in enumerate(data))
-            return
-        with opener(file, "rt", encoding="utf-8") as handle:
+                    data = parse_json(handle.read())
+                except ValueError as exc:
+                    raise DataError(f"{file}: {exc}") from None
+                if not isinstance(data, list):
+                    raise DataError(f"{file}: expected a JSON list of rows, got {type(data).__name__}")
+                yield from ((f"{file} item {index}", row) for index, row in enumerate(data))
+                return
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    self.skip(f"{file}:{number}", f"not valid JSON ({exc.msg} at column {exc.colno})")
+                    row = parse_json(line)
+                except ValueError as exc:
+                    self.skip(f"{file}:{number}", str(exc))
                     continue
                 yield f"{file}:{number}", row
 
     def convert_rows(self, rows: Iterable[tuple[str, Any]], convert: Callable[[Any], Problem]) -> list[Problem]:
         """``convert`` each row; one that raises DataError or ValueError (a value a Problem refuses) is
-        skipped with that message."""
+        skipped with that message, as is one nested too deeply to walk."""
         return [problem for _, problem in self.converted(rows, convert)]
 
     def converted(self, rows: Iterable[tuple[str, Any]],
@@ -129,6 +134,9 @@ class DatasetLoader:
                 problem = convert(row)
             except (DataError, ValueError) as exc:
                 self.skip(where, str(exc))
+                continue
+            except RecursionError:
+                self.skip(where, "nested too deeply to read")
                 continue
             yield where, problem
 

@@ -20,10 +20,15 @@ from typing import Any, TypeVar
 import cattrs
 import yaml
 
-from .errors import DataError
+from .errors import CodekilnError, DataError
 from .problem import Problem
 
-__all__ = ["from_json", "iter_jsonl", "load_problem_file", "problem_from_row", "to_json"]
+__all__ = ["YAML_MAX_VALUES", "from_json", "iter_jsonl", "load_problem_file", "load_yaml", "parse_json",
+           "parse_yaml", "problem_from_row", "to_json"]
+
+#: The most values (scalars, lists, mappings) a YAML document may hold once its aliases are expanded: far more
+#: than any config or problem file holds, far fewer than an alias bomb (a few hundred bytes naming 10**9).
+YAML_MAX_VALUES = 1_000_000
 
 T = TypeVar("T")
 
@@ -73,16 +78,96 @@ def problem_from_row(row: Any, *, where: str) -> Problem:
     return from_json(Problem, row, where=where)
 
 
+def parse_json(line: bytes | str) -> Any:
+    """One JSON value; a line that is not one (bad JSON or UTF-8, a number or nesting Python cannot hold) raises
+    ValueError with a short reason."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        at = f"line {exc.lineno} column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
+        raise ValueError(f"not valid JSON ({exc.msg} at {at})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise ValueError("not readable JSON (nested too deeply)") from None
+    except ValueError as exc:  # int() refuses numbers of more than 4300 digits
+        raise ValueError(f"not readable JSON ({_reason(exc)})") from None
+
+
+def _reason(exc: ValueError) -> str:
+    # Python's own advice ("; use sys.set_int_max_str_digits() ...") is for programmers, not for this user.
+    return str(exc).split(";")[0]
+
+
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, parsed_row)`` for each non-blank line; a bad line raises DataError naming it."""
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:  # bytes: a line of bad UTF-8 is that line's error, not the file's
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                yield number, parse_json(line)
+            except ValueError as exc:
+                raise DataError(f"{path}:{number}: {exc}") from None
+
+
+def load_yaml(path: Path, *, error: type[CodekilnError] = DataError) -> Any:
+    """The data of the YAML file ``path``, as :func:`parse_yaml` reads it; a file that cannot be read is
+    ``error`` too."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"cannot read {path}: {exc.strerror}") from None
+    return parse_yaml(text, where=str(path), error=error)
+
+
+def parse_yaml(text: str, *, where: str, error: type[CodekilnError] = DataError) -> Any:
+    """Safe-load the YAML ``text`` of a user's file (``where`` names it); every way it can fail is one line of
+    ``error``. Anchors and aliases are welcome, but a document whose aliases expand past :data:`YAML_MAX_VALUES`
+    values is refused: everything downstream (validation, ``attrs.asdict``, JSON) walks the expanded tree."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise error(f"{where}{line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except RecursionError:
+        raise error(f"{where}: not readable YAML (nested too deeply)") from None
+    except ValueError as exc:  # int() refuses numbers of more than 4300 digits
+        raise error(f"{where}: not readable YAML ({_reason(exc)})") from None
+    size = _expanded_size(data)
+    if size is None:
+        raise error(f"{where}: an alias refers to a list or mapping that contains it; YAML data must be a tree")
+    if size > YAML_MAX_VALUES:
+        raise error(f"{where}: its aliases expand to {size:,} values, more than the {YAML_MAX_VALUES:,} codekiln "
+                    "reads; repeat less through aliases")
+    return data
+
+
+def _expanded_size(data: Any) -> int | None:
+    """How many values ``data`` holds counted as a tree (a list reached through N aliases counts N times), or
+    None when it contains itself. Each distinct list or mapping is visited once, so an alias bomb costs what
+    its text does."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not isinstance(node, (list, dict)) or (id(node) in sizes and not children_done):
+            continue
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        if children_done:
+            open_.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) if isinstance(c, (list, dict)) else 1 for c in children)
+            continue
+        if id(node) in open_:
+            return None
+        open_.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
+    return sizes[id(data)] if isinstance(data, (list, dict)) else 1
 
 
 def load_problem_file(path: Path) -> list[Problem]:
@@ -92,15 +177,13 @@ def load_problem_file(path: Path) -> list[Problem]:
         raise DataError(f"{path}: no such problem file")
     if path.suffix == ".jsonl":
         return [problem_from_row(row, where=f"{path}:{n}") for n, row in iter_jsonl(path)]
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise DataError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if path.suffix in (".yaml", ".yml"):
+        data = load_yaml(path)
+    else:
+        try:
+            data = parse_json(path.read_bytes())
+        except ValueError as exc:
+            raise DataError(f"{path}: {exc}") from None
     rows = data if isinstance(data, list) else [data]
     where = (lambda i: f"{path} item {i}") if isinstance(data, list) else (lambda i: str(path))
     return [problem_from_row(row, where=where(i)) for i, row in enumerate(rows)]

@@ -36,8 +36,10 @@ def read_sample_rows(path: Path, problems: Sequence[Problem],
         missing = [key for key in ("task_id", "completion") if key not in row]
         if missing:
             raise DataError(f"{where}: missing field(s) {', '.join(missing)}")
-        if not isinstance(row["completion"], str):
-            raise DataError(f"{where}: field 'completion' must be a string")
+        for key in ("task_id", "completion", "language"):  # "language" may be left out
+            value = row.get(key)
+            if not isinstance(value, str) and not (key == "language" and value is None):
+                raise DataError(f"{where}: field '{key}' must be a string")
         problem = by_id.get(row["task_id"])
         if problem is None:
             raise DataError(f"{where}: unknown task_id {row['task_id']!r} in this dataset")

@@ -10,11 +10,13 @@ newest directory that exists is always whole.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
 from .policy import save_policy
 
 __all__ = ["latest_checkpoint", "load_checkpoint", "save_checkpoint"]
@@ -62,12 +64,21 @@ def load_checkpoint(path: Path, *, optimizer: Any, scheduler: Any) -> dict[str, 
     import torch
 
     # weights_only: a checkpoint may come from someone else, and a full unpickle runs whatever code it names.
-    saved = torch.load(path / "training.pt", weights_only=True)
-    if optimizer is not None and saved["optimizer"] is not None:
-        optimizer.load_state_dict(saved["optimizer"])
-    if scheduler is not None and saved["scheduler"] is not None:
-        scheduler.load_state_dict(saved["scheduler"])
-    _set_rng_state(saved["rng"])
+    file = path / "training.pt"
+    try:
+        saved = torch.load(file, weights_only=True)
+        optimizer_state, scheduler_state, rng = saved["optimizer"], saved["scheduler"], saved["rng"]
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, LookupError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0].split(". ")[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, pickle.UnpicklingError):  # torch's message advises weights_only=False: not for us
+            reason = "damaged, or holds objects other than tensors, which codekiln does not unpickle"
+        raise DataError(f"{file}: cannot load the checkpoint ({reason}); delete {path} to resume from the "
+                        "checkpoint before it") from None
+    if optimizer is not None and optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    if scheduler is not None and scheduler_state is not None:
+        scheduler.load_state_dict(scheduler_state)
+    _set_rng_state(rng)
     return json.loads((path / "state.json").read_text(encoding="utf-8"))
 
 

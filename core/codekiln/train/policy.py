@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -127,6 +128,10 @@ def load_policy(model_config: ModelConfig, *, device: torch.device, plugins: Plu
         raise ConfigError(f"model.path '{directory}' is not a causal language model: {_first_line(exc)}") from None
     except (OSError, RuntimeError) as exc:  # missing or corrupt weights
         raise ConfigError(f"model.path '{directory}': cannot load the model: {_first_line(exc)}") from None
+    except pickle.UnpicklingError:  # torch.load(weights_only=True) refuses a .bin pickle that holds more than tensors
+        raise ConfigError(f"model.path '{directory}': cannot load the model: its pickled weights are damaged or "
+                          "hold objects other than tensors, which codekiln does not unpickle; save it as safetensors"
+                          ) from None
     tokenizer = _load_tokenizer(directory)
     model.to(device)
     return Policy(model, tokenizer, str(directory), is_default, _recorded_prompt_format(Path(directory)),

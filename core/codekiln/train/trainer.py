@@ -206,7 +206,17 @@ class _Run:
         # The optimiser and scheduler are restored where they are built: in _sft or _grpo.
         import json
 
-        state = json.loads((self.checkpoint / "state.json").read_text(encoding="utf-8"))
+        path = self.checkpoint / "state.json"
+        try:
+            state = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).split(";")[0] or type(exc).__name__
+            raise DataError(f"{path}: cannot read the checkpoint's state ({reason}); delete {self.checkpoint} to "
+                            "resume from the checkpoint before it") from None
+        wrong = _state_error(state)
+        if wrong:
+            raise DataError(f"{path}: {wrong}: not a state this version of codekiln wrote; delete {self.checkpoint} "
+                            "to resume from the checkpoint before it") from None
         if self.world.is_main:
             print(f"codekiln: resuming {self.run_dir} from {self.checkpoint.name} ({state['phase']}, SFT epoch "
                   f"{state.get('sft_epoch', 0)}, GRPO step {state['grpo_step']})", file=sys.stderr)
@@ -519,14 +529,43 @@ def _check_blocked(config: Config, plugins: Any) -> None:
                           f"{', '.join(missing)}; build it with make_plugins(block=config.plugins.block)")
 
 
+def _state_error(state: Any) -> str | None:
+    """What is wrong with a checkpoint's ``state.json`` data, or None."""
+    if not isinstance(state, dict):
+        return f"expected an object, got {type(state).__name__}"
+    if state.get("phase") not in ("start", "sft", "grpo", "done"):
+        return f"unknown phase {state.get('phase')!r}"
+    for key, kind in (("global_step", int), ("grpo_step", int), ("sft_epoch", int), ("evaluations", dict)):
+        value = state.get(key, 0 if key == "sft_epoch" else None)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"field '{key}' is missing or not {'an integer' if kind is int else 'an object'}"
+    return None
+
+
 def _truncate_log(path: Path, last_step: int) -> None:
-    """A resumed run re-logs the steps after its checkpoint: drop the killed run's rows for them."""
+    """A resumed run re-logs the steps after its checkpoint: drop the killed run's rows for them. A torn last
+    line (no newline) is what a kill mid-write leaves: its row came after the checkpoint, so it goes too."""
     import json
 
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        path.write_text("".join(line for line in lines if line.strip() and json.loads(line)["step"] <= last_step),
-                        encoding="utf-8")
+    if not path.exists():
+        return
+    lines = path.read_bytes().splitlines(keepends=True)  # bytes: a torn line may end inside a UTF-8 character
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            step = json.loads(line)["step"]
+        except (ValueError, RecursionError, LookupError, TypeError):
+            step = None
+        if not isinstance(step, int) or isinstance(step, bool):
+            if number == len(lines) and not line.endswith(b"\n"):
+                break
+            raise DataError(f"{path}:{number}: not a log row with an integer 'step'; fix or delete that line, "
+                            "then resume")
+        if step <= last_step:
+            kept.append(line)
+    path.write_bytes(b"".join(kept))
 
 
 def _supports(problem: Problem, language: str) -> bool:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from codekiln.datasets import DatasetLoader
 from codekiln.errors import DataError
-from codekiln.jsonio import problem_from_row
+from codekiln.jsonio import load_yaml, problem_from_row
 from codekiln.problem import Problem
 
 __all__ = ["JsonlDataset", "codekiln_problem"]
@@ -34,9 +32,6 @@ class JsonlDataset(DatasetLoader):
             return self.convert_rows(self.rows(file), codekiln_problem)
         if not file.is_file():
             raise DataError(f"{file}: no such file")
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise DataError(f"{file}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        data = load_yaml(file)
         rows = data if isinstance(data, list) else [data]
         return self.convert_rows(((f"{file} item {i}", row) for i, row in enumerate(rows)), codekiln_problem)

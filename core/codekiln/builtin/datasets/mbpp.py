@@ -59,6 +59,8 @@ def mbpp_problem(row: Any) -> Problem:
             tree = ast.parse(text_of_assert)
         except SyntaxError as exc:
             raise DataError(f"test_list[{index}] is not valid Python ({exc.msg})") from None
+        except (MemoryError, RecursionError):  # what CPython's parser raises for deep nesting, not a real lack
+            raise DataError(f"test_list[{index}] is nested too deeply to parse") from None
         if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
             raise DataError(f"test_list[{index}] is not one assert statement")
         for node in ast.walk(tree):
@@ -111,6 +113,8 @@ def _reference_names(code: str) -> tuple[dict[str, str], str]:
         tree = ast.parse(code)
     except SyntaxError as exc:
         raise DataError(f"field 'code': the reference is not valid Python ({exc.msg}, line {exc.lineno})") from None
+    except (MemoryError, RecursionError):  # what CPython's parser raises for deep nesting, not a real lack
+        raise DataError("field 'code': the reference is nested too deeply to parse") from None
     defined: dict[str, str] = {}
     imports = []
     for node in tree.body:
