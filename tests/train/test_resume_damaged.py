@@ -75,3 +75,16 @@ def test_a_torn_last_log_line_is_dropped_and_the_run_resumes(tiny_run, damaged):
     assert text.startswith(logged)  # every whole row the killed run logged is kept
     assert [json.loads(line)["step"] for line in text[len(logged):].splitlines()] == [5]
     assert (run_dir / "final").is_dir()
+
+
+def test_a_resumed_run_keeps_one_row_of_each_evaluation_its_checkpoint_holds(tmp_path):
+    """Killed after its first evaluation and before a checkpoint, a run evaluates again on resume: evaluations.jsonl
+    must not hold that evaluation twice (summary.md shows it once), nor what the killed run did after it."""
+    from codekiln.train.trainer import _keep_evaluations
+
+    path = tmp_path / "evaluations.jsonl"
+    rows = [{"name": "before_sft", "pass_rate": 0.0}, {"name": "after_sft", "pass_rate": 0.5},
+            {"name": "before_sft", "pass_rate": 0.0}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows) + '{"name": "after_gr')
+    _keep_evaluations(path, {"before_sft": {}})
+    assert [json.loads(line)["name"] for line in path.read_text().splitlines()] == ["before_sft"]

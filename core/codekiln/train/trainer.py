@@ -12,6 +12,7 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,7 @@ class _Run:
             (self.run_dir / "config.yaml").write_text(config_to_yaml(self.config), encoding="utf-8")
             _truncate_log(self.run_dir / "metrics.jsonl", self.state["global_step"])
             _truncate_log(self.run_dir / "curriculum.jsonl", self.state["grpo_step"])
+            _keep_evaluations(self.run_dir / "evaluations.jsonl", self.state["evaluations"])
             self._notify("codekiln_training_started", config=self.config, start_step=self.state["global_step"] + 1)
         if self.state["phase"] == "start":
             self._evaluate("before_sft")
@@ -566,6 +568,25 @@ def _truncate_log(path: Path, last_step: int) -> None:
         if step <= last_step:
             kept.append(line)
     path.write_bytes(b"".join(kept))
+
+
+def _keep_evaluations(path: Path, kept: Mapping[str, Any]) -> None:
+    """A resumed run evaluates again what its checkpoint had not: drop the killed run's rows of those (and a
+    torn last line), keeping the first row of each evaluation the checkpoint holds."""
+    import json
+
+    if not path.exists():
+        return
+    rows, seen = [], set()
+    for line in path.read_bytes().splitlines(keepends=True):
+        try:
+            name = json.loads(line).get("name")
+        except (ValueError, RecursionError, AttributeError):
+            continue
+        if name in kept and name not in seen and line.endswith(b"\n"):
+            seen.add(name)
+            rows.append(line)
+    path.write_bytes(b"".join(rows))
 
 
 def _supports(problem: Problem, language: str) -> bool:
