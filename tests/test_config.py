@@ -52,6 +52,8 @@ def test_empty_file_means_defaults(tmp_path):
         (["grpo.zzz=1"], "unknown config key 'grpo.zzz'; valid keys under 'grpo': enabled, steps,"),
         (["grpo.group_size=eight"], "config key 'grpo.group_size' must be an integer, got 'eight'"),
         (["grpo.group_size=0"], "config key 'grpo.group_size' must be > 0: 0"),
+        (["sandbox.wall_time_s=.inf"], "config key 'sandbox.wall_time_s' must be a finite number, got inf"),
+        (["grpo.kl_coef=.inf"], "config key 'grpo.kl_coef' must be a finite number, got inf"),
         (["grpo.scale_rewards=maybe"], "config key 'grpo.scale_rewards' must be true or false, got 'maybe'"),
         (["sandbox.isolation=docker"], "config key 'sandbox.isolation' must be one of none, process, namespaces"),
         (["data.languages=python"], "config key 'data.languages' must be a list, got str 'python'"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import math
 import types
 import typing
 from collections.abc import Sequence
@@ -47,8 +48,14 @@ __all__ = [
     "load_config",
 ]
 
-_positive = attrs.validators.gt(0)
-_non_negative = attrs.validators.ge(0)
+def _finite(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    # .inf passes gt(0): a wall time of .inf would let one looping sample hold a run for ever.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"'{attribute.name}' must be a finite number, got {value}")
+
+
+_positive = attrs.validators.and_(attrs.validators.gt(0), _finite)
+_non_negative = attrs.validators.and_(attrs.validators.ge(0), _finite)
 _fraction = [attrs.validators.ge(0.0), attrs.validators.le(1.0)]
 
 
