@@ -116,6 +116,9 @@ def load_solution(entry_point):
     namespace = module.__dict__
     exec(compile(source, SOLUTION_FILE, "exec"), namespace)
     function = namespace.get(entry_point)
+    solution = namespace.get("Solution")
+    if not callable(function) and isinstance(solution, type) and callable(getattr(solution, entry_point, None)):
+        function = getattr(solution(), entry_point)  # LeetCode's form: a method of class Solution, as Java's
     if not callable(function):
         raise NameError(f"the solution defines no function named {entry_point!r}")
     return function

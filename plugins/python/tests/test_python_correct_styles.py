@@ -172,3 +172,15 @@ def test_test_code_that_calls_check_itself_is_not_checked_twice(verifier):
     answer, against the same limit."""
     assert _status(verifier, SELF_CHECKING, THREE_CALLS)[0] is S.PASSED
     assert _status(verifier, DOUBLE, THREE_CALLS)[0] is S.PASSED  # HumanEval's shape: the harness calls check()
+
+
+@pytest.mark.parametrize("code", [
+    "from typing import List\nclass Solution:\n    def add(self, a: int, b: int) -> int:\n        return a + b\n",
+    "class Solution:\n    @staticmethod\n    def add(a, b):\n        return a + b\n",
+], ids=["method", "staticmethod"])
+def test_leetcodes_class_solution_form_passes(verifier, code):
+    """A method of class Solution, as LeetCode asks for it (and as Java's answers may be): the entry point found
+    there when the module defines no function of that name."""
+    assert _status(verifier, ADD, code)[0] is S.PASSED
+    wrong = code.replace("return a + b", "return a - b")
+    assert _status(verifier, ADD, wrong)[0] is S.WRONG_ANSWER
