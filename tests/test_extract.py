@@ -76,3 +76,35 @@ def test_fences_follow_the_commonmark_rules_the_rewards_read():
     assert [(b.tag, b.body, b.closed) for b in blocks] == [("py", "a\n", True), ("", "b\n```\n", True)]
     assert outside == "Intro\n\nmid\n    ```\n\n```x`y\nc\n"  # an info string with a backtick opens nothing
     assert extract_code(text, PY) == "a\n"
+
+
+SOLUTION = {
+    "python": "def running_max(values):\n    return values\n",
+    "javascript": "function runningMax(values) {\n  return values;\n}\n",
+    "java": "class Solution {\n    static List<Long> runningMax(List<Long> values) { return values; }\n}\n",
+    "cpp": "std::vector<long long> running_max(std::vector<long long> values) { return values; }\n",
+}
+USAGE = {
+    "python": ">>> running_max([1, 3, 2])\n[1, 3, 3]\n",
+    "javascript": "const { runningMax } = require('./runningMax');\nconsole.log(runningMax([1, 3, 2]));\n",
+    "java": "List<Long> result = Solution.runningMax(Arrays.asList(1L, 3L, 2L));\nSystem.out.println(result);\n",
+    "cpp": "std::cout << running_max({1, 3, 2}).size();\n",
+}
+
+
+@pytest.mark.parametrize("language", sorted(SOLUTION))
+def test_a_usage_block_after_the_solution_and_a_restated_draft_are_left_out(language):
+    """Joined, a usage or output block after the solution, or a draft the answer restates in full, would not
+    compile; the blocks are read by form (the language's code profile), never by what passes."""
+    from codekiln.plugins import make_plugins
+    from codekiln.problem import Problem
+
+    backend = make_plugins().languages().get(language)
+    problem = Problem(id="p", description="d")
+    draft = SOLUTION[language].replace("values", "xs")
+    helper = {"python": "def helper():\n    return 1\n", "javascript": "function helper() { return 1; }\n",
+              "java": "class Helper { static int one() { return 1; } }\n", "cpp": "int helper() { return 1; }\n"}
+    fence = f"```{language}\n"
+    answer = (f"Draft:\n{fence}{draft}```\nHelper:\n{fence}{helper[language]}```\n"
+              f"Final:\n{fence}{SOLUTION[language]}```\nUsage:\n{fence}{USAGE[language]}```\n")
+    assert backend.extract(answer, problem) == helper[language] + "\n" + SOLUTION[language]

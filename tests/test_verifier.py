@@ -206,3 +206,11 @@ ECHOES = {
 def test_a_result_holding_a_unicode_line_separator_is_read_whole(verifier, language):
     verdict = verifier.verify(ECHO, ECHOES[language], language)
     assert verdict.passed and verdict.tests_passed == len(LINE_SEPARATORS), verdict
+
+
+def test_an_answer_with_a_usage_block_after_its_solution_passes(verifier):
+    """Joined, the usage block's statements would not compile in Java; extraction leaves it out."""
+    answer = ("```java\nclass Solution {\n    public static long add(long a, long b) { return a + b; }\n}\n```\n"
+              "Usage:\n```java\nlong sum = Solution.add(1, 2);\nSystem.out.println(sum);\n```\n")
+    assert verifier.verify(ADD, answer, "java").passed
+    assert not verifier.verify(ADD, answer.replace("a + b", "a - b"), "java").passed

@@ -255,6 +255,11 @@ class CodeAnalyzer:
             return len(_captures(self._untyped, root, "untyped"))
         return 0 if self.profile.static_types else None
 
+    def function_names(self, root: tree_sitter.Node) -> set[str]:
+        """The names of the functions (and methods) ``root``'s tree declares; a tree with errors gives those
+        tree-sitter could still read."""
+        return {node.text.decode("utf-8") for node in _captures_by_name(self._names, root).get("function.name", ())}
+
     def _declared_names(self, root: tree_sitter.Node) -> set[tuple[str, str]]:
         kind_of: dict[int, tuple[str, str]] = {}
         captured = _captures_by_name(self._names, root)

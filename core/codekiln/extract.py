@@ -22,7 +22,7 @@ import re
 
 import attrs
 
-__all__ = ["FencedBlock", "extract_code", "fenced_blocks"]
+__all__ = ["FencedBlock", "answer_text", "code_blocks", "extract_code", "fenced_blocks", "join_blocks"]
 
 
 @attrs.frozen
@@ -108,17 +108,29 @@ def _closes(line: str, fence: str) -> bool:
 
 def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:
     """The code in ``text`` for a language whose fences are tagged with ``fence_tags``."""
-    if _THINK_END in text:
-        text = text[text.rindex(_THINK_END) + len(_THINK_END):]
-    blocks, _ = fenced_blocks(text)
+    bodies = code_blocks(text, fence_tags)
+    return answer_text(text) if bodies is None else join_blocks(bodies)
+
+
+def code_blocks(text: str, fence_tags: tuple[str, ...]) -> list[str] | None:
+    """The bodies of the blocks :func:`extract_code` joins, in order (none when every block is another
+    language's), or None for an answer without a fence, whose text (:func:`answer_text`) is the code."""
+    blocks, _ = fenced_blocks(answer_text(text))
     if not blocks:
-        return text
+        return None
     tags = {tag.lower() for tag in fence_tags}
     tagged = [block.body for block in blocks if block.tag in tags]
-    if tagged:
-        return _join(tagged)
-    untagged = [block.body for block in blocks if not block.tag]
-    return _join(untagged)
+    return tagged or [block.body for block in blocks if not block.tag]
+
+
+def answer_text(text: str) -> str:
+    """``text`` without a reasoning model's trace (up to the last ``</think>``)."""
+    return text[text.rindex(_THINK_END) + len(_THINK_END):] if _THINK_END in text else text
+
+
+def join_blocks(bodies: list[str]) -> str:
+    """Code blocks as one program, in order."""
+    return "\n".join(body if body.endswith("\n") else body + "\n" for body in bodies) if bodies else ""
 
 
 #: Where a reasoning model's trace ends (DeepSeek-R1, Qwen3): what follows is its answer.
@@ -130,6 +142,3 @@ def _dedent(body: str, indent: int) -> str:
     that much (a block inside a list item): its code is not indented by it."""
     return re.sub(rf"(?m)^ {{1,{indent}}}", "", body) if indent else body
 
-
-def _join(bodies: list[str]) -> str:
-    return "\n".join(body if body.endswith("\n") else body + "\n" for body in bodies) if bodies else ""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from .errors import PluginError
-from .extract import extract_code
+from .extract import answer_text, code_blocks, join_blocks
 from .problem import Problem
 from .verdict import Diagnostic, TestOutcome
 
@@ -135,8 +135,32 @@ class LanguageBackend(abc.ABC):
         """Find the toolchain; never raise: say what is missing and how to install it."""
 
     def extract(self, text: str, problem: Problem) -> str:
-        """The code in a model's answer (fenced blocks, prose around them, or a bare continuation)."""
-        return extract_code(text, self.fence_tags or (self.name, *self.aliases))
+        """The code in a model's answer (fenced blocks, prose around them, or a bare continuation).
+
+        Of several blocks in the language, those that only use what the answer defined, after its last block
+        that defines a function (a usage example, the printed output), and those whose every function a later
+        block defines again (a first draft, restated in full), are left out, read by form with the language's
+        code profile: joined with the rest they would not compile. Without a profile every block is joined."""
+        bodies = code_blocks(text, self.fence_tags or (self.name, *self.aliases))
+        if bodies is None:
+            return answer_text(text)
+        return join_blocks(self._answer_blocks(bodies))
+
+    def _answer_blocks(self, bodies: list[str]) -> list[str]:
+        analyzer = _block_analyzer(self) if len(bodies) > 1 else None
+        if analyzer is None:
+            return bodies
+        from .parsing import UnparsableCode, parse
+
+        try:  # budgeted: the answer is untrusted, and this parse comes before the syntax stage's
+            names = [analyzer.function_names(parse(self.tree_sitter_language(), body).root_node) for body in bodies]
+        except UnparsableCode:
+            return bodies
+        last = max((i for i, defined in enumerate(names) if defined), default=None)
+        if last is None:
+            return bodies
+        return [body for i, body in enumerate(bodies[:last + 1])
+                if not names[i] or not names[i] <= set().union(*names[i + 1:last + 1])]
 
     def assemble(self, code: str, problem: Problem) -> Source:
         """The program to check: the code alone, or, for a native benchmark problem, the prompt the model
@@ -186,6 +210,21 @@ class LanguageBackend(abc.ABC):
 
 # How a language is named in prose, where its registry name is not already that.
 _DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript", "csharp": "C#"}
+
+
+_analyzers: dict[type, Any] = {}
+
+
+def _block_analyzer(backend: LanguageBackend) -> Any:
+    """The code analyzer of ``backend``'s language (its profile read with its grammar), built once per process;
+    None without a profile."""
+    kind = type(backend)
+    if kind not in _analyzers:
+        from .code_profile import CodeAnalyzer
+
+        profile = backend.code_profile()
+        _analyzers[kind] = None if profile is None else CodeAnalyzer(profile, backend.tree_sitter_language())
+    return _analyzers[kind]
 
 
 def display_name(language: str) -> str:
