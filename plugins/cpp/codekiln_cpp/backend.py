@@ -58,6 +58,8 @@ _CODE_LIMITS = ("memory", "wall_time", "cpu_time", "file_size")
 #: The g++ driver's exit status when one of its programs crashed or was killed (cc1plus's internal compiler
 #: error, ``as`` killed at the file-size limit by a ``.fill`` directive).
 _CRASH_EXIT_STATUS = 4
+#: What a solution's own ``main`` is renamed to: the test program's is the one that runs.
+SOLUTION_MAIN = "kiln_solution_main"
 #: The memory of the second probe of :func:`_start_failure`: more than any program needs to be loaded (static
 #: data of 2 GiB or more does not link).
 _PROBE_MEMORY_MB = 4096
@@ -123,11 +125,24 @@ class CppBackend(LanguageBackend):
         or its text before the entry function followed by the code where the code restates that function
         (see :meth:`_restated`)."""
         if self.name in problem.native:
-            return self._restated(code, problem.native[self.name]) or super().assemble(code, problem)
-        if problem.signature is not None and self._is_body(code):
+            source = self._restated(code, problem.native[self.name]) or super().assemble(code, problem)
+        elif problem.signature is not None and self._is_body(code):
             opening = "\n" if code.lstrip().startswith("{") else " {\n"
-            return Source(translate.stub(problem.signature) + opening + code, code_line_offset=1)
-        return Source(code)
+            source = Source(translate.stub(problem.signature) + opening + code, code_line_offset=1)
+        else:
+            source = Source(code)
+        return self._main_renamed(source)
+
+    def _main_renamed(self, source: Source) -> Source:
+        """``source`` with a ``main`` it defines at its top level renamed (:data:`SOLUTION_MAIN`): chat answers
+        add one to show the function at work, and the tests bring their own. It never runs."""
+        data = bytearray(source.text.encode("utf-8"))
+        names = [name for _, _, name in _defined_functions(self._parse(bytes(data))) if name.text == b"main"]
+        if not names:
+            return source
+        for name in sorted(names, key=lambda node: node.start_byte, reverse=True):
+            data[name.start_byte:name.end_byte] = SOLUTION_MAIN.encode()
+        return attrs.evolve(source, text=data.decode("utf-8"))
 
     def _restated(self, code: str, tests: NativeTests) -> Source | None:
         """The solver's source for ``code`` that defines the prompt's entry function itself (a chat answer, often
@@ -135,7 +150,7 @@ class CppBackend(LanguageBackend):
         helpers the code defines again (a redefinition would not compile; the tester has the prompt's own),
         then the code. None for a continuation: code that does not define the entry function at its top level,
         or that makes a program with the prompt."""
-        defined = {name for name, _ in _defined_functions(self._parse(code.encode("utf-8")))}
+        defined = {name for name, _, _ in _defined_functions(self._parse(code.encode("utf-8")))}
         if not defined:
             return None
         try:
@@ -145,7 +160,7 @@ class CppBackend(LanguageBackend):
         if entry.name not in defined or not self._parse((tests.prompt + code).encode("utf-8")).has_error:
             return None  # such as one that closes the function and then overloads it
         preamble = bytearray(entry.preamble.encode("utf-8"))
-        redefined = [node for name, node in _defined_functions(self._parse(bytes(preamble))) if name in defined]
+        redefined = [node for name, node, _ in _defined_functions(self._parse(bytes(preamble))) if name in defined]
         for node in sorted(redefined, key=lambda node: node.start_byte, reverse=True):
             del preamble[node.start_byte:node.end_byte]
         text = preamble.decode("utf-8")
@@ -385,8 +400,9 @@ class CppBackend(LanguageBackend):
         ), runner)
 
 
-def _defined_functions(root: Any) -> list[tuple[str, Any]]:
-    """The functions a translation unit defines at its top level, by name (``A::f`` and operators are not)."""
+def _defined_functions(root: Any) -> list[tuple[str, Any, Any]]:
+    """The functions a translation unit defines at its top level: name, definition and name's node (``A::f``
+    and operators are not)."""
     found = []
     for node in root.children:
         declarator = node.child_by_field_name("declarator") if node.type == "function_definition" else None
@@ -396,7 +412,7 @@ def _defined_functions(root: Any) -> list[tuple[str, Any]]:
             else:  # through the function declarator and any *
                 declarator = declarator.child_by_field_name("declarator")
         if declarator is not None:
-            found.append((declarator.text.decode("utf-8", "replace"), node))
+            found.append((declarator.text.decode("utf-8", "replace"), node, declarator))
     return found
 
 

@@ -207,6 +207,15 @@ def test_warnings_are_kept(verifier):
     assert "unused variable" in warning.message
 
 
+@pytest.mark.parametrize("main", ["int main() {\n    std::cout << add(1, 2) << std::endl;\n    return 0;\n}\n",
+                                  "#define int long long\nsigned main() { return 0; }\n"])
+def test_a_main_of_the_solutions_own_is_renamed_and_never_runs(verifier, main):
+    """Chat answers show the function at work in a main(); the test program's is the one that runs."""
+    code = "#include <iostream>\nlong long add(long long a, long long b) { return a + b; }\n" + main
+    assert verifier.verify(ADD, code, "cpp").status is VerdictStatus.PASSED
+    assert verifier.verify(ADD, code.replace("a + b", "a - b"), "cpp").status is VerdictStatus.WRONG_ANSWER
+
+
 @pytest.mark.parametrize(
     ("code", "message"),
     [
@@ -214,8 +223,6 @@ def test_warnings_are_kept(verifier):
          "the function must match the declared signature"),
         ("long long plus(long long a, long long b) { return a + b; }", "'::add' has not been declared"),
         ("long long add(long long a, long long b);", "add(long long, long long) is declared but never defined"),
-        ("int main() { return 0; }\nlong long add(long long a, long long b) { return a + b; }",
-         "the solution defines main()"),
     ],
 )
 def test_signature_mismatches_are_compile_errors(verifier, code, message):

@@ -48,9 +48,10 @@ _ATTACKS = {
         "}\n",
         VerdictStatus.RUNTIME_ERROR,
     ),
-    "defines_main": (
-        "#include <cstdio>\nint main() { std::puts(\"{\\\"value\\\":3}\"); return 0; }\n" + _RIGHT,
-        VerdictStatus.COMPILE_ERROR,
+    "defines_main": (  # renamed, it never runs: the rows it would forge are never written
+        "#include <cstdio>\nint main() { std::puts(\"{\\\"value\\\":3}\"); return 0; }\n"
+        + _RIGHT.replace("a + b", "a - b"),
+        VerdictStatus.WRONG_ANSWER,
     ),
     "define_tricks_against_the_harness": (
         "#define main kiln_not_main\n#define write(...) 0\n#define send(...) 0\n#define put(...) 0\n"

@@ -140,10 +140,10 @@ def test_failures_and_attacks(verifier, completion, status, message):
     assert message in verdict.tests[0].message
 
 
-def test_a_main_of_the_solution_is_a_compile_error(verifier):
-    verdict = verifier.verify(PROBLEM, RIGHT + "int main() { return 0; }\n", "cpp")
-    assert verdict.status is VerdictStatus.COMPILE_ERROR
-    assert "the solution defines main()" in verdict.diagnostics[0].message
+def test_a_main_of_the_solutions_own_is_renamed_and_never_runs(verifier):
+    assert verifier.verify(PROBLEM, RIGHT + "int main() { return 0; }\n", "cpp").status is VerdictStatus.PASSED
+    wrong = RIGHT.replace("2 * numbers[i]", "3 * numbers[i]") + "int main() { return 0; }\n"
+    assert verifier.verify(PROBLEM, wrong, "cpp").status is VerdictStatus.WRONG_ANSWER
 
 
 def test_globals_named_like_names_of_our_headers_compile(verifier):
