@@ -19,10 +19,11 @@ stub. :func:`extract_code` handles them all the same way for every language:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import attrs
 
-__all__ = ["FencedBlock", "answer_text", "code_blocks", "extract_code", "fenced_blocks", "join_blocks"]
+__all__ = ["FencedBlock", "extract_code", "fenced_blocks"]
 
 
 @attrs.frozen
@@ -106,16 +107,22 @@ def _closes(line: str, fence: str) -> bool:
             and not found[1].strip(" \t\r"))  # a CRLF line's end is no content
 
 
-def extract_code(text: str, fence_tags: tuple[str, ...]) -> str:
-    """The code in ``text`` for a language whose fences are tagged with ``fence_tags``."""
-    bodies = code_blocks(text, fence_tags)
-    return answer_text(text) if bodies is None else join_blocks(bodies)
+def extract_code(text: str, fence_tags: tuple[str, ...],
+                 choose: Callable[[list[str]], list[str]] | None = None) -> str:
+    """The code in ``text`` for a language whose fences are tagged with ``fence_tags``; ``choose`` picks, in
+    order, which of several blocks to join (a language backend leaves out usage examples); all by default."""
+    bodies = _code_blocks(text, fence_tags)
+    if bodies is None:
+        return _answer_text(text)
+    if choose is not None and len(bodies) > 1:
+        bodies = choose(bodies)
+    return "\n".join(body if body.endswith("\n") else body + "\n" for body in bodies) if bodies else ""
 
 
-def code_blocks(text: str, fence_tags: tuple[str, ...]) -> list[str] | None:
-    """The bodies of the blocks :func:`extract_code` joins, in order (none when every block is another
-    language's), or None for an answer without a fence, whose text (:func:`answer_text`) is the code."""
-    blocks, _ = fenced_blocks(answer_text(text))
+def _code_blocks(text: str, fence_tags: tuple[str, ...]) -> list[str] | None:
+    """The bodies of the blocks in the language, in order (tagged, else untagged; none when every block is
+    another language's), or None for an answer without a fence, whose text is the code."""
+    blocks, _ = fenced_blocks(_answer_text(text))
     if not blocks:
         return None
     tags = {tag.lower() for tag in fence_tags}
@@ -123,14 +130,9 @@ def code_blocks(text: str, fence_tags: tuple[str, ...]) -> list[str] | None:
     return tagged or [block.body for block in blocks if not block.tag]
 
 
-def answer_text(text: str) -> str:
+def _answer_text(text: str) -> str:
     """``text`` without a reasoning model's trace (up to the last ``</think>``)."""
     return text[text.rindex(_THINK_END) + len(_THINK_END):] if _THINK_END in text else text
-
-
-def join_blocks(bodies: list[str]) -> str:
-    """Code blocks as one program, in order."""
-    return "\n".join(body if body.endswith("\n") else body + "\n" for body in bodies) if bodies else ""
 
 
 #: Where a reasoning model's trace ends (DeepSeek-R1, Qwen3): what follows is its answer.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from .errors import PluginError
-from .extract import answer_text, code_blocks, join_blocks
+from .extract import extract_code
 from .problem import Problem
 from .verdict import Diagnostic, TestOutcome
 
@@ -40,6 +40,7 @@ __all__ = [
     "Requirement",
     "SignatureRun",
     "Source",
+    "code_analyzer",
     "display_name",
     "harness_rows",
     "output_lines",
@@ -141,13 +142,10 @@ class LanguageBackend(abc.ABC):
         that defines a function (a usage example, the printed output), and those whose every function a later
         block defines again (a first draft, restated in full), are left out, read by form with the language's
         code profile: joined with the rest they would not compile. Without a profile every block is joined."""
-        bodies = code_blocks(text, self.fence_tags or (self.name, *self.aliases))
-        if bodies is None:
-            return answer_text(text)
-        return join_blocks(self._answer_blocks(bodies))
+        return extract_code(text, self.fence_tags or (self.name, *self.aliases), choose=self._answer_blocks)
 
     def _answer_blocks(self, bodies: list[str]) -> list[str]:
-        analyzer = _block_analyzer(self) if len(bodies) > 1 else None
+        analyzer = code_analyzer(self)
         if analyzer is None:
             return bodies
         from .parsing import UnparsableCode, parse
@@ -215,9 +213,9 @@ _DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeS
 _analyzers: dict[type, Any] = {}
 
 
-def _block_analyzer(backend: LanguageBackend) -> Any:
-    """The code analyzer of ``backend``'s language (its profile read with its grammar), built once per process;
-    None without a profile."""
+def code_analyzer(backend: LanguageBackend) -> Any:
+    """The code analyzer of ``backend``'s language (its profile read with its grammar), built once per process
+    for extraction and the code rewards alike; None without a profile."""
     kind = type(backend)
     if kind not in _analyzers:
         from .code_profile import CodeAnalyzer

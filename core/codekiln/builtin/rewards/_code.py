@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from codekiln.code_profile import CodeAnalyzer
+from codekiln.languages import code_analyzer
 from codekiln.problem import Problem
 from codekiln.rewards import Reward
 from codekiln.verdict import VerdictStatus
@@ -58,9 +59,7 @@ class CodeReward(Reward):
         languages = self._session().languages()
         if language not in languages:
             return None
-        backend = languages.get(language)
-        profile = backend.code_profile()
-        return None if profile is None else CodeAnalyzer(profile, backend.tree_sitter_language())
+        return code_analyzer(languages.get(language))
 
     def samples(self, completions: Sequence[str], columns: dict[str, Any]) -> Iterator[CodeSample]:
         """One :class:`CodeSample` per completion; raises ValueError naming a missing or misaligned column."""
