@@ -45,6 +45,7 @@ __all__ = [
     "harness_rows",
     "output_lines",
     "parse_row",
+    "restated_source",
 ]
 
 
@@ -208,6 +209,15 @@ class LanguageBackend(abc.ABC):
 
 # How a language is named in prose, where its registry name is not already that.
 _DISPLAY_NAMES = {"cpp": "C++", "javascript": "JavaScript", "typescript": "TypeScript", "csharp": "C#"}
+
+
+def restated_source(preamble: str, code: str, after: str = "") -> Source:
+    """The program of a chat answer to a native problem that restates the entry function instead of continuing
+    the prompt: the prompt's text before that function (``preamble``, ended by a line break), the code, then
+    ``after``; diagnostics keep the code's own lines."""
+    if preamble and not preamble.endswith("\n"):
+        preamble += "\n"
+    return Source(preamble + code + after, code_line_offset=preamble.count("\n"), native=True)
 
 
 _analyzers: dict[type, Any] = {}

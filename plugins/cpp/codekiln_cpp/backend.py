@@ -39,6 +39,7 @@ from codekiln.languages import (
     SignatureRun,
     Source,
     output_lines,
+    restated_source,
 )
 from codekiln.parsing import parse
 from codekiln.problem import NativeTests, Problem
@@ -163,10 +164,7 @@ class CppBackend(LanguageBackend):
         redefined = [node for name, node, _ in _defined_functions(self._parse(bytes(preamble))) if name in defined]
         for node in sorted(redefined, key=lambda node: node.start_byte, reverse=True):
             del preamble[node.start_byte:node.end_byte]
-        text = preamble.decode("utf-8")
-        if text and not text.endswith("\n"):
-            text += "\n"
-        return Source(text + code, code_line_offset=text.count("\n"), native=True)
+        return restated_source(preamble.decode("utf-8"), code)
 
     def _parse(self, data: bytes) -> Any:
         """The root node of the tree-sitter parse of ``data``, within the parse budget (raises

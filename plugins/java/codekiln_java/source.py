@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from codekiln.languages import Source
+from codekiln.languages import Source, restated_source
 from codekiln.parsing import parse
 from codekiln.problem import NativeTests, Problem, Signature
 from codekiln.typespec import TypeSpec
@@ -258,10 +258,7 @@ def assemble_restated(code: str, native: NativeTests) -> Source | None:
             head = (head if head.endswith("\n") or not head else head + "\n") + " ".join(imports) + "\n"
         preamble = head + prompt[start:entry.start_byte].decode("utf-8")
         after = "\n}\n"
-    if preamble and not preamble.endswith("\n"):
-        preamble += "\n"
-    text = preamble + data.decode("utf-8") + after
-    return Source(text, code_line_offset=preamble.count("\n"), native=True)
+    return restated_source(preamble, data.decode("utf-8"), after)
 
 
 def _entry_method(root: Any, entry: str, class_name: str | None = None) -> tuple[Any, Any]:

@@ -52,6 +52,7 @@ from codekiln.languages import (
     Source,
     output_lines,
     parse_row,
+    restated_source,
 )
 from codekiln.parsing import parse
 from codekiln.problem import NativeTests, Problem
@@ -214,10 +215,7 @@ class JavaScriptBackend(LanguageBackend):
                       if name in declared and node.end_byte <= entry.start_byte}
         for start, end in sorted(redeclared, reverse=True):
             del preamble[start:end]
-        text = preamble.decode("utf-8")
-        if text and not text.endswith("\n"):
-            text += "\n"
-        return Source(text + code, code_line_offset=text.count("\n"), native=True)
+        return restated_source(preamble.decode("utf-8"), code)
 
     # -- running node --------------------------------------------------------------------------------------
 
