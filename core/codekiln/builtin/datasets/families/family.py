@@ -17,7 +17,8 @@ import attrs
 from codekiln.problem import SPLIT_TAG, Problem, Signature, TestCase
 from codekiln.typespec import to_json
 
-__all__ = ["LANGUAGES", "SPLITS", "Family", "Generated", "Variant", "generate", "reference_function"]
+__all__ = ["LANGUAGES", "SPLITS", "TRAINED_SPLITS", "Family", "Generated", "Variant", "generate",
+           "reference_function"]
 
 #: The languages every family renders its references in.
 LANGUAGES = ("python", "javascript", "java", "cpp")
@@ -25,9 +26,14 @@ LANGUAGES = ("python", "javascript", "java", "cpp")
 #: carry none, so no trainer can show them to the model.
 SPLITS = ("sft", "rl", "heldout", "heldout_families")
 
+#: The splits a model learns from; the others are held out of training.
+TRAINED_SPLITS = ("sft", "rl")
+
 #: Distinct test arguments per problem, and how many draws a family gets to find them.
 TESTS_PER_PROBLEM = 10
 _DRAWS_PER_TEST = 20
+#: Arguments each variant draws (besides its edge cases) to tell whether two variants compute the same.
+_PROBES = 300
 
 
 @attrs.frozen
@@ -86,20 +92,29 @@ def generate(families: Sequence[Family], *, seed: int, per_family: int, rl: floa
     """``per_family`` problems of each family (fewer where a family has fewer combinations), the same for the
     same arguments.
 
-    A family named in ``heldout_families`` is wholly ``heldout_families``. Of each other family's distinct
-    variants, the fraction ``heldout`` goes to ``heldout`` (new combinations of known parts where it can,
-    see :func:`_splits`), the fraction ``rl`` to ``rl`` and the rest to ``sft``, so no parameter
-    combination is in two splits.
+    A family's variants compute distinct functions. A family named in ``heldout_families`` is wholly
+    ``heldout_families``. Of each other family's variants, the fraction ``heldout`` goes to ``heldout`` (new
+    combinations of known parts where it can, see :func:`_splits`), the fraction ``rl`` to ``rl`` and the rest
+    to ``sft``, so no parameter combination is in two splits. Last, a held-out problem that computes what a
+    trained problem of another family computes is left out (list_count's ``odd-count`` is
+    list_map_filter_map_fold's ``abs-odd-sq-count``): it would measure a function the model was trained on.
     """
-    problems = []
+    drawn_by_family = []
     for family in families:
-        rng = random.Random(f"{seed}/{family.name}")  # a family's problems do not shift when others change
+        rng = random.Random(f"{seed}/{family.name}")  # a family's draws do not shift when others change
         drawn = _drawn(family, rng, per_family)
         if family.name in heldout_families:
             splits = ["heldout_families"] * len(drawn)
         else:
-            splits = _splits([variant for variant, _ in drawn], rl=rl, heldout=heldout)
-        for (variant, tests), split in zip(drawn, splits):
+            splits = _splits([variant for variant, _, _ in drawn], rl=rl, heldout=heldout)
+        drawn_by_family.append((family, drawn, splits))
+    trained = [behaviour for _, drawn, splits in drawn_by_family
+               for (_, _, behaviour), split in zip(drawn, splits) if split in TRAINED_SPLITS]
+    problems = []
+    for family, drawn, splits in drawn_by_family:
+        for (variant, tests, behaviour), split in zip(drawn, splits):
+            if split not in TRAINED_SPLITS and any(behaviour.same_as(known) for known in trained):
+                continue
             problem = Problem(
                 id=f"families/{family.name}/{variant.key}",
                 description=variant.description,
@@ -148,11 +163,14 @@ def _splits(variants: Sequence[Variant], *, rl: float, heldout: float) -> list[s
     return [splits[index] for index in range(len(variants))]
 
 
-def _drawn(family: Family, rng: random.Random, wanted: int) -> list[tuple[Variant, tuple[TestCase, ...]]]:
-    """Up to ``wanted`` variants of distinct keys with their tests. A variant whose tests all expect the same
-    value (``x * 4`` then "keep the odd values" leaves none) is left out: a constant answer would pass it."""
+def _drawn(family: Family, rng: random.Random,
+           wanted: int) -> list[tuple[Variant, tuple[TestCase, ...], _Behaviour]]:
+    """Up to ``wanted`` variants of distinct keys and distinct functions, with their tests and behaviour. A
+    variant whose tests all expect the same value (``x * 4`` then "keep the odd values" leaves none) is left
+    out: a constant answer would pass it. So is one that computes what an earlier draw computes ("keep the
+    values divisible by 2" after "keep the even values")."""
     seen: set[str] = set()
-    found = []
+    found: list[tuple[Variant, tuple[TestCase, ...], _Behaviour]] = []
     for _ in range(wanted * _DRAWS_PER_TEST):
         if len(found) == wanted:
             break
@@ -161,9 +179,47 @@ def _drawn(family: Family, rng: random.Random, wanted: int) -> list[tuple[Varian
             continue
         seen.add(variant.key)
         tests = _tests(variant, rng)
-        if len({repr(test.expected) for test in tests}) >= 2:
-            found.append((variant, tests))
+        if len({repr(test.expected) for test in tests}) < 2:
+            continue
+        behaviour = _Behaviour(variant)
+        if not any(behaviour.same_as(earlier) for _, _, earlier in found):
+            found.append((variant, tests, behaviour))
     return found
+
+
+class _Behaviour:
+    """What a variant's reference computes, to tell two variants that ask for the same function apart from
+    two that do not: same parameter and return types, and equal results on each one's edge cases and
+    :data:`_PROBES` arguments drawn by each (from a generator seeded by its key, not by the dataset's seed).
+    Random arguments cannot prove two functions equal; they show them different where it matters here, on
+    the arguments the tests are drawn from."""
+
+    def __init__(self, variant: Variant) -> None:
+        signature = variant.signature
+        self.types = (tuple(param.type for param in signature.params), signature.returns)
+        self.function = reference_function(variant)
+        self.variant = variant
+        self._probes: list[tuple[Any, ...]] | None = None
+
+    @property
+    def probes(self) -> list[tuple[Any, ...]]:
+        if self._probes is None:  # drawn only when a variant of the same types is compared
+            rng = random.Random(f"probe/{self.variant.key}")
+            self._probes = [*self.variant.edge_cases, *(self.variant.arguments(rng) for _ in range(_PROBES))]
+        return self._probes
+
+    def same_as(self, other: _Behaviour) -> bool:
+        return self.types == other.types and all(
+            _result(self.function, arguments) == _result(other.function, arguments)
+            for arguments in (*self.probes, *other.probes))
+
+
+def _result(function: Callable[..., Any], arguments: tuple[Any, ...]) -> Any:
+    """What ``function`` returns for ``arguments``, or the name of what it raises (as a result to compare)."""
+    try:
+        return function(*arguments)
+    except Exception as error:  # a family's own reference; raising is a result like any other
+        return ("raised", type(error).__name__)
 
 
 def _tests(variant: Variant, rng: random.Random) -> tuple[TestCase, ...]:
