@@ -409,12 +409,16 @@ def ab_command(ctx: click.Context, model_a: str | None, model_b: str | None, sam
 @click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
               help="Seconds a model may take to answer before the fallback answers (or 504).")
 @click.option("--max-body-mb", type=float, default=1.0, show_default=True, help="Request body size (more: 413).")
+@click.option("--max-tokens", type=int, default=1024, show_default=True,
+              help="New tokens one request may ask for (more: 422).")
+@click.option("--max-completions", type=int, default=16, show_default=True,
+              help="Completions (prompts × n) one /v1/completions request may ask for (more: 422).")
 @click.option("--refuse-insecure", is_flag=True, help="Withhold code with high-severity security findings.")
 @click.pass_context
 def serve_command(ctx: click.Context, model_path: str, model_b: str | None, split: float | None,
                   fallback: str | None, config_path: str | None, host: str, port: int, api_key_file: str | None,
                   store_url: str, datasets: tuple[str, ...], rate: str, queue_size: int, timeout_s: float,
-                  max_body_mb: float, refuse_insecure: bool) -> None:
+                  max_body_mb: float, max_tokens: int, max_completions: int, refuse_insecure: bool) -> None:
     """Serve models over HTTP: POST /v1/generate (verified code under constraints), OpenAI's /v1/completions
     and /v1/chat/completions, the stored history, the review page, /healthz and /metrics."""
     import os
@@ -440,9 +444,13 @@ def serve_command(ctx: click.Context, model_path: str, model_b: str | None, spli
     config = serve_config(load_config(config_path))
     if split is not None and not 0 <= split <= 1:
         raise ConfigError(f"--split {split}: the share of clients sent to --model-b is between 0 and 1")
+    for option, count in (("--queue-size", queue_size), ("--max-tokens", max_tokens),
+                          ("--max-completions", max_completions)):
+        if count < 1:
+            raise ConfigError(f"{option} {count}: give a number of at least 1")
     try:
         limits = GenerationLimits(max_body_bytes=int(max_body_mb * 1024 * 1024), queue_size=queue_size, rate=rate,
-                                  timeout_s=timeout_s)
+                                  timeout_s=timeout_s, max_tokens=max_tokens, max_completions=max_completions)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     paths = [p for p in (model_path, model_b, fallback) if p is not None]

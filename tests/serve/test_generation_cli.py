@@ -27,6 +27,8 @@ from .test_serve_verifier_cli import codekiln, free_port, group_alive, wait_unti
                              "--model-b)"),
     (["--rate", "0/minute"], "rate limit '0/minute': write a positive number of requests per unit, such as "
                              "60/minute or 10/second"),
+    (["--max-completions", "0"], "--max-completions 0: give a number of at least 1"),
+    (["--queue-size", "-1"], "--queue-size -1: give a number of at least 1"),
     (["--store", "redis://cache/0"], "unknown generation store 'redis' in 'redis://cache/0'; available: "
                                      "sqlite:///PATH or a plain file path"),
 ])
@@ -52,7 +54,8 @@ def test_serves_the_default_model_and_stops_cleanly_on_sigterm(tmp_path, model_d
     config.write_text("generation:\n  backend: hf\nverifier:\n  workers: 1\nthreads: 1\n")
     env = {**os.environ, "CODEKILN_API_KEYS": "secret-1,secret-2"}
     server = subprocess.Popen([sys.executable, "-m", "codekiln", "serve", "--model", str(model_dirs["untrained"]),
-                               "--port", str(port), "--store", str(store), "-c", str(config)],
+                               "--port", str(port), "--store", str(store), "-c", str(config),
+                               "--max-tokens", "64", "--max-completions", "2"],
                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,6 +65,11 @@ def test_serves_the_default_model_and_stops_cleanly_on_sigterm(tmp_path, model_d
         answer = httpx.post(url + "/v1/generate", json=body, headers={"Authorization": "Bearer secret-2"},
                             timeout=120).json()
         assert answer["model"] == model_dirs["untrained"].name and answer["reasons"]  # noise never passes
+        limits = httpx.get(url + "/healthz").json()["limits"]
+        assert (limits["max_tokens"], limits["max_completions"]) == (64, 2)
+        too_many = httpx.post(url + "/v1/completions", json={"model": "auto", "prompt": ["a", "b"], "n": 2},
+                              headers={"Authorization": "Bearer secret-1"}, timeout=60)
+        assert too_many.status_code == 422 and "limit of 2" in too_many.json()["error"]["message"], too_many.text
     finally:
         server.send_signal(signal.SIGTERM)
         stderr = server.communicate(timeout=60)[1]
