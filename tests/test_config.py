@@ -117,6 +117,24 @@ def test_a_config_python_cannot_hold_is_one_line_naming_the_file(tmp_path, text,
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("[&l0 [x,x,x,x,x,x,x,x,x,x], " + ", ".join(f"&l{i} [{','.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9))
+     + "]", r"its aliases expand to [\d,]+ values, more than the 1,000,000 codekiln reads"),
+    ("9" * 5000, r"not readable YAML \(Exceeds the limit \(4300 digits\)"),
+    ("[" * 10000, r"not readable YAML \(nested too deeply\)"),
+], ids=["alias-bomb", "huge-int", "deep"])
+def test_an_override_python_cannot_hold_is_one_line_naming_the_key(value, message):
+    with pytest.raises(ConfigError, match=rf"^override reward_params.q.v: {message}") as info:
+        load_config(None, [f"reward_params.q.v={value}"])
+    assert "\n" not in str(info.value)
+
+
+def test_an_override_is_yaml_or_else_its_text():
+    overrides = ["reward_params.q.list=[a, &b 2, *b]", "reward_params.q.open=[a", "reward_params.q.colons=x: y: z"]
+    assert load_config(None, overrides).reward_params == {"q": {"list": ["a", 2, 2], "open": "[a",
+                                                                "colons": "x: y: z"}}
+
+
 def test_a_config_of_bad_utf8_is_one_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_bytes(b"seed: 1\nname: \xff\n")

@@ -292,10 +292,8 @@ def _apply_override(data: dict[str, Any], override: str) -> None:
     key, sep, raw = override.partition("=")
     if not sep or not key.strip():
         raise ConfigError(f"override {override!r} must look like key.subkey=value")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+    value = parse_yaml(raw, where=f"override {key.strip()}", error=ConfigError, text_if_invalid=True) \
+        if raw.strip() else ""
     parts = key.strip().split(".")
     node = data
     for index, part in enumerate(parts[:-1]):

@@ -123,13 +123,16 @@ def load_yaml(path: Path, *, error: type[CodekilnError] = DataError) -> Any:
     return parse_yaml(text, where=str(path), error=error)
 
 
-def parse_yaml(text: str, *, where: str, error: type[CodekilnError] = DataError) -> Any:
+def parse_yaml(text: str, *, where: str, error: type[CodekilnError] = DataError, text_if_invalid: bool = False) -> Any:
     """Safe-load the YAML ``text`` of a user's file (``where`` names it); every way it can fail is one line of
     ``error``. Anchors and aliases are welcome, but a document whose aliases expand past :data:`YAML_MAX_VALUES`
-    values is refused: everything downstream (validation, ``attrs.asdict``, JSON) walks the expanded tree."""
+    values is refused: everything downstream (validation, ``attrs.asdict``, JSON) walks the expanded tree.
+    With ``text_if_invalid``, text that is not YAML is returned as it is (a command line's ``key=[a`` value)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
+        if text_if_invalid:
+            return text
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise error(f"{where}{line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
