@@ -13,8 +13,10 @@ warm-up) and ``java KilnMain``. The warm path:
   wall time runs from each request: idle for :data:`SERVER_IDLE_S` it is ended by the sandbox (one idle
   for half that is replaced before it is used). It is replaced after :data:`MAX_COMPILES` compiles, and
   after anything unusual (a crash within javac, a
-  compile past javac's budget, a server found dead): that sample is compiled by a ``javac`` of its own,
-  as on the cold path, and the fallback is recorded (:func:`codekiln.verifier.warm.note_fallback`).
+  compile past its wall-time budget, a server found dead): that sample is compiled by a ``javac`` of its own,
+  as on the cold path, and the fallback is recorded (:func:`codekiln.verifier.warm.note_fallback`). A
+  compile whose thread spends javac's CPU limit is that limit's compile error, as it is for a cold ``javac``,
+  and is not compiled again (that would cost the limit twice); the server is replaced.
 - **Run**: the sample's JVM is started, in a fresh sandbox of its own, when its compile begins
   (``kiln.Launch`` waits on stdin, the harness loaded), so the two overlap. The run stage hands it the
   class files and the tests' arguments and starts its wall time (``spawn(ahead=True)``); it then runs
@@ -48,13 +50,18 @@ from codekiln.verifier.warm import note_fallback, on_exit
 
 from .javac import COMPILE_LIMITS, JAVAC_OPTIONS, JavacRun
 
-__all__ = ["COMPILE_BUDGET_S", "MAX_COMPILES", "SERVER_IDLE_S", "compile_warm", "end_run", "run_ahead", "start_run"]
+__all__ = ["COMPILE_BUDGET_S", "COMPILE_CPU_S", "MAX_COMPILES", "SERVER_IDLE_S", "compile_warm", "end_run",
+           "run_ahead", "start_run"]
 
 #: The compile server's sandbox ends it after this long without a request (and bounds a request that the
 #: server's own per-compile budget failed to end).
 SERVER_IDLE_S = 600.0
-#: A compile's budget in the server, javac's own wall time: past it the server ends without an answer.
-COMPILE_BUDGET_S = COMPILE_LIMITS.wall_time_s
+#: A compile's CPU budget in the server (its compile thread's), javac's CPU limit: past it the answer is that
+#: limit, the code's fault.
+COMPILE_CPU_S = COMPILE_LIMITS.cpu_time_s
+#: A compile's wall-time budget in the server: past it first (a busy machine) the server ends without an
+#: answer. Longer than the CPU budget, since one thread's CPU time can only reach that after as long a wall time.
+COMPILE_BUDGET_S = 1.5 * COMPILE_CPU_S
 #: Compiles per server before a fresh one replaces it: what a long-lived JVM accumulates stays bounded.
 MAX_COMPILES = 2000
 #: The server's sandbox: javac's limits, but its CPU time is the server's whole life (a compile's own
@@ -77,7 +84,7 @@ class _Server:
 
     def __init__(self, jdk: Any, jar: bytes, runner: SandboxRunner) -> None:
         argv = [jdk.java, *_SERVER_JVM, "-cp", "kiln.jar", "kiln.CompileServer", str(COMPILE_BUDGET_S),
-                "kiln.jar", *JAVAC_OPTIONS]
+                str(COMPILE_CPU_S), "kiln.jar", *JAVAC_OPTIONS]
         self.key = (jdk, runner.isolation)
         self.compiles = 0
         self.used_at = time.monotonic()
@@ -99,6 +106,8 @@ class _Server:
             answer = json.loads(line)
             if "crash" in answer:
                 return f"javac failed within the compile server: {str(answer['crash'])[:200]}"
+            if answer.get("limit") == "cpu_time":
+                return JavacRun("", False, limit_hit="cpu_time")
             ok = answer["ok"] is True
             classes = {name: base64.b64decode(data, validate=True) for name, data in answer["classes"].items()}
             output = str(answer["output"])
@@ -178,9 +187,10 @@ def compile_warm(jdk: Any, jar: bytes, sources: Mapping[str, str], runner: Sandb
                 note_fallback("java", f"the compile server could not start: {exc}")
                 return None
         compiled = server.compile(sources, meanwhile)
-        if isinstance(compiled, str):
+        if isinstance(compiled, str) or compiled.limit_hit is not None:  # the server has ended or will
             server.close()
             warm.server = None
+        if isinstance(compiled, str):
             note_fallback("java", compiled)
             return None
         return compiled

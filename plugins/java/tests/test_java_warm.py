@@ -177,6 +177,18 @@ def test_a_compile_past_the_budget_falls_back_to_javac(monkeypatch):
     close_all()
 
 
+def test_a_compile_past_javacs_cpu_limit_is_its_compile_error_not_compiled_again(monkeypatch):
+    close_all()  # the next server starts with this CPU budget
+    monkeypatch.setattr("codekiln_java.warm.COMPILE_CPU_S", 0.001)
+    with _verifier() as verifier:
+        verdict = verifier.verify(CONFORMANCE_PROBLEM, RIGHT, "java")
+        assert verdict.status is S.COMPILE_ERROR and not verdict.warm_fallbacks, verdict
+        messages = [d.message for stage in verdict.stages for d in stage.diagnostics]
+        assert "javac went past its cpu time limit compiling this code" in messages, verdict
+        assert descendant_processes("java", "kiln.CompileServer") == []  # it ended itself, and was not kept
+    close_all()
+
+
 def test_a_killed_jvm_started_ahead_falls_back_to_a_cold_run():
     backend, runner = JavaBackend(), SandboxRunner(Limits(wall_time_s=10.0, cpu_time_s=10.0))
     source = backend.assemble(RIGHT, CONFORMANCE_PROBLEM)

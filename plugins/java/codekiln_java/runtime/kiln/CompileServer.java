@@ -9,6 +9,8 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.tools.FileObject;
 import javax.tools.ForwardingJavaFileManager;
 import javax.tools.JavaCompiler;
@@ -41,14 +44,18 @@ import javax.tools.ToolProvider;
  * compile gets a compiler context of its own, the sources and the class files in memory. What stays
  * between compiles is the JDK's and kiln.jar's classes, read-only.
  *
- * <p>Arguments: the compile budget in seconds, the class path (kiln.jar), then javac's options. A request
+ * <p>Arguments: the compile's wall-time budget and its CPU budget in seconds, the class path (kiln.jar), then
+ * javac's options. A request
  * on stdin: the number of files (a 4-byte int), then per file its name and its text, each a 4-byte length
  * and that many bytes of UTF-8 (as {@link Launch} reads its class files). The answer, one JSON line on stdout (the sandbox's channel):
  * {@code {"ok": BOOL, "output": TEXT, "classes": {"Name.class": BASE64, ...}}}, what {@code javac} would
  * have printed (the same diagnostics, positions and counts) and the top-level class files it would have
  * written; or {@code {"crash": TEXT}} when the compiler itself failed (a {@code StackOverflowError} on
- * deeply nested code, say), after which this JVM exits. A compile that runs past the budget ends the JVM
- * without an answer. Either way the verifier compiles that sample with a {@code javac} of its own.
+ * deeply nested code, say), after which this JVM exits; the verifier then compiles that sample with a
+ * {@code javac} of its own. A compile whose thread spends the CPU budget is answered {@code {"limit":
+ * "cpu_time"}}, the code's fault as a {@code javac} out of CPU time is, and the JVM exits: compiling it again
+ * would only spend the budget twice. A compile that runs past the wall-time budget first (a busy machine,
+ * not the code) ends the JVM without an answer, and the verifier's own {@code javac} takes the sample.
  */
 public final class CompileServer {
     /** What javac prints, in the API, when it fails within itself (the command line's "out of resources"). */
@@ -65,17 +72,21 @@ public final class CompileServer {
     }
 
     public static void main(String[] argv) throws Exception {
-        long budgetMs = (long) (Double.parseDouble(argv[0]) * 1000);
-        CompileServer server = new CompileServer(argv[1], Arrays.asList(argv).subList(2, argv.length));
+        long wallBudgetNs = (long) (Double.parseDouble(argv[0]) * 1e9);
+        long cpuBudgetNs = (long) (Double.parseDouble(argv[1]) * 1e9);
+        CompileServer server = new CompileServer(argv[2], Arrays.asList(argv).subList(3, argv.length));
         OutputStream answers = new FileOutputStream(FileDescriptor.out);
         DataInputStream requests = new DataInputStream(new BufferedInputStream(System.in));
         // Each compile in a thread of the default stack size, as the javac launcher's main thread has, so
         // that nesting deep enough to overflow javac's stack does so here as there.
+        AtomicReference<Thread> compiler = new AtomicReference<>();
         ExecutorService compiling = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "compile");
             thread.setDaemon(true);
+            compiler.set(thread);
             return thread;
         });
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         while (true) {
             Map<String, String> sources;
             try {
@@ -84,22 +95,41 @@ public final class CompileServer {
                 Runtime.getRuntime().halt(0);
                 return;
             }
+            long cpuBefore = cpuTime(threads, compiler.get());  // the thread's, over all its compiles so far
+            long started = System.nanoTime();
             Future<String> answer = compiling.submit(() -> server.compile(sources));
-            String line;
-            try {
-                line = answer.get(budgetMs, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException overrun) {
-                Runtime.getRuntime().halt(3);  // no answer: the verifier's own javac takes the sample
-                return;
-            } catch (ExecutionException failed) {
-                line = crash(failed.getCause());
+            String line = null;
+            while (line == null) {
+                long cpu = cpuTime(threads, compiler.get());
+                long cpuLeft = cpu < 0 ? Long.MAX_VALUE : cpuBudgetNs - (cpu - Math.max(cpuBefore, 0));
+                long wallLeft = wallBudgetNs - (System.nanoTime() - started);
+                if (cpuLeft <= 0) {
+                    line = "{\"limit\":\"cpu_time\"}";
+                } else if (wallLeft <= 0) {
+                    Runtime.getRuntime().halt(3);  // no answer: the verifier's own javac takes the sample
+                    return;
+                } else {
+                    // A thread spends no more CPU time than wall time: the budget cannot run out sooner.
+                    try {
+                        line = answer.get(Math.max(1, Math.min(cpuLeft, wallLeft)), TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException notYet) {
+                        line = null;
+                    } catch (ExecutionException failed) {
+                        line = crash(failed.getCause());
+                    }
+                }
             }
             answers.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             answers.flush();
-            if (line.startsWith("{\"crash\"")) {  // a compiler that failed within itself is not used again
-                Runtime.getRuntime().halt(0);
+            if (line.startsWith("{\"crash\"") || line.startsWith("{\"limit\"")) {
+                Runtime.getRuntime().halt(0);  // a compiler that failed within itself, or still busy: not used again
             }
         }
+    }
+
+    /** The CPU time of the compile thread in nanoseconds: 0 before it exists, -1 where the JVM cannot tell. */
+    private static long cpuTime(ThreadMXBean threads, Thread thread) {
+        return thread == null ? 0 : threads.getThreadCpuTime(thread.getId());
     }
 
     private static Map<String, String> read(DataInputStream in) throws Exception {
