@@ -26,7 +26,7 @@ def encode(value):
     container may be a subclass of a built-in one (a ``Counter``, a ``defaultdict``, a namedtuple), as correct
     answers often return: it is sent as the plain container it holds, read through the built-in type's own
     methods, so that an overriding ``items`` or ``__iter__`` cannot change what is sent, and what arrives is a
-    plain value with the built-in ``__eq__``.
+    plain value with the built-in ``__eq__``. NumPy's values are sent as what their ``tolist()`` returns.
 
     >>> from collections import Counter, namedtuple
     >>> decode(encode([Counter("aab"), namedtuple("P", "x y")(1, 2)]))
@@ -47,6 +47,10 @@ def encode(value):
         return {"$set": [encode(v) for v in set.__iter__(value)]}
     if issubclass(kind, frozenset):
         return {"$set": [encode(v) for v in frozenset.__iter__(value)]}
+    if getattr(kind, "__module__", None) == "numpy" and hasattr(value, "tolist"):
+        # NumPy's scalars and arrays (np.int64, np.float64, ndarray), as answers that use NumPy return them:
+        # sent as the built-in values their tolist() gives, checked again here like any other value.
+        return encode(value.tolist())
     raise UnsupportedValue(f"returned a value of unsupported type {kind.__name__}")
 
 

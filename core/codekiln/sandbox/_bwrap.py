@@ -43,13 +43,13 @@ def _system_mounts() -> tuple[str, ...]:
     return tuple(args)
 
 
-def _inside(path: str, directory: str) -> bool:
+def inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def visible(path: str, ro_paths: Sequence[str]) -> bool:
     """Whether the program at absolute ``path`` can be found under the same name inside the sandbox."""
-    return any(_inside(path, root) for root in (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR))
+    return any(inside(path, root) for root in (*_SYSTEM_DIRS, *ro_paths, SANDBOX_DIR))
 
 
 def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, seccomp_fd: int | None, *,
@@ -87,7 +87,7 @@ def args(workdir: str, ro_paths: Sequence[str], limits: Limits, status_fd: int, 
         while parents[-1] != "/":
             parents.append(os.path.dirname(parents[-1]))
         for parent in reversed(parents[:-1]):
-            if parent not in made and not any(_inside(parent, root) for root in _SYSTEM_DIRS):
+            if parent not in made and not any(inside(parent, root) for root in _SYSTEM_DIRS):
                 command += ["--perms", "0755", "--dir", parent]
                 made.add(parent)
         command += ["--ro-bind", path, path]

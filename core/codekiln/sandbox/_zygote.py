@@ -142,6 +142,8 @@ class Zygote:
         self._server = tuple(server)
         self._files = dict(files)
         self._ro_paths = _ro_paths([server[0] if server else python], ro_paths, Isolation.NAMESPACES)
+        #: Read-only folders below /tmp, which a run's fresh /tmp would hide: each run binds them in again.
+        self.tmp_binds = [path for path in self._ro_paths if _bwrap.inside(path, "/tmp") and path != "/tmp"]
         self._lock = threading.Lock()
         self._started: _Started | None = None
         self._failed: str | None = None
@@ -331,6 +333,7 @@ class _WarmRun(Sandbox):
                 "argv": list(argv), "uid": self._lease.uid, "fds": roles, "files": names,
                 "env": {"PATH": _runner._PATH, "HOME": _bwrap.SANDBOX_DIR, "LANG": "C.UTF-8", **env},
                 "rlimits": rlimits(self.limits, own_processes=0), "scratch_bytes": self.limits.memory_mb * MiB,
+                "tmp_binds": self._zygote.tmp_binds,
             }
             self._started_at = time.monotonic()
             self._zygote._send(header, given)

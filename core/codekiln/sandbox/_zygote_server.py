@@ -17,9 +17,10 @@ Each run is two processes, so that it gets what a cold run gets from bubblewrap 
 
 - **pid 1** (root, as bubblewrap's pid 1 is outside the run's uid): cloned by the zygote straight into new
   mount, pid, IPC, network and UTS namespaces (``_clone_pid1``), the pid 1 of its new pid namespace. It makes
-  fresh tmpfs on ``/sandbox`` (the work dir, owned by the run's uid, holding the input files), ``/tmp`` and
-  ``/dev/shm``, mounts ``/proc`` for the new pid namespace, forks the command, waits for it (or for the kill
-  pipe: then it kills everything else in the namespace), and writes the command's wait status and resource
+  fresh tmpfs on ``/sandbox`` (the work dir, owned by the run's uid, holding the input files), ``/tmp`` (with
+  the zygote's read-only folders below /tmp bound in again) and ``/dev/shm``, mounts ``/proc`` for the new pid
+  namespace, forks the command, waits for it (or for the kill pipe: then it kills everything else in the
+  namespace), and writes the command's wait status and resource
   usage on the status pipe. When it exits, the kernel kills whatever is left in the namespace.
 - **the command** (pid 2): enters the run's cgroups, starts a new session, sets the rlimits, drops to the
   run's uid (no supplementary groups, no capabilities in any set, no-new-privileges), takes the run's pipes
@@ -47,7 +48,8 @@ import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 _CAPABILITY_VERSION_3 = 0x20080522
 MAX_FILES = 65536  # inodes of the work dir, as a cold run's (``_workdir``)
@@ -80,6 +82,28 @@ def _check(status, what):
 def _mount_tmpfs(target, options):
     _check(_mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
            f"mount a tmpfs on {target}")
+
+
+def _fresh_tmp(scratch, binds):
+    """A fresh tmpfs on /tmp, with the read-only ``binds`` below /tmp (the zygote's own, as bubblewrap bound them)
+    bound in again, read-only: each is held open while /tmp is covered, then bound from its descriptor."""
+    held = [(path, os.open(path, os.O_RDONLY | (os.O_DIRECTORY if os.path.isdir(path) else 0))) for path in binds]
+    _mount_tmpfs("/tmp", f"size={scratch},mode=1777")
+    for path, fd in held:
+        parts = path.split("/")[2:]  # below /tmp: root's folders of mode 0755, as bubblewrap makes them
+        for depth in range(1, len(parts)):
+            folder = "/tmp/" + "/".join(parts[:depth])
+            if not os.path.isdir(folder):
+                os.mkdir(folder)
+                os.chmod(folder, 0o755)
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.mkdir(path)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
+        _check(_mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND, None), f"bind {path}")
+        _check(_mount(None, path.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None),
+               f"make {path} read-only")
+        os.close(fd)
 
 
 def _write_files(names, fds, uid):
@@ -183,7 +207,7 @@ def _start_pid1(request, fds):
         _check(_mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
         scratch = request["scratch_bytes"]
         _mount_tmpfs(SANDBOX_DIR, f"size={scratch},nr_inodes={MAX_FILES},mode=0755")
-        _mount_tmpfs("/tmp", f"size={scratch},mode=1777")
+        _fresh_tmp(scratch, request["tmp_binds"])
         _mount_tmpfs("/dev/shm", f"size={scratch},mode=1777")
         _write_files(request["files"], fds["file"], request["uid"])
         _check(_mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")

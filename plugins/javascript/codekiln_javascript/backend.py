@@ -12,8 +12,10 @@
   the solution (``kiln_harness.js serve``) and the benchmark's test code (``kiln_harness.js check``, in
   which the function under test is a proxy) in two sandboxes, so two uids and two pid namespaces, and
   relays each call's arguments from the tests to the solution and its answer back: the solution never
-  holds the test code or its expected values, and cannot reach the process that judges. Modules on
-  ``NODE_PATH`` (folders that exist) are readable in both sandboxes.
+  holds the test code or its expected values, and cannot reach the process that judges.
+
+Modules on ``NODE_PATH`` (folders that exist) are readable, and ``NODE_PATH`` set, in every sandbox node runs
+in: the solution's, warm or cold, and both of a native run's.
 
 The solution's function is named in camelCase (``running_max`` → ``runningMax``), its parameters too.
 Values cross as JSON: ``int`` and ``float`` are both ``number`` (an ``int`` result must be an
@@ -62,7 +64,7 @@ from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
 from .profile import PROFILE
-from .warm import WarmNode
+from .warm import WarmNode, node_modules
 from .zygote import missing as zygote_missing
 
 __all__ = ["JavaScriptBackend", "camel_case"]
@@ -221,7 +223,9 @@ class JavaScriptBackend(LanguageBackend):
 
     def _run(self, runner: SandboxRunner, argv: list[str], files: dict[str, Any], stdin: bytes = b"") -> Any:
         node = _toolchain()
-        return _memory_evident(runner.run([node.path, *argv], files=files, stdin=stdin, ro_paths=node.ro_paths,
+        env, module_paths = node_modules()
+        return _memory_evident(runner.run([node.path, *argv], files=files, stdin=stdin, env=env,
+                                          ro_paths=(*node.ro_paths, *module_paths),
                                           limits=_node_limits(runner.limits)))
 
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
@@ -267,7 +271,7 @@ class JavaScriptBackend(LanguageBackend):
         """HumanEval-X's own tests through the core's relay (:mod:`codekiln.verifier.relay`)."""
         native = problem.native[self.name]
         node = _toolchain()
-        env, module_paths = _node_modules()
+        env, module_paths = node_modules()
         ro_paths = (*node.ro_paths, *module_paths)
         tests = json.dumps({"prompt": native.prompt, "test": native.test})
         programs = NativePrograms(
@@ -319,15 +323,6 @@ def _syntax_error(report: str) -> CompileResult:
     column = len(caret.group(1)) + 1 if caret else None
     text = message.group(1) if message else report.strip().splitlines()[-1] if report.strip() else "syntax error"
     return CompileResult(False, (Diagnostic(text, line, column),))
-
-
-def _node_modules() -> tuple[dict[str, str], tuple[str, ...]]:
-    """``NODE_PATH`` as the sandbox sees it, and its folders to show there read-only: modules installed
-    outside any project (``js-md5`` for HumanEval-X's JavaScript/162; ``scripts/dev.sh`` installs it) that
-    solutions and benchmark tests may ``require``. Folders that do not exist are left out, as node does."""
-    folders = [os.path.abspath(folder) for folder in os.environ.get("NODE_PATH", "").split(os.pathsep) if folder]
-    folders = [folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)]
-    return ({"NODE_PATH": os.pathsep.join(folders)} if folders else {}), tuple(folders)
 
 
 def _node_limits(limits: Any) -> Any:

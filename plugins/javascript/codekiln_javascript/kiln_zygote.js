@@ -16,6 +16,7 @@
  */
 
 const fs = require('fs');
+const Module = require('module');
 const path = require('path');
 
 const [addonPath, socketArg, programArg] = process.argv.slice(2);
@@ -27,9 +28,12 @@ const CLONE_NEWIPC = 0x08000000;
 const CLONE_NEWPID = 0x20000000;
 const CLONE_NEWNET = 0x40000000;
 const RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS;
+const MS_RDONLY = 1;
 const MS_NOSUID = 2;
 const MS_NODEV = 4;
 const MS_NOEXEC = 8;
+const MS_REMOUNT = 32;
+const MS_BIND = 4096;
 const MS_REC = 0x4000;
 const MS_PRIVATE = 0x40000;
 const MAX_FILES = 65536; // inodes of the work dir, as a cold run's
@@ -48,6 +52,28 @@ function describe(error) {
 
 function mountTmpfs(target, options) {
   kiln.mount('tmpfs', target, 'tmpfs', MS_NOSUID | MS_NODEV, options);
+}
+
+/** A fresh tmpfs on /tmp, with the read-only `binds` below /tmp (the zygote's own, as bubblewrap bound them)
+ * bound in again, read-only: each is held open while /tmp is covered, then bound from its descriptor. */
+function freshTmp(scratch, binds) {
+  const held = binds.map((path) => [path, fs.openSync(path, 'r'), fs.statSync(path).isDirectory()]);
+  mountTmpfs('/tmp', `size=${scratch},mode=1777`);
+  for (const [path, fd, isDirectory] of held) {
+    const parts = path.split('/').slice(2); // below /tmp: root's folders of mode 0755, as bubblewrap makes them
+    for (let depth = 1; depth < parts.length; depth++) {
+      const folder = '/tmp/' + parts.slice(0, depth).join('/');
+      if (!fs.existsSync(folder)) {
+        fs.mkdirSync(folder);
+        fs.chmodSync(folder, 0o755);
+      }
+    }
+    if (isDirectory) fs.mkdirSync(path);
+    else fs.closeSync(fs.openSync(path, 'w', 0o644));
+    kiln.mount(`/proc/self/fd/${fd}`, path, null, MS_BIND, null);
+    kiln.mount(null, path, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, null);
+    fs.closeSync(fd);
+  }
 }
 
 /** The run's input files, from their memfds, into the work dir; then the dir is handed to the run's uid. */
@@ -92,6 +118,8 @@ function confine(request, fds) {
   kiln.dropPrivileges(request.uid);
   for (const key of Object.keys(process.env)) delete process.env[key];
   Object.assign(process.env, request.env);
+  // Node read NODE_PATH when the zygote started: the run's own is read again, as a fresh node would.
+  Module._initPaths();
   process.chdir(SANDBOX_DIR);
   process.argv = [process.execPath, ...request.argv];
   // Node keeps the pid it started with (the zygote's): the run's own, in its pid namespace, as /proc says.
@@ -114,7 +142,7 @@ function startPid1(request, fds) {
     kiln.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
     const scratch = request.scratch_bytes;
     mountTmpfs(SANDBOX_DIR, `size=${scratch},nr_inodes=${MAX_FILES},mode=0755`);
-    mountTmpfs('/tmp', `size=${scratch},mode=1777`);
+    freshTmp(scratch, request.tmp_binds);
     mountTmpfs('/dev/shm', `size=${scratch},mode=1777`);
     writeFiles(request.files, fds.file, request.uid);
     kiln.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import threading
 import uuid
 from typing import Any
@@ -36,7 +37,7 @@ from codekiln.verifier.warm import note_fallback, on_exit
 
 from .zygote import zygote
 
-__all__ = ["WarmNode"]
+__all__ = ["WarmNode", "node_modules"]
 
 #: The artifact by which the run stage finds the node its compile stage left waiting.
 HELD = "warm-node"
@@ -45,6 +46,15 @@ _COMPILED = {"compiled": True}
 #: How long past its wall time the run stage waits for a node's sandbox to report its end (the watchdog
 #: ends it at the wall time; this only bounds a wait that should never be needed).
 _END_GRACE_S = 10.0
+
+
+def node_modules() -> tuple[dict[str, str], tuple[str, ...]]:
+    """``NODE_PATH`` as the sandbox sees it, and its folders to show there read-only: modules installed
+    outside any project (``js-md5`` for HumanEval-X's JavaScript/162; ``scripts/dev.sh`` installs it) that
+    solutions and benchmark tests may ``require``. Folders that do not exist are left out, as node does."""
+    folders = [os.path.abspath(folder) for folder in os.environ.get("NODE_PATH", "").split(os.pathsep) if folder]
+    folders = [folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)]
+    return ({"NODE_PATH": os.pathsep.join(folders)} if folders else {}), tuple(folders)
 
 
 class WarmNode:
@@ -124,7 +134,7 @@ class WarmNode:
         if not self._registered:
             on_exit(self.close)
             self._registered = True
-        key = (runner.limits, runner.isolation)
+        key = (runner.limits, runner.isolation, node_modules())
         with self._lock:
             ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] != key:  # a problem of other limits: that node cannot serve it
@@ -140,18 +150,21 @@ class WarmNode:
         return proc
 
     def _spawn(self, runner: SandboxRunner, node: Any) -> Any:
+        env, module_paths = node_modules()
+        ro_paths = (*node.ro_paths, *module_paths)
         if runner.isolation is Isolation.NAMESPACES:
-            warm = zygote(node.path, node.version, self._harness, node.ro_paths)
+            warm = zygote(node.path, node.version, self._harness, ro_paths)
             if isinstance(warm, str):
                 _warn_no_zygote(warm)
             else:
                 try:
-                    return warm.spawn(["kiln_harness.js", "warm"], files={}, limits=runner.limits, env={}, ahead=True)
+                    return warm.spawn(["kiln_harness.js", "warm"], files={}, limits=runner.limits, env=env,
+                                      ahead=True)
                 except SandboxError as exc:
                     note_fallback("javascript", f"{str(exc).removeprefix('sandbox: ')}: this sample's node "
                                                 "started in a sandbox of its own")
         return runner.spawn([node.path, "kiln_harness.js", "warm"], files={"kiln_harness.js": self._harness},
-                            ro_paths=node.ro_paths, ahead=True)
+                            env=env, ro_paths=ro_paths, ahead=True)
 
     def _end_held(self, thread: int) -> None:
         with self._lock:

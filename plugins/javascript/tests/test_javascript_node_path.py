@@ -1,4 +1,5 @@
-"""Modules on NODE_PATH (js-md5 for HumanEval-X's JavaScript/162) reach native runs, read-only."""
+"""Modules on NODE_PATH (js-md5 for HumanEval-X's JavaScript/162) reach every run, read-only: both sandboxes of a
+native run, and a signature run's, warm (forked from the node zygote, whose runs each get a fresh /tmp) and cold."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import os
 import pytest
 
 from codekiln.languages import CompileResult
-from codekiln.problem import NativeTests, Problem
-from codekiln.sandbox import Limits
+from codekiln.plugins import make_plugins
+from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
+from codekiln.sandbox import Isolation, Limits, available_levels
+from codekiln.verdict import VerdictStatus
+from codekiln.verifier import Verifier
 from codekiln.verifier.runner import SandboxRunner
 from codekiln_javascript import JavaScriptBackend
 
@@ -56,3 +60,26 @@ def test_without_the_module_the_tests_cannot_run_which_is_ours(monkeypatch):
     monkeypatch.delenv("NODE_PATH", raising=False)
     with pytest.raises(RuntimeError, match="the test code needs a module that is not installed"):
         _run_native("  return 2 * x\n}\n")
+
+
+TWICE_SIGNATURE = Problem(id="twice_signature", description="Return twice x.",
+                          signature=Signature("twice", (Param("x", "int"),), "int"),
+                          tests=(TestCase((2,), 4), TestCase((-3,), -6)))
+
+
+@pytest.mark.skipif(available_levels()[Isolation.NAMESPACES] is not None,
+                    reason="the warm path lives in the namespaces sandbox level, unavailable here")
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_modules_on_node_path_reach_signature_runs_warm_and_cold(node_modules, monkeypatch, warm):
+    # node_modules is below /tmp, which each warm run gets fresh: the zygote binds it in again.
+    monkeypatch.setenv("NODE_PATH", str(node_modules))
+    with Verifier(make_plugins(), isolation="namespaces", workers=1, cache=False, warm={"javascript": warm},
+                  limits=Limits(wall_time_s=5.0, cpu_time_s=5.0, memory_mb=256)) as verifier:
+        verdict = verifier.verify(TWICE_SIGNATURE, "function twice(x) { return require('kiln-twice')(x); }\n",
+                                  "javascript")
+        assert verdict.status is VerdictStatus.PASSED and not verdict.warm_fallbacks, verdict
+        tamper = verifier.verify(TWICE_SIGNATURE, "function twice(x) {\n  require('fs').writeFileSync("
+                                 "require.resolve('kiln-twice'), 'module.exports = () => 0;');\n  return 2 * x;\n}\n",
+                                 "javascript")
+        assert tamper.status is VerdictStatus.RUNTIME_ERROR and "EROFS" in tamper.tests[0].message, tamper
+    assert (node_modules / "kiln-twice" / "index.js").read_text() == "module.exports = (x) => 2 * x;\n"

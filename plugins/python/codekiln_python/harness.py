@@ -221,6 +221,9 @@ def main():
     # test code prints can neither forge a row nor break the stream. The ready row is out before any
     # solution code runs, so its absence always means the harness itself failed.
     mode = sys.argv[1]
+    # Third-party packages the user lets solutions and tests import (CODEKILN_PYTHON_PATH, read-only), after
+    # the standard library's folders, so that none of them can stand in for a standard module.
+    sys.path.extend(folder for folder in os.environ.get("KILN_PYTHON_PATH", "").split(os.pathsep) if folder)
     results = os.fdopen(os.dup(1) if mode == "tests" else 3, "w", encoding="utf-8")
     os.dup2(2, 1)
     write = writer(results)

@@ -25,15 +25,30 @@ from codekiln.verifier.relay import Program
 from codekiln.verifier.runner import SandboxRunner
 from codekiln.verifier.warm import note_fallback, on_exit
 
-__all__ = ["HARNESS", "HARNESS_FILES", "INTERPRETER", "PYTHON", "program", "run", "start", "zygote"]
+__all__ = ["HARNESS", "HARNESS_FILES", "INTERPRETER", "PATH_VARIABLE", "PYTHON", "PYTHON_PATH", "program", "run",
+           "start", "zygote"]
 
 _HERE = Path(__file__).parent
 #: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
 PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-#: The bare interpreter: standard library only, no site-packages.
+#: The bare interpreter: standard library only, no site-packages (but see PYTHON_PATH).
 INTERPRETER = (PYTHON, "-I", "-S", "-B")
 HARNESS = "kiln_harness.pyc"
-_RO_PATHS = (sys.base_prefix,)
+#: The variable that names the folders of the harness's sys.path after the standard library's.
+PATH_VARIABLE = "KILN_PYTHON_PATH"
+
+
+def _python_path() -> tuple[str, ...]:
+    """``CODEKILN_PYTHON_PATH``'s folders that exist, absolute: third-party packages (a virtualenv's
+    site-packages, say) that a user lets solutions and tests import, read-only. Read once per process."""
+    listed = os.environ.get("CODEKILN_PYTHON_PATH", "").split(os.pathsep)
+    return tuple(dict.fromkeys(os.path.abspath(folder) for folder in listed if folder and os.path.isdir(folder)))
+
+
+#: The folders of third-party packages shown to the sandbox, after the standard library on sys.path.
+PYTHON_PATH = _python_path()
+_RO_PATHS = (sys.base_prefix, *PYTHON_PATH)
+_ENV = {PATH_VARIABLE: os.pathsep.join(PYTHON_PATH)} if PYTHON_PATH else {}
 
 
 def _bytecode(source: Path) -> bytes:
@@ -75,18 +90,18 @@ def run(runner: SandboxRunner, args: list[str], files: Mapping[str, str], stdin:
     warm = zygote(runner)
     if warm is not None:
         try:
-            return warm.run([HARNESS, *args], files=files, stdin=stdin, limits=runner.limits, env={})
+            return warm.run([HARNESS, *args], files=files, stdin=stdin, limits=runner.limits, env=_ENV)
         except SandboxError as exc:  # nothing of the sample has been judged yet: run it again, cold
             note_fallback("python", str(exc).removeprefix("sandbox: "))
-    return runner.run([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, stdin=stdin,
+    return runner.run([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, stdin=stdin, env=_ENV,
                       ro_paths=_RO_PATHS)
 
 
 def program(args: list[str], files: Mapping[str, str]) -> Program:
     """``kiln_harness.pyc ARGS`` as one side of the relay (:mod:`codekiln.verifier.relay`), started by
     :func:`start`."""
-    return Program([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, ro_paths=_RO_PATHS,
-                   start=start)
+    return Program([*INTERPRETER, HARNESS, *args], files={**HARNESS_FILES, **files}, env=_ENV,
+                   ro_paths=_RO_PATHS, start=start)
 
 
 def start(runner: SandboxRunner, program: Program) -> Any:
