@@ -134,23 +134,24 @@ class WarmNode:
         if not self._registered:
             on_exit(self.close)
             self._registered = True
-        key = (runner.limits, runner.isolation, node_modules())
+        modules = node_modules()  # read once: the node started ahead serves the next sample only if it matches
+        key = (runner.limits, runner.isolation, modules)
         with self._lock:
             ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] != key:  # a problem of other limits: that node cannot serve it
             _discard(ahead[1])
             ahead = None
-        proc = ahead[1] if ahead is not None else self._spawn(runner, node)
+        proc = ahead[1] if ahead is not None else self._spawn(runner, node, modules)
         with contextlib.suppress(SandboxError):  # this process is stopping: nothing more is started
-            started = (key, self._spawn(runner, node))
+            started = (key, self._spawn(runner, node, modules))
             with self._lock:
                 ahead, self._ahead = self._ahead, started
             if ahead is not None:  # another thread started one meanwhile
                 _discard(ahead[1])
         return proc
 
-    def _spawn(self, runner: SandboxRunner, node: Any) -> Any:
-        env, module_paths = node_modules()
+    def _spawn(self, runner: SandboxRunner, node: Any, modules: tuple[dict[str, str], tuple[str, ...]]) -> Any:
+        env, module_paths = modules
         ro_paths = (*node.ro_paths, *module_paths)
         if runner.isolation is Isolation.NAMESPACES:
             warm = zygote(node.path, node.version, self._harness, ro_paths)

@@ -178,10 +178,10 @@ def _drawn(family: Family, rng: random.Random,
         if variant.key in seen:
             continue
         seen.add(variant.key)
-        tests = _tests(variant, rng)
+        behaviour = _Behaviour(variant)
+        tests = _tests(variant, behaviour.function, rng)
         if len({repr(test.expected) for test in tests}) < 2:
             continue
-        behaviour = _Behaviour(variant)
         if not any(behaviour.same_as(earlier) for _, _, earlier in found):
             found.append((variant, tests, behaviour))
     return found
@@ -222,9 +222,9 @@ def _result(function: Callable[..., Any], arguments: tuple[Any, ...]) -> Any:
         return ("raised", type(error).__name__)
 
 
-def _tests(variant: Variant, rng: random.Random) -> tuple[TestCase, ...]:
-    """The edge cases and random arguments, distinct, with what the Python reference returns for each."""
-    function = reference_function(variant)
+def _tests(variant: Variant, function: Callable[..., Any], rng: random.Random) -> tuple[TestCase, ...]:
+    """The edge cases and random arguments, distinct, with what the Python reference ``function`` returns for
+    each."""
     arguments: list[tuple[Any, ...]] = []
     for edge in variant.edge_cases:
         if edge not in arguments:
