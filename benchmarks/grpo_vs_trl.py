@@ -77,9 +77,11 @@ worker processes are not affected by it.
                                                [--micro-batch M] [--prompts-pool K] [--torch-threads N]
                                                [--per-family F] [--sft-epochs E] [--sft-learning-rate LR]
                                                [--start sft|default]
-                                               [--learning-rate LR] [--seeds N] [--json] [--only codekiln|trl]
+                                               [--learning-rate LR] [--seeds N] [--first-seed S] [--json]
+                                               [--only codekiln|trl]
 
-``--seeds N`` trains each side N times, with GRPO seeds 0..N-1 (sampling and the order of prompts), from the same
+``--seeds N`` trains each side N times, with GRPO seeds 0..N-1 (sampling and the order of prompts; ``--first-seed S``
+gives S..S+N-1, so that two calls add up to more seeds), from the same
 starting model, the frameworks taking turns. The rates are computed over all of a side's runs (its samples and
 tokens over its summed loop time), with the slowest and fastest run's samples/s beside them; the learning figures
 are given per seed and as the mean and standard deviation over the seeds, and the held-out goal (codekiln's pass
@@ -456,7 +458,8 @@ def _environment(args: argparse.Namespace) -> dict[str, Any]:
 
 def _print_report(results: list[Measurement], args: argparse.Namespace, env: dict[str, Any]) -> None:
     print(f"GRPO on CPU: {args.steps} steps x {args.prompts} prompts x {args.group_size} completions, at most "
-          f"{args.max_new_tokens} new tokens, micro-batch {args.micro_batch}; {args.seeds} seed(s) each")
+          f"{args.max_new_tokens} new tokens, micro-batch {args.micro_batch}; {args.seeds} seed(s) each, "
+          f"GRPO seeds {args.first_seed}..{args.first_seed + args.seeds - 1}")
     print("  " + ", ".join(f"{key} {value}" for key, value in env.items()))
     header = ["framework", "runs", "samples", "tokens", "loop s", "samples/s", "tokens/s", "vs TRL", "call s",
               "reward"]
@@ -559,6 +562,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="torch threads for both frameworks (default 1; 0 keeps torch's default, one per core)")
     parser.add_argument("--seeds", type=int, default=1, metavar="N",
                         help="train each side N times, with GRPO seeds 0..N-1 (default 1)")
+    parser.add_argument("--first-seed", type=int, default=0, metavar="S",
+                        help="the first GRPO seed: the runs use S..S+N-1 (default 0)")
     parser.add_argument("--only", choices=("codekiln", "trl"), help="run one framework only")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
@@ -568,6 +573,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.group_size < 2:
         parser.error("--group-size must be at least 2: GRPO compares completions within a group")
+    if args.first_seed < 0:
+        parser.error("--first-seed must be 0 or more")
     if args.torch_threads < 0:
         parser.error("--torch-threads must be 0 (torch's default) or more")
     if args.prompts > args.prompts_pool:
@@ -584,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup = Setup(Path(tmp), args)
         heldout_start = heldout_pass_rate(setup.model_dir, setup, args)
         # The frameworks take turns within each seed, so a burst of load hurts one run of each.
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for name, measurement in measurements.items():
                 where = Path(tmp) / f"{name.lower()}-seed{seed}"
                 load_before = os.getloadavg()[0]

@@ -57,3 +57,15 @@ def test_rates_are_over_all_of_a_sides_runs():
     assert measurement.tokens_per_s == pytest.approx(8000 / 40)
     assert measurement.phases_s == {"generate": 20.0, "train": 20.0}
     assert measurement.heldout == [0.1, 0.1]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--first-seed", "-1"], "--first-seed must be 0 or more"),
+    (["--seeds", "0"], "--seeds must be at least 1"),
+    (["--prompts", "9", "--prompts-pool", "8"], "--prompts must be at most --prompts-pool"),
+])
+def test_bad_arguments_are_refused_before_any_work(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _module().main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -10,7 +10,9 @@ with all rewards equal) goes through both frameworks on two copies of one tiny r
   ``rollout_func``, TRL's hook for a custom generator) and ``compute_loss``.
 
 The losses, the advantages and the gradient of every parameter must agree. Where the two differ by design
-(docs/training/index.md, "GRPO vs TRL"), only what they share is compared.
+(docs/training/index.md, "GRPO vs TRL"), only what they share is compared. A last test runs several whole
+steps through each trainer's own loop (TRL's ``train()``: its sampler, gradient accumulation, AdamW, schedule
+and clipping) on the same samples, and compares the weights they end at.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from codekiln.config import ModelConfig, load_config
 from codekiln.curricula import Task
 from codekiln.problem import Problem
+from codekiln.train import objectives
 from codekiln.train.completions import Completion
 from codekiln.train.distributed import World
 from codekiln.train.generation import HFGenerator
@@ -204,3 +207,80 @@ def test_old_and_reference_logprobs_line_up_with_trimmed_micro_batches(tokenizer
     assert stats["loss"] == pytest.approx(loss, rel=1e-6, abs=1e-6)
     # With a KL term no row is skipped: the equal-reward group's rows are pulled towards the reference too.
     assert stats["trained_fraction"] == pytest.approx(8 / 12 if reference is None else 1.0)
+
+
+STEPS = 3
+LEARNING_RATE = 1e-3
+
+
+def codekiln_weights_after_steps(tokenizer, weights) -> dict:
+    """The weights after ``STEPS`` of codekiln's GRPO update on the batch, with the trainer's optimiser and
+    schedule (:func:`objectives.optimizer_and_schedule`), TRL's micro-batch count and gradient clipping."""
+    model = _model(tokenizer, weights)
+    config = load_config(None, [f"grpo.group_size={GROUP}", "grpo.loss_aggregation=token", "grpo.scale_rewards=true",
+                                "grpo.micro_batch_size=4", "grpo.max_grad_norm=1.0", f"grpo.steps={STEPS}",
+                                f"grpo.learning_rate={LEARNING_RATE}", "grpo.lr_schedule=constant",
+                                f"generation.temperature={TEMPERATURE}"])
+    grpo = config.grpo
+    optimizer, scheduler = objectives.optimizer_and_schedule(
+        model.parameters(), learning_rate=grpo.learning_rate, schedule=grpo.lr_schedule,
+        warmup_steps=grpo.warmup_steps, total_steps=grpo.steps)
+    step = GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
+                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
+                    curriculum=None, optimizer=optimizer, scheduler=scheduler, device=torch.device("cpu"),
+                    world=World(), prompt_for=None)
+    for number in range(1, STEPS + 1):
+        step._update(_groups(tokenizer), step=number)
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def trl_weights_after_steps(tokenizer, weights, tmp_path) -> dict:
+    """The weights after ``STEPS`` of TRL's own training loop (``GRPOTrainer.train``: the sampler, gradient
+    accumulation over three micro-batches, ``Trainer``'s AdamW, schedule and clipping), every step rolling out
+    the same completions for the prompts it draws, in whatever order it draws them."""
+    model = _model(tokenizer, weights)
+    ids = _completion_ids(tokenizer)
+    by_prompt = {prompt: ids[index * GROUP:(index + 1) * GROUP] for index, prompt in enumerate(PROMPTS)}
+    reward_of = {tuple(completion): reward for completion, reward in zip(ids, REWARDS)}
+
+    def rollout(asked: list[str], trainer) -> dict:
+        assert sorted(set(asked)) == sorted(PROMPTS) and len(asked) == len(COMPLETIONS)
+        given_so_far: dict[str, int] = {}
+        completions = []
+        for prompt in asked:  # each prompt's GROUP copies, in the sampler's order
+            index = given_so_far.get(prompt, 0)
+            completions.append(by_prompt[prompt][index])
+            given_so_far[prompt] = index + 1
+        return {"prompt_ids": [tokenizer(p, add_special_tokens=False)["input_ids"] for p in asked],
+                "completion_ids": completions, "logprobs": None}
+
+    def given(completions, completion_ids, **_) -> list[float]:
+        return [reward_of[tuple(completion)] for completion in completion_ids]
+
+    args = trl.GRPOConfig(output_dir=str(tmp_path), use_cpu=True, bf16=False, report_to="none", save_strategy="no",
+                          disable_tqdm=True, max_steps=STEPS, per_device_train_batch_size=4,
+                          gradient_accumulation_steps=len(COMPLETIONS) // 4, num_generations=GROUP,
+                          temperature=TEMPERATURE, beta=0.0, epsilon=0.2, epsilon_high=0.28, loss_type="dapo",
+                          scale_rewards="group", max_completion_length=64, learning_rate=LEARNING_RATE,
+                          lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0, max_grad_norm=1.0,
+                          optim="adamw_torch", num_iterations=1, logging_steps=1)
+    trainer = trl.GRPOTrainer(model=model, reward_funcs=[given], args=args, processing_class=tokenizer,
+                              train_dataset=datasets.Dataset.from_dict({"prompt": PROMPTS}), rollout_func=rollout)
+    trainer.train()
+    assert trainer.state.global_step == STEPS
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def test_several_optimiser_steps_end_at_trls_weights(tokenizer, weights, tmp_path):
+    # The gradient tests above stop before the optimiser. This one runs the rest of the step as each trainer runs
+    # it, several times: AdamW's settings and state, the learning-rate schedule, clipping, and TRL's gradient
+    # accumulation against codekiln's micro-batches; the same samples must give the same weights.
+    start = {name: value.clone() for name, value in weights.items()}
+    ours = codekiln_weights_after_steps(tokenizer, weights)
+    theirs = trl_weights_after_steps(tokenizer, weights, tmp_path)
+    moved = sum(float((ours[name] - start[name]).pow(2).sum()) for name in ours) ** 0.5
+    apart = sum(float((ours[name] - theirs[name]).pow(2).sum()) for name in ours) ** 0.5
+    assert moved > 1e-3  # STEPS of AdamW at LEARNING_RATE move a random model visibly
+    # TRL's float32 log-prob kernel (see _assert_same_gradients) leaves a relative difference of about 1e-6; an
+    # optimiser setting that differed (betas, epsilon, decay, the schedule, a missed clip) moves it by 1e-2 or more.
+    assert apart < 1e-4 * moved, f"weights {apart:.3g} apart after {STEPS} steps that moved them {moved:.3g}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -29,6 +29,7 @@ __all__ = [
     "group_advantages",
     "k3_kl",
     "lr_lambda",
+    "optimizer_and_schedule",
     "policy_loss",
     "token_entropy",
     "token_logprobs",
@@ -212,6 +213,14 @@ def policy_loss(
         if kl is not None:  # logged only when computed (kl_coef > 0): a 0 would read as "no drift"
             stats["kl"] = masked_mean(kl)
     return loss, stats
+
+
+def optimizer_and_schedule(parameters: Any, *, learning_rate: float, schedule: Literal["constant", "linear", "cosine"],
+                           warmup_steps: int, total_steps: int) -> tuple[torch.optim.AdamW, Any]:
+    """The optimiser of SFT and GRPO (AdamW with torch's defaults and no weight decay: what ``transformers``'
+    Trainer builds with ``weight_decay=0``) and its learning-rate schedule (:func:`lr_lambda`)."""
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.0)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(schedule, warmup_steps, total_steps))
 
 
 def lr_lambda(

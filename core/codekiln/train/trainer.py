@@ -269,7 +269,6 @@ class _Run:
     # -- SFT --------------------------------------------------------------------------------------------------
 
     def _sft(self) -> None:
-        import torch
         from tqdm import tqdm
 
         from . import objectives
@@ -285,11 +284,11 @@ class _Run:
             print(f"codekiln: {cut} SFT example(s) longer than sft.max_length={sft.max_length} were cut",
                   file=sys.stderr)
         model = self._trainable(self.policy.model)
-        optimizer = torch.optim.AdamW(self.policy.model.parameters(), lr=sft.learning_rate, weight_decay=0.0)
         steps_per_epoch = -(-len(examples) // sft.batch_size)
         total = max(1, steps_per_epoch * sft.epochs // self.world.size)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, objectives.lr_lambda(sft.lr_schedule, sft.warmup_steps, total))
+        optimizer, scheduler = objectives.optimizer_and_schedule(
+            self.policy.model.parameters(), learning_rate=sft.learning_rate, schedule=sft.lr_schedule,
+            warmup_steps=sft.warmup_steps, total_steps=total)
         start = self.state.get("sft_epoch", 0)
         if self.checkpoint is not None and start > 0:  # resumed within SFT
             load_checkpoint(self.checkpoint, optimizer=optimizer, scheduler=scheduler)
@@ -332,7 +331,6 @@ class _Run:
     # -- GRPO -------------------------------------------------------------------------------------------------
 
     def _grpo(self) -> None:
-        import torch
         from tqdm import tqdm
 
         from . import objectives
@@ -341,9 +339,9 @@ class _Run:
         grpo = self.config.grpo
         curriculum = self.plugins.curricula().create(self.config.curriculum.name, tasks=self.splits.rl,
                                                      seed=self.config.seed, **self.config.curriculum.params)
-        optimizer = torch.optim.AdamW(self.policy.model.parameters(), lr=grpo.learning_rate, weight_decay=0.0)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, objectives.lr_lambda(grpo.lr_schedule, grpo.warmup_steps, grpo.steps))
+        optimizer, scheduler = objectives.optimizer_and_schedule(
+            self.policy.model.parameters(), learning_rate=grpo.learning_rate, schedule=grpo.lr_schedule,
+            warmup_steps=grpo.warmup_steps, total_steps=grpo.steps)
         if self.checkpoint is not None and self.state["grpo_step"] > 0:
             load_checkpoint(self.checkpoint, optimizer=optimizer, scheduler=scheduler)
             curriculum.load_state_dict(self.state["curriculum"])
