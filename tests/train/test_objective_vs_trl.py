@@ -102,6 +102,14 @@ def _groups(tokenizer) -> list[ScoredGroup]:
     return groups
 
 
+def _grpo_step(config, model, tokenizer, optimizer, *, scheduler=None, reference=None) -> GRPOStep:
+    """codekiln's GRPO step on ``model`` for :meth:`GRPOStep._update` alone: no generation, verifier or curriculum."""
+    return GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
+                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
+                    curriculum=None, optimizer=optimizer, scheduler=scheduler, device=torch.device("cpu"),
+                    world=World(), prompt_for=None, reference_model=reference)
+
+
 def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_batch: int, overrides=(),
                     reference=None):
     """The loss, the advantages and every parameter's gradient from codekiln's GRPO update."""
@@ -109,10 +117,7 @@ def codekiln_update(tokenizer, weights, *, aggregation: str, scale: bool, micro_
     config = load_config(None, [f"grpo.group_size={GROUP}", f"grpo.loss_aggregation={aggregation}",
                                 f"grpo.scale_rewards={str(scale).lower()}", f"grpo.micro_batch_size={micro_batch}",
                                 "grpo.max_grad_norm=1e12", f"generation.temperature={TEMPERATURE}", *overrides])
-    step = GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
-                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
-                    curriculum=None, optimizer=torch.optim.SGD(model.parameters(), lr=0.0), scheduler=None,
-                    device=torch.device("cpu"), world=World(), prompt_for=None, reference_model=reference)
+    step = _grpo_step(config, model, tokenizer, torch.optim.SGD(model.parameters(), lr=0.0), reference=reference)
     groups = _groups(tokenizer)
     stats = step._update(groups, step=1)
     _, advantages = step._rows(groups)
@@ -225,10 +230,7 @@ def codekiln_weights_after_steps(tokenizer, weights) -> dict:
     optimizer, scheduler = objectives.optimizer_and_schedule(
         model.parameters(), learning_rate=grpo.learning_rate, schedule=grpo.lr_schedule,
         warmup_steps=grpo.warmup_steps, total_steps=grpo.steps)
-    step = GRPOStep(config=config, model=model, policy_model=model, tokenizer=tokenizer,
-                    generator=HFGenerator(Policy(model, tokenizer, "in memory", False)), verifier=None, rewards=None,
-                    curriculum=None, optimizer=optimizer, scheduler=scheduler, device=torch.device("cpu"),
-                    world=World(), prompt_for=None)
+    step = _grpo_step(config, model, tokenizer, optimizer, scheduler=scheduler)
     for number in range(1, STEPS + 1):
         step._update(_groups(tokenizer), step=number)
     return {name: p.detach().clone() for name, p in model.named_parameters()}
