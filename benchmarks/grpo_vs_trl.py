@@ -561,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--torch-threads", type=int, default=1, metavar="N",
                         help="torch threads for both frameworks (default 1; 0 keeps torch's default, one per core)")
     parser.add_argument("--seeds", type=int, default=1, metavar="N",
-                        help="train each side N times, with GRPO seeds 0..N-1 (default 1)")
+                        help="train each side N times, with GRPO seeds S..S+N-1 (S: --first-seed) (default 1)")
     parser.add_argument("--first-seed", type=int, default=0, metavar="S",
                         help="the first GRPO seed: the runs use S..S+N-1 (default 0)")
     parser.add_argument("--only", choices=("codekiln", "trl"), help="run one framework only")
