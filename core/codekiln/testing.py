@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -141,6 +142,24 @@ def descendant_processes(program: str, *args: str) -> list[int]:
             if parent == os.getpid():
                 found.append(pid)
     return found
+
+
+def verify_warm(verifier: Verifier, zygote: Any, problem: Problem, code: str, language: str, runs: int) -> Verdict:
+    """``verifier``'s verdict on ``code``, checked to have taken ``runs`` runs of ``zygote`` (a
+    :class:`codekiln.sandbox.Zygote` that a warm path forks its runs from) and no fallback to the cold path."""
+    before = zygote.runs
+    verdict = verifier.verify(problem, code, language)
+    assert verdict.warm_fallbacks == (), verdict.warm_fallbacks
+    assert zygote.runs - before == runs, f"{zygote.runs - before} runs of the zygote, not {runs}"
+    return verdict
+
+
+def kill_zygote(zygote: Any, timeout_s: float = 5.0) -> None:
+    """Kill ``zygote``'s process (SIGKILL, as a crash would end it) and wait until it is seen gone."""
+    os.kill(zygote.pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout_s
+    while zygote.pid is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def sandbox_processes(since: float = 0.0, until: float = float("inf")) -> list[int]:

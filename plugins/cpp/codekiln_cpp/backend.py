@@ -21,6 +21,7 @@ import functools
 import glob
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -44,10 +45,10 @@ from codekiln.languages import (
 from codekiln.parsing import parse
 from codekiln.problem import NativeTests, Problem
 from codekiln.verdict import Diagnostic
-from codekiln.verifier.relay import NativePrograms, Program, run_native
+from codekiln.verifier.relay import NativePrograms, run_native
 from codekiln.verifier.runner import SandboxRunner
 
-from . import build, diagnostics, native, translate
+from . import build, diagnostics, native, translate, warm
 from .profile import PROFILE
 
 _PROGRAM = "prog"
@@ -59,6 +60,9 @@ _CODE_LIMITS = ("memory", "wall_time", "cpu_time", "file_size")
 #: The g++ driver's exit status when one of its programs crashed or was killed (cc1plus's internal compiler
 #: error, ``as`` killed at the file-size limit by a ``.fill`` directive).
 _CRASH_EXIT_STATUS = 4
+#: How g++ says that a name is not declared or a type not complete: what a header a unit never included leaves out.
+_UNDECLARED = re.compile(r"is not a member of|was not declared in this scope|does not name a (?:template )?type|"
+                         r"incomplete type|must be available")
 #: What a solution's own ``main`` is renamed to: the test program's is the one that runs.
 SOLUTION_MAIN = "kiln_solution_main"
 #: The memory of the second probe of :func:`_start_failure`: more than any program needs to be loaded (static
@@ -224,7 +228,6 @@ class CppBackend(LanguageBackend):
 
     def compile(self, source: Source, problem: Problem, runner: SandboxRunner) -> CompileResult:
         version = self._version or self.available().version or ""
-        pch = self._pch(version, "full" if "bits/stdc++.h" in source.text else "native" if source.native else "common")
         files: dict[str, bytes | str] = {diagnostics.SOLUTION_FILE: source.text, **build.RUNTIME}
         entry = None
         if source.native:  # the solver: the solution, serving calls, after our start object
@@ -254,7 +257,14 @@ class CppBackend(LanguageBackend):
                     *build.link_options(self.compiler, source.text)]
         else:  # nothing to test: compile the code alone
             argv = ["-c", diagnostics.SOLUTION_FILE, "-o", "solution.o"]
+        variant = build.plain_variant(source.text + str(files.get("kiln_entry.cpp", "")))
+        pch = self._pch(version, "native" if source.native and variant != "full" else variant)
         result = self._compile_program(argv, files, pch, runner)
+        if variant in build.LIGHT_VARIANTS and _failed_on_a_name(result):
+            # A lighter header leaves out <string> or the streams, which the common one gives every solution: a
+            # solution that uses them without including them compiles as it would with the common header.
+            pch = self._pch(version, "common")
+            result = self._compile_program(argv, files, pch, runner)
         if pch.options and _failed_plainly(result):
             # The precompiled header includes headers the code may not: under `using namespace std` a global of
             # the code's named like a std name it never included (count, list, gcd) is ambiguous. Without it
@@ -369,7 +379,7 @@ class CppBackend(LanguageBackend):
     ) -> SignatureRun:
         program = compiled.artifacts[_PROGRAM]
         # Sandbox files are not executable: the system's dynamic loader runs the program.
-        result = runner.run([_loader(self.compiler), f"./{_PROGRAM}"], files={_PROGRAM: program})
+        result = warm.run(runner, [_loader(self.compiler), f"./{_PROGRAM}"], {_PROGRAM: program})
         lines = output_lines(result.stdout)
         if not lines or lines[0] != '{"ready":true}':
             return SignatureRun([], result, _not_started(result, runner, _loader(self.compiler), program))
@@ -392,8 +402,8 @@ class CppBackend(LanguageBackend):
         program = compiled.artifacts[_PROGRAM]
         return run_native(NativePrograms(
             language="C++",
-            tester=Program([loader, f"./{_TESTER}"], files={_TESTER: compiled.artifacts[_TESTER]}),
-            solver=Program([loader, f"./{_PROGRAM}"], files={_PROGRAM: program}),
+            tester=warm.program([loader, f"./{_TESTER}"], {_TESTER: compiled.artifacts[_TESTER]}),
+            solver=warm.program([loader, f"./{_PROGRAM}"], {_PROGRAM: program}),
             not_started=functools.partial(_start_failure, loader=loader, program=program),
         ), runner)
 
@@ -412,6 +422,11 @@ def _defined_functions(root: Any) -> list[tuple[str, Any, Any]]:
         if declarator is not None:
             found.append((declarator.text.decode("utf-8", "replace"), node, declarator))
     return found
+
+
+def _failed_on_a_name(result: Any) -> bool:
+    """Whether a compile failed plainly and g++ said that a name was not declared (or a type not complete)."""
+    return _failed_plainly(result) and _UNDECLARED.search(result.stderr.decode("utf-8", "replace")) is not None
 
 
 def _failed_plainly(result: Any) -> bool:

@@ -36,9 +36,9 @@ import attrs
 from codekiln.cache import cache_dir as codekiln_cache_dir
 from codekiln.sandbox import Limits
 
-__all__ = ["COMPILE_LIMITS", "DEFAULT_LINK", "EXTRAS", "FLAGS", "LINK_ENV", "RUNTIME", "Extra", "cache_dir",
-           "cached_object", "fast_linker", "has_header", "has_library", "link_libraries", "link_options", "object_key",
-           "precompiled_header", "store_object"]
+__all__ = ["COMPILE_LIMITS", "DEFAULT_LINK", "EXTRAS", "FLAGS", "LIGHT_VARIANTS", "LINK_ENV", "RUNTIME", "Extra",
+           "cache_dir", "cached_object", "fast_linker", "has_header", "has_library", "link_libraries", "link_options",
+           "object_key", "plain_variant", "precompiled_header", "store_object"]
 
 #: Flags of every compile: the language level and warnings that were asked for, diagnostics in a form that
 #: is parsed (no carets, no colour, byte columns as tree-sitter counts them), and a bounded error count.
@@ -58,10 +58,25 @@ _COMMON_HEADERS = (
     "functional", "iostream", "iterator", "limits", "list", "map", "numeric", "optional", "queue", "set",
     "sstream", "stack", "string", "tuple", "unordered_map", "unordered_set", "utility", "vector",
 )
+# <string> costs every translation unit that includes it about 25 ms of g++'s CPU (the templates its inline
+# functions use, to_string and stoi among them, are instantiated at the end of each unit, used or not), and the
+# streams (with <iterator>'s stream iterators and <bitset>, which bring them or <string> in) some 5 ms more. A unit
+# that includes neither gets a header without them: the lighter headers, lightest first.
+_STREAM_HEADERS = ("bitset", "iostream", "iterator", "sstream")
+_LEAN_HEADERS = tuple(name for name in _COMMON_HEADERS if name not in (*_STREAM_HEADERS, "string"))
+LIGHT_VARIANTS = {"lean": _LEAN_HEADERS, "lean-string": (*_LEAN_HEADERS, "string")}
 HEADERS = {
     "common": "".join(f"#include <{name}>\n" for name in _COMMON_HEADERS),
+    **{variant: "".join(f"#include <{name}>\n" for name in names) for variant, names in LIGHT_VARIANTS.items()},
     "full": "#include <bits/stdc++.h>\n",
 }
+#: C's headers, which bring in neither <string> nor the streams.
+_C_HEADERS = frozenset(
+    ["cassert", "cctype", "cerrno", "cfloat", "cinttypes", "climits", "cmath", "cstdarg", "cstddef", "cstdint",
+     "cstdio", "cstdlib", "cstring", "ctime"]
+    + [f"{name}.h" for name in ("assert", "ctype", "errno", "float", "inttypes", "limits", "math", "stdarg",
+                                "stddef", "stdint", "stdio", "stdlib", "string", "time")])
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*(?:<([^>\n]*)>|"([^"\n]*)")', re.MULTILINE)
 #: The runtime headers of ours that programs include, by file name (package data, one copy each): every
 #: compile that includes one is given all of them, and they are part of every cache key.
 RUNTIME = {name: (Path(__file__).parent / name).read_text(encoding="utf-8")
@@ -83,6 +98,25 @@ def cache_dir() -> str:
     if info.st_uid != os.geteuid() or info.st_mode & 0o022 or not os.path.isdir(folder) or os.path.islink(folder):
         raise OSError(f"{folder} is not a directory of ours that only we can write; set CODEKILN_CACHE_DIR")
     return folder
+
+
+def plain_variant(unit: str) -> str:
+    """The precompiled header for a translation unit of ``unit``'s text (the solution, and our adapter after it)
+    that is not a native run's: ``full`` when it includes ``<bits/stdc++.h>``; else the lightest of
+    :data:`LIGHT_VARIANTS` whose headers, with C's, hold every header it includes; else ``common``. Read from its
+    ``#include`` lines: one it hides (behind a macro, say) can only make its compile slower. A lighter header
+    never changes a verdict: a compile that fails with one for want of a declaration is done again with the
+    common header (:meth:`codekiln_cpp.backend.CppBackend.compile`)."""
+    included = set()
+    for system, local in _INCLUDE.findall(unit):
+        if "bits/stdc++.h" in (system, local):
+            return "full"
+        if local != "solution.cpp":
+            included.add(system or f'"{local}"')
+    for variant, names in LIGHT_VARIANTS.items():
+        if included <= _C_HEADERS.union(names):
+            return variant
+    return "common"
 
 
 def precompiled_header(compiler: str, version: str, variant: str) -> str | None:

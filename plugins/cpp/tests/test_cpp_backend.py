@@ -282,12 +282,55 @@ def test_a_program_larger_than_a_streams_output_cap_is_collected_whole(verifier)
 def test_precompiled_header_is_used():
     backend = CppBackend()
     version = backend.available().version
-    for variant in ("common", "full"):
+    for variant in ("common", *build.LIGHT_VARIANTS, "full"):
         header = build.precompiled_header(backend.compiler, version, variant)
         assert header is not None
         done = subprocess.run([backend.compiler, *build.FLAGS, "-H", "-include", header, "-fsyntax-only", "-x", "c++",
                                "-"], input="int main() {}\n", capture_output=True, text=True, check=True)
         assert f"! {header}.gch" in done.stderr
+
+
+@pytest.mark.parametrize(("unit", "variant"), [
+    ('#include "solution.cpp"\n#include <vector>\n', "lean"),  # our adapter includes the solution
+    ("#include <vector>\n#include<algorithm>\n  #  include <cmath>\n#include <stdio.h>\n", "lean"),
+    ("int add(int a, int b) { return a + b; }\n", "lean"),
+    ("#include <vector>\n#include <string>\n", "lean-string"),
+    ('#include "solution.cpp"\n#include <string>\n#include <vector>\n', "lean-string"),
+    ("#include <string>\n#include <iostream>\n", "common"),
+    ("#include <iostream>\n", "common"),
+    ("#include <random>\n", "common"),  # not a header of ours, and it brings in <string>
+    ('#include "helpers.h"\n', "common"),
+    ("#include <vector>\n#include <bits/stdc++.h>\n", "full"),
+    ('#include "bits/stdc++.h"\n', "full"),
+])
+def test_a_unit_takes_the_lightest_header_that_holds_what_it_includes(unit, variant):
+    assert build.plain_variant(unit) == variant
+
+
+def test_a_unit_that_uses_a_common_header_without_including_it_still_compiles(verifier):
+    backend = CppBackend()
+    version = backend.available().version
+    uses = {"std::string s;\n": ("lean-string", "common"), "std::ostringstream out;\n": ("common",)}
+    for code, declared_in in uses.items():
+        for variant in ("common", *build.LIGHT_VARIANTS):
+            header = build.precompiled_header(backend.compiler, version, variant)
+            done = subprocess.run([backend.compiler, *build.FLAGS, "-include", header, "-fsyntax-only", "-x", "c++",
+                                   "-"], input=code, capture_output=True, text=True, check=False)
+            assert (done.returncode == 0) is (variant in declared_in), (code, variant, done.stderr[-500:])
+    # The lighter headers leave out <string> or the streams. A solution that uses them without including them
+    # compiles all the same, as with the common header: a forgotten include of a common header is no error. A name
+    # no header declares is still the compiler's error, with its diagnostics.
+    for include, body in (("<vector>", 'std::string s = "x"; return a + b + s.size() - 1;'),
+                          ("<vector>", "std::ostringstream out; out << a + b; return std::stoll(out.str());"),
+                          ("<string>", "std::ostringstream out; out << a + b; return std::stoll(out.str());")):
+        code = f"#include {include}\nlong long add(long long a, long long b) {{ {body} }}\n"
+        assert build.plain_variant(code) in build.LIGHT_VARIANTS
+        verdict = verifier.verify(ADD, code, "cpp")
+        assert verdict.passed, (body, verdict)
+    code = "#include <vector>\nlong long add(long long a, long long b) { return std::plus_all(a, b); }\n"
+    verdict = verifier.verify(ADD, code, "cpp")
+    assert verdict.status is VerdictStatus.COMPILE_ERROR and not verdict.masked
+    assert "'plus_all' is not a member of 'std'" in " ".join(d.message for d in verdict.diagnostics)
 
 
 def test_harness_object_is_cached_per_problem(verifier, tmp_path, monkeypatch):

@@ -3,15 +3,12 @@ a sample changes reaches the next, a dead zygote costs a fallback and not a verd
 
 from __future__ import annotations
 
-import os
-import signal
-import time
-
 import pytest
 
 from codekiln.plugins import make_plugins
 from codekiln.problem import NativeTests, Param, Problem, Signature, TestCase
 from codekiln.sandbox import Isolation, Limits, available_levels
+from codekiln.testing import kill_zygote, verify_warm
 from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Verifier
 from codekiln.verifier.runner import SandboxRunner
@@ -76,12 +73,7 @@ def verifier():
 
 
 def _verified(verifier, problem, code, runs):
-    """The verdict of ``code``, checked to have taken ``runs`` runs of the zygote and no fallback."""
-    before = ZYGOTE.runs
-    verdict = verifier.verify(problem, code, "python")
-    assert verdict.warm_fallbacks == ()
-    assert ZYGOTE.runs - before == runs
-    return verdict
+    return verify_warm(verifier, ZYGOTE, problem, code, "python", runs)
 
 
 def test_signature_and_native_tests_run_warm(verifier):
@@ -100,10 +92,7 @@ def test_nothing_a_sample_changes_reaches_the_next(verifier):
 
 def _kill_the_zygote(verifier):
     _verified(verifier, ADD, "def add(a, b):\n    return a + b\n", 1)  # it runs
-    os.kill(ZYGOTE.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5.0
-    while ZYGOTE.pid is not None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    kill_zygote(ZYGOTE)
 
 
 @pytest.mark.parametrize(("problem", "code"),
