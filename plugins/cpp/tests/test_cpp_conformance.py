@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from codekiln.datasets import load_dataset
 from codekiln.plugins import make_plugins
 from codekiln.problem import Problem
@@ -169,6 +171,14 @@ template <class... T> std::tuple<T...> kiln_perturb(std::tuple<T...> v) {
     return v;
 }
 """
+
+
+@pytest.mark.slow
+class TestCppConformanceCold(TestCppConformance):
+    """The same suite with the warm path off (``verifier.warm.cpp: false``): each run of a program in a sandbox
+    started for it (the suite above runs warm, the default)."""
+
+    warm = False
 
 
 def wrong_variant(problem: Problem) -> str:
