@@ -6,6 +6,8 @@ test session, in ``os.environ`` so that subprocesses follow too, and removed whe
 a used machine thus behaves as on a fresh one, whatever an older version left in ``~/.cache`` or ``/tmp``.
 
 - :class:`LanguageConformance`: the suite every language backend must pass; subclass it in your tests.
+- :func:`verify_warm` and :func:`kill_zygote`: for testing a warm path that forks its runs from a
+  :class:`codekiln.sandbox.Zygote`.
 
 Fixtures:
 
