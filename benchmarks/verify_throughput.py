@@ -125,8 +125,8 @@ from codekiln.verdict import VerdictStatus
 from codekiln.verifier import Sample, Verifier
 
 ISOLATION = "namespaces"
-#: The real interpreter, as the Python backend uses: a venv shim costs an extra exec per spawn.
-PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+#: The real interpreter, the one the Python backend runs (a venv shim would cost an extra exec per spawn).
+PYTHON = sandbox.PYTHON
 HUMAN_EVAL_TIMEOUT_S = 3.0
 
 

@@ -6,16 +6,14 @@ for ``double(21)`` and checks the answer; each test varies one side to reach one
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
 
-from codekiln.sandbox import Limits
+from codekiln.sandbox import PYTHON, Limits
 from codekiln.verifier.relay import NativePrograms, Program, run_native
 from codekiln.verifier.runner import SandboxRunner
 
-PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 RUNNER = SandboxRunner(limits=Limits(wall_time_s=3.0, cpu_time_s=3.0))
 
 TESTER = """

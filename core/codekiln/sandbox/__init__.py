@@ -105,6 +105,7 @@ from ._workdir import check_relpath
 from ._zygote import Zygote, ZygoteUnavailable
 
 __all__ = [
+    "PYTHON",
     "Isolation",
     "Limits",
     "SandboxError",
@@ -121,6 +122,9 @@ __all__ = [
 ]
 
 _EMPTY: Mapping = types.MappingProxyType({})
+#: This process's real Python interpreter, not a venv or pyenv shim (a shim costs an exec, ~25 ms, per spawn):
+#: the one a sandbox runs for Python code, and a :class:`Zygote`'s server.
+PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
 def run(

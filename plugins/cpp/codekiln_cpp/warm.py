@@ -17,20 +17,17 @@ run takes the cold path and the sample's verdict lists the fallback.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from codekiln.sandbox import Isolation, SandboxError, SandboxResult, Zygote
+from codekiln.sandbox import PYTHON, Isolation, SandboxError, SandboxResult, Zygote
 from codekiln.verifier.relay import Program
 from codekiln.verifier.runner import SandboxRunner
 from codekiln.verifier.warm import note_fallback, on_exit
 
 __all__ = ["PROGRAM", "program", "run", "start", "zygote"]
 
-#: The sandbox's interpreter for the zygote: the real one, not a venv shim.
-_PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 #: What each run does once its set-up has confined it: execute its command in place of the forked interpreter.
 PROGRAM = "kiln_exec.py"
 # Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across execve: the program gets every
@@ -52,7 +49,7 @@ def main():
 #: memory limit: with less than this, a run takes the cold path, where nothing but the program counts.
 _MIN_MEMORY_MB = 64
 
-_zygote = Zygote(_PYTHON, PROGRAM, {PROGRAM: _EXEC}, ro_paths=(sys.base_prefix,))
+_zygote = Zygote(PYTHON, PROGRAM, {PROGRAM: _EXEC}, ro_paths=(sys.base_prefix,))
 on_exit(_zygote.close)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from codekiln import value_codec
-from codekiln.sandbox import Isolation, SandboxError, SandboxResult, Zygote
+from codekiln.sandbox import PYTHON, Isolation, SandboxError, SandboxResult, Zygote
 from codekiln.verifier.relay import Program
 from codekiln.verifier.runner import SandboxRunner
 from codekiln.verifier.warm import note_fallback, on_exit
@@ -29,8 +29,6 @@ __all__ = ["HARNESS", "HARNESS_FILES", "INTERPRETER", "PATH_VARIABLE", "PYTHON",
            "start", "zygote"]
 
 _HERE = Path(__file__).parent
-#: The real interpreter, not a venv or pyenv shim (a shim costs ~25 ms per spawn).
-PYTHON = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 #: The bare interpreter: standard library only, no site-packages (but see PYTHON_PATH).
 INTERPRETER = (PYTHON, "-I", "-S", "-B")
 HARNESS = "kiln_harness.pyc"
